@@ -1,0 +1,15 @@
+"""The Functions app: composition only (the HTTP API, then the trigger blueprints)."""
+
+import logging
+
+import azure.functions as func
+
+from functions import allocate, collect
+from functions.composition import reports
+from shared.api.app import create_app
+
+logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
+
+app = func.AsgiFunctionApp(app=create_app(reports), http_auth_level=func.AuthLevel.FUNCTION)
+app.register_functions(collect.bp)
+app.register_functions(allocate.bp)

@@ -1,0 +1,1 @@
+"""Deployment-level cost attribution for Azure OpenAI: the domain package."""

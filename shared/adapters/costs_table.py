@@ -1,0 +1,101 @@
+"""The `costs` table: collected cost lines.
+
+PartitionKey `{period}|{costType}|{accountKey}`, RowKey `{date}|{hash of meter, charge, pricing}`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from decimal import Decimal
+
+from shared.adapters.table_gateway import PK, Entity, TableGateway, prefix_range, replace
+from shared.adapters.table_keys import account_key, day_text, digest, parse_day
+from shared.core.costs import ChargeType, CostLine, CostType
+from shared.core.period import BillingPeriod, DateWindow
+
+TABLE = "costs"
+
+
+class CostsTable:
+    def __init__(self, gateway: TableGateway) -> None:
+        self._gateway = gateway
+
+    def replace_window(
+        self, window: DateWindow, cost_type: CostType, lines: Sequence[CostLine]
+    ) -> set[BillingPeriod]:
+        """Make the stored lines of the window exactly `lines`; returns the periods that changed."""
+        changed: set[BillingPeriod] = set()
+        for period in window.periods():
+            own = [ln for ln in lines if ln.date in window and BillingPeriod.of(ln.date) == period]
+            change = replace(
+                self._gateway,
+                TABLE,
+                prefix_range(f"{period}|{cost_type.value}|"),
+                (_entity(period, ln) for ln in _summed(own)),
+                in_scope=lambda e: parse_day(e["Date"]) in window,
+            )
+            if change:
+                changed.add(period)
+        return changed
+
+    def lines_for(self, period: BillingPeriod, cost_type: CostType) -> list[CostLine]:
+        rows = self._gateway.query(TABLE, *prefix_range(f"{period}|{cost_type.value}|"))
+        return [_line(row) for row in rows]
+
+
+def _summed(lines: Sequence[CostLine]) -> list[CostLine]:
+    """Lines with the same identity summed (Azure may split one meter-day over several rows)."""
+    sums: dict[tuple[object, ...], CostLine] = {}
+    for ln in lines:
+        prev = sums.get(ln.identity)
+        if prev is None:
+            sums[ln.identity] = ln
+        else:
+            sums[ln.identity] = _with_amounts(
+                prev, prev.quantity + ln.quantity, prev.cost + ln.cost
+            )
+    return list(sums.values())
+
+
+def _with_amounts(line: CostLine, quantity: Decimal, cost: Decimal) -> CostLine:
+    return dataclasses.replace(line, quantity=quantity, cost=cost)
+
+
+def _entity(period: BillingPeriod, ln: CostLine) -> Entity:
+    tail = digest(ln.meter_id.lower(), ln.meter_name, ln.charge_type.value, ln.pricing_model)
+    return {
+        PK: f"{period}|{ln.cost_type.value}|{account_key(ln.account_id)}",
+        "RowKey": f"{day_text(ln.date)}|{tail}",
+        "Date": day_text(ln.date),
+        "AccountId": ln.account_id,
+        "MeterId": ln.meter_id,
+        "MeterName": ln.meter_name,
+        "MeterCategory": ln.meter_category,
+        "MeterSubcategory": ln.meter_subcategory,
+        "UnitOfMeasure": ln.unit_of_measure,
+        "Quantity": str(ln.quantity),
+        "Cost": str(ln.cost),
+        "Currency": ln.currency,
+        "ChargeType": ln.charge_type.value,
+        "PricingModel": ln.pricing_model,
+        "CostType": ln.cost_type.value,
+    }
+
+
+def _line(row: Entity) -> CostLine:
+    return CostLine(
+        date=parse_day(row["Date"]),
+        account_id=str(row["AccountId"]),
+        meter_id=str(row["MeterId"]),
+        meter_name=str(row["MeterName"]),
+        quantity=Decimal(str(row["Quantity"])),
+        cost=Decimal(str(row["Cost"])),
+        currency=str(row["Currency"]),
+        charge_type=ChargeType.parse(str(row["ChargeType"])),
+        pricing_model=str(row["PricingModel"]),
+        cost_type=CostType(str(row["CostType"])),
+        unit_of_measure=str(row.get("UnitOfMeasure", "")),
+        meter_category=str(row.get("MeterCategory", "")),
+        meter_subcategory=str(row.get("MeterSubcategory", "")),
+    )

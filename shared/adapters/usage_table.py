@@ -1,0 +1,98 @@
+"""The `usage` table: tokens and requests per deployment and day.
+
+PartitionKey `{period}|{accountKey}`, RowKey `{date}|{hash of the deployment name}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from shared.adapters.table_gateway import (
+    PK,
+    Entity,
+    TableGateway,
+    exact_range,
+    prefix_range,
+    replace,
+)
+from shared.adapters.table_keys import account_key, day_text, digest, parse_day
+from shared.core.period import BillingPeriod, DateWindow
+from shared.core.usage import UsageRecord
+
+TABLE = "usage"
+
+
+class UsageTable:
+    def __init__(self, gateway: TableGateway) -> None:
+        self._gateway = gateway
+
+    def replace_window(
+        self, window: DateWindow, account_ids: Iterable[str], records: Sequence[UsageRecord]
+    ) -> set[BillingPeriod]:
+        """Replace the window's usage of the given accounts (others are left as stored)."""
+        changed: set[BillingPeriod] = set()
+        accounts = {a.lower(): a for a in account_ids}
+        for period in window.periods():
+            for norm, account_id in sorted(accounts.items()):
+                own = [
+                    r
+                    for r in records
+                    if r.account_id.lower() == norm
+                    and r.date in window
+                    and BillingPeriod.of(r.date) == period
+                ]
+                change = replace(
+                    self._gateway,
+                    TABLE,
+                    exact_range(f"{period}|{account_key(account_id)}"),
+                    (_entity(period, r) for r in _summed(own)),
+                    in_scope=lambda e: parse_day(e["Date"]) in window,
+                )
+                if change:
+                    changed.add(period)
+        return changed
+
+    def records_for(self, period: BillingPeriod) -> list[UsageRecord]:
+        return [_record(row) for row in self._gateway.query(TABLE, *prefix_range(f"{period}|"))]
+
+
+def _summed(records: Sequence[UsageRecord]) -> list[UsageRecord]:
+    sums: dict[tuple[object, ...], UsageRecord] = {}
+    for r in records:
+        key = (r.date, r.deployment.lower())
+        prev = sums.get(key)
+        if prev is not None:
+            r = UsageRecord(
+                r.date,
+                prev.account_id,
+                prev.deployment,
+                prev.input_tokens + r.input_tokens,
+                prev.output_tokens + r.output_tokens,
+                prev.requests + r.requests,
+            )
+        sums[key] = r
+    return list(sums.values())
+
+
+def _entity(period: BillingPeriod, r: UsageRecord) -> Entity:
+    return {
+        PK: f"{period}|{account_key(r.account_id)}",
+        "RowKey": f"{day_text(r.date)}|{digest(r.deployment.lower())}",
+        "Date": day_text(r.date),
+        "AccountId": r.account_id,
+        "Deployment": r.deployment,
+        "InputTokens": r.input_tokens,
+        "OutputTokens": r.output_tokens,
+        "Requests": r.requests,
+    }
+
+
+def _record(row: Entity) -> UsageRecord:
+    return UsageRecord(
+        date=parse_day(row["Date"]),
+        account_id=str(row["AccountId"]),
+        deployment=str(row["Deployment"]),
+        input_tokens=int(row["InputTokens"]),
+        output_tokens=int(row["OutputTokens"]),
+        requests=int(row["Requests"]),
+    )

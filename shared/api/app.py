@@ -1,0 +1,96 @@
+"""The FastAPI app: unit costs per deployment and period; errors as RFC 7807 problem bodies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from shared.adapters.allocation_tables import PeriodReport
+from shared.api.presenter import present_period
+from shared.core.costs import CostType
+from shared.core.period import BillingPeriod
+from shared.errors import InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+COST_TYPES = {"actual": CostType.ACTUAL, "amortized": CostType.AMORTIZED}
+
+
+class ReportReader(Protocol):
+    def report(self, period: BillingPeriod, cost_type: CostType) -> PeriodReport | None: ...
+
+
+def problem(status: int, title: str, detail: str, field: str | None = None) -> JSONResponse:
+    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status}
+    body["detail"] = detail
+    if field:
+        body["field"] = field
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def create_app(reader: Callable[[], ReportReader]) -> FastAPI:
+    """The app; `reader` is called on first use so nothing does I/O at import."""
+    app = FastAPI(title="Azure OpenAI unit costs", version="1", docs_url="/api/docs",
+                  openapi_url="/api/openapi.json")  # fmt: skip
+
+    @app.exception_handler(InvalidInput)
+    async def _invalid(_: Request, exc: InvalidInput) -> JSONResponse:
+        return problem(400, "Invalid input", exc.problem, exc.field)
+
+    @app.exception_handler(NotFound)
+    async def _missing(_: Request, exc: NotFound) -> JSONResponse:
+        return problem(404, "Not found", str(exc), exc.what)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body")]
+        return problem(400, "Invalid input", str(first.get("msg", "invalid")), ".".join(loc))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error serving a request", exc_info=exc)
+        return problem(500, "Internal error", "the request could not be served; see the logs")
+
+    def load(period: str | None, cost_type: str | None) -> PeriodReport:
+        if not period:
+            raise InvalidInput("period", "required, as YYYY-MM")
+        parsed = BillingPeriod.parse(period)
+        basis = COST_TYPES.get((cost_type or "actual").lower())
+        if basis is None:
+            raise InvalidInput("costType", f"expected actual or amortized, got {cost_type!r}")
+        report = reader().report(parsed, basis)
+        if report is None:
+            raise NotFound("period", f"{parsed} ({basis.value}) has not been allocated")
+        return report
+
+    @app.get("/api/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/api/unit-costs")
+    def period_unit_costs(period: str | None = None, costType: str | None = None) -> JSONResponse:
+        return JSONResponse(present_period(load(period, costType)))
+
+    @app.get("/api/deployments/{key}/unit-costs")
+    def deployment_unit_costs(
+        key: str,
+        period: str | None = None,
+        costType: str | None = None,
+    ) -> JSONResponse:
+        body = present_period(load(period, costType))
+        deployments = body["deployments"]
+        assert isinstance(deployments, list)
+        for dep in deployments:
+            if key in (dep["key"], dep["deploymentId"]) or key.lower() == str(dep["key"]).lower():
+                return JSONResponse(
+                    {**{k: body[k] for k in ("period", "costType", "currency")}, **dep}
+                )
+        raise NotFound("deployment", key)
+
+    return app

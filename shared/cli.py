@@ -1,0 +1,180 @@
+"""Command line: `python -m shared.cli demo|collect|allocate|serve`.
+
+The same services as the Functions triggers, for demos, backfills and operations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from shared.core.costs import CostType
+from shared.core.period import BillingPeriod, DateWindow
+from shared.core.requests import AllocationRequest
+from shared.errors import FinOpsError
+from shared.services.allocation import AllocationService
+from shared.services.bootstrap import Stores, build_allocation, build_stores
+from shared.settings import Settings
+
+DEMO_PERIOD = BillingPeriod(2026, 10)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except FinOpsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m shared.cli", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="command")
+
+    demo = sub.add_parser("demo", help="run the whole pipeline on the bundled sample tenant")
+    demo.add_argument("--out", type=Path, help="where to write the sample tenant's files")
+    demo.add_argument("--port", type=int, default=8080, help="port of the API (default 8080)")
+    demo.add_argument("--no-serve", action="store_true", help="exit after printing the report")
+    demo.set_defaults(run=_demo)
+
+    collect = sub.add_parser("collect", help="collect costs, usage and inventory for a window")
+    collect.add_argument("--since", type=_day, required=True, help="first day, YYYY-MM-DD")
+    collect.add_argument("--until", type=_day, required=True, help="last day (included)")
+    collect.add_argument(
+        "--from-files", type=Path, help="a folder of export files instead of Azure"
+    )
+    collect.set_defaults(run=_collect)
+
+    allocate = sub.add_parser("allocate", help="allocate one billing period")
+    allocate.add_argument("--period", type=_period, required=True, help="YYYY-MM")
+    allocate.set_defaults(run=_allocate)
+
+    serve = sub.add_parser("serve", help="serve the HTTP API on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.set_defaults(run=_serve)
+    return parser
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from None
+
+
+def _period(text: str) -> BillingPeriod:
+    try:
+        return BillingPeriod.parse(text)
+    except FinOpsError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from shared.services.bootstrap import file_collection, live_collection
+
+    settings = Settings.from_env()
+    stores = build_stores(settings)
+    window = DateWindow.inclusive(args.since, args.until)
+    if args.from_files:
+        service = file_collection(stores, args.from_files)
+        as_of = window.start
+    else:
+        service = live_collection(settings, stores)
+        as_of = datetime.now(UTC).date()
+    report = service.collect_all(window, as_of)
+    changed = ", ".join(sorted(map(str, report.changed_periods))) or "none"
+    print(
+        f"collected {report.cost_lines} cost lines, {report.usage_records} usage records, "
+        f"{report.deployments} deployments; periods enqueued for allocation: {changed}"
+    )
+    return 0
+
+
+def _allocate(args: argparse.Namespace) -> int:
+    stores = build_stores(Settings.from_env())
+    for result in build_allocation(stores).allocate(args.period):
+        print(
+            f"{result.period} {result.cost_type.value}: billed {result.billed} "
+            f"= allocated {result.allocated_cost} + unallocated {result.unallocated_cost}"
+        )
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    stores = build_stores(Settings.from_env())
+    _run_api(stores, args.port)
+    return 0
+
+
+def _run_api(stores: Stores, port: int) -> None:
+    import uvicorn
+
+    from shared.api.app import create_app
+
+    uvicorn.run(
+        create_app(lambda: stores.results), host="127.0.0.1", port=port, log_level="warning"
+    )
+
+
+def drain_allocation_queue(stores: Stores, allocation: AllocationService) -> list[BillingPeriod]:
+    """Process the queued allocation requests as the queue trigger does; returns the periods."""
+    done: list[BillingPeriod] = []
+    while True:
+        batch = list(stores.queue_client.receive_messages(max_messages=32, visibility_timeout=60))
+        if not batch:
+            return done
+        for message in batch:
+            request = AllocationRequest.from_json(message.content)
+            allocation.allocate(request.period)
+            stores.queue_client.delete_message(message)
+            done.append(request.period)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from shared.api.presenter import present_period
+    from shared.local.azurite import start_azurite
+    from shared.report_table import render_report
+    from shared.sample_tenant import generate
+    from shared.services.bootstrap import file_collection
+
+    out = args.out or Path(tempfile.mkdtemp(prefix="aoai-sample-tenant-"))
+    print("Starting Azurite (Table and Queue Storage emulator) ...", flush=True)
+    azurite = start_azurite()
+    try:
+        stores = build_stores(Settings.from_env({"AzureWebJobsStorage": azurite.connection_string}))
+        tenant = generate(out, DEMO_PERIOD)
+        print(f"Sample tenant for {tenant.period} written to {out}", flush=True)
+        collected = file_collection(stores, out).collect_all(
+            tenant.period.window, tenant.period.start
+        )
+        print(
+            f"Collected {collected.cost_lines} cost lines, {collected.usage_records} usage "
+            f"records and {collected.deployments} deployments into Table Storage",
+            flush=True,
+        )
+        periods = drain_allocation_queue(stores, build_allocation(stores))
+        print(f"Allocated from the queue: {', '.join(sorted({str(p) for p in periods}))}\n")
+        report = stores.results.report(tenant.period, CostType.ACTUAL)
+        assert report is not None, "the demo period was not allocated"
+        print(render_report(present_period(report)))
+        if args.no_serve:
+            return 0
+        base = f"http://127.0.0.1:{args.port}"
+        print(f"\nAPI served at {base}/api/unit-costs?period={tenant.period}")
+        print(f"  one deployment: {base}/api/deployments/<key>/unit-costs?period={tenant.period}")
+        print(f"  health: {base}/api/health   docs: {base}/api/docs   (Ctrl-C to stop)", flush=True)
+        _run_api(stores, args.port)
+        return 0
+    finally:
+        azurite.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,269 @@
+"""Allocation: split each account-level cost line of a period onto the deployments that drove it.
+
+Rules (see README, "Allocation rules"):
+1. Classify the line's meter (model, token kind, deployment type, mode).
+2. Candidates: deployments of the same account (ids compared case-insensitively) in force that day
+   whose SKU has the meter's deployment type and mode, and whose model and version fit the meter.
+3. Weigh each candidate by the usage that drives the meter that day: input tokens for input
+   meters, output tokens for output meters, input tokens for cached-input and cache-write meters
+   (Azure has no cached-token metric), PTU capacity for provisioned-unit meters.
+4. Split the cost exactly (Decimal, largest remainder); a line that cannot be split becomes one
+   unallocated line with a reason. Allocated + unallocated == billed for every account and day.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+
+from shared.core.costs import ChargeType, CostLine, CostType
+from shared.core.inventory import Deployment, InventorySnapshot, by_account, deployments_on
+from shared.core.meters import MeterCatalogue, MeterInfo, Mode, TokenKind
+from shared.core.money import ZERO, split_by_weights
+from shared.core.period import BillingPeriod
+from shared.core.usage import UsageRecord
+from shared.errors import CurrencyMismatch, InvalidInput
+
+
+class UnallocatedReason(Enum):
+    UNKNOWN_METER = "unknown-meter"
+    NO_MATCHING_DEPLOYMENT = "no-matching-deployment"
+    NO_USAGE = "no-usage"
+    NO_RESOURCE = "no-resource"
+    RESERVATION_PURCHASE = "reservation-purchase"
+    UNUSED_RESERVATION = "unused-reservation"
+    UNSUPPORTED_METER_KIND = "unsupported-meter-kind"
+
+
+# Which usage figure drives each token kind; None means capacity (PTU) weighting.
+_INPUT_WEIGHTED = (TokenKind.INPUT, TokenKind.CACHED_INPUT, TokenKind.CACHE_WRITE)
+
+
+@dataclass(frozen=True)
+class AllocatedLine:
+    """The share of one cost line carried by one deployment."""
+
+    date: date
+    deployment_id: str
+    account_id: str
+    meter_id: str
+    meter_name: str
+    kind: TokenKind
+    charge_type: ChargeType
+    pricing_model: str
+    cost: Decimal
+    weight: Decimal
+
+
+@dataclass(frozen=True)
+class UnallocatedLine:
+    """A cost line (or the part of one) that no deployment carries, with the reason why."""
+
+    date: date
+    account_id: str
+    meter_id: str
+    meter_name: str
+    charge_type: ChargeType
+    pricing_model: str
+    reason: UnallocatedReason
+    cost: Decimal
+
+
+@dataclass(frozen=True)
+class PeriodAllocation:
+    """Every cost line of a period, either allocated to deployments or unallocated with a reason."""
+
+    period: BillingPeriod
+    cost_type: CostType
+    currency: str
+    billed: Decimal
+    allocated: tuple[AllocatedLine, ...]
+    unallocated: tuple[UnallocatedLine, ...]
+    deployments: tuple[Deployment, ...]
+
+    @property
+    def allocated_cost(self) -> Decimal:
+        return sum((line.cost for line in self.allocated), ZERO)
+
+    @property
+    def unallocated_cost(self) -> Decimal:
+        return sum((line.cost for line in self.unallocated), ZERO)
+
+
+@dataclass(frozen=True)
+class _UsageIndex:
+    """Usage by (day, lower-cased account id, lower-cased deployment name)."""
+
+    rows: dict[tuple[date, str, str], UsageRecord]
+
+    @classmethod
+    def build(cls, usage: Iterable[UsageRecord]) -> _UsageIndex:
+        rows: dict[tuple[date, str, str], UsageRecord] = {}
+        for rec in usage:
+            key = (rec.date, rec.account_id.lower(), rec.deployment.lower())
+            prev = rows.get(key)
+            if prev is not None:
+                rec = UsageRecord(
+                    rec.date,
+                    rec.account_id,
+                    rec.deployment,
+                    prev.input_tokens + rec.input_tokens,
+                    prev.output_tokens + rec.output_tokens,
+                    prev.requests + rec.requests,
+                )
+            rows[key] = rec
+        return cls(rows)
+
+    def get(self, day: date, dep: Deployment) -> UsageRecord | None:
+        return self.rows.get((day, dep.account.norm, dep.name.lower()))
+
+
+def period_currency(lines: Sequence[CostLine]) -> str:
+    """The one billing currency of the lines; two currencies are an explicit error."""
+    currencies = {line.currency.upper() for line in lines if line.currency}
+    if len(currencies) > 1:
+        raise CurrencyMismatch(currencies)
+    return next(iter(currencies), "USD")
+
+
+def allocate_period(
+    period: BillingPeriod,
+    lines: Sequence[CostLine],
+    usage: Sequence[UsageRecord],
+    snapshots: Sequence[InventorySnapshot],
+    catalogue: MeterCatalogue,
+    cost_type: CostType = CostType.ACTUAL,
+) -> PeriodAllocation:
+    """Allocate one period's cost lines of one price basis. Pure and deterministic."""
+    own = [ln for ln in lines if ln.cost_type is cost_type and ln.date in period.window]
+    if len(own) != len([ln for ln in lines if ln.cost_type is cost_type]):
+        raise InvalidInput("lines", f"cost lines outside period {period} were given")
+    currency = period_currency(own)
+    index = _UsageIndex.build(u for u in usage if u.date in period.window)
+    allocated: list[AllocatedLine] = []
+    unallocated: list[UnallocatedLine] = []
+    for line in sorted(own, key=_line_order):
+        shares, reason = _allocate_line(line, index, snapshots, catalogue)
+        if reason is not None:
+            unallocated.append(_unallocated(line, reason))
+        else:
+            allocated.extend(shares)
+    seen = {
+        d.deployment_id.lower(): d
+        for day in period.window.days()
+        for d in deployments_on(snapshots, day)
+    }
+    return PeriodAllocation(
+        period=period,
+        cost_type=cost_type,
+        currency=currency,
+        billed=sum((ln.cost for ln in own), ZERO),
+        allocated=tuple(allocated),
+        unallocated=tuple(unallocated),
+        deployments=tuple(sorted(seen.values(), key=lambda d: d.deployment_id.lower())),
+    )
+
+
+def _line_order(line: CostLine) -> tuple[object, ...]:
+    return (
+        line.date,
+        line.account_id.lower(),
+        line.meter_id,
+        line.meter_name,
+        line.charge_type.value,
+    )
+
+
+def _allocate_line(
+    line: CostLine,
+    index: _UsageIndex,
+    snapshots: Sequence[InventorySnapshot],
+    catalogue: MeterCatalogue,
+) -> tuple[list[AllocatedLine], UnallocatedReason | None]:
+    if line.charge_type is ChargeType.PURCHASE:
+        return [], UnallocatedReason.RESERVATION_PURCHASE
+    if line.charge_type is ChargeType.UNUSED_RESERVATION:
+        return [], UnallocatedReason.UNUSED_RESERVATION
+    if not line.account_id:
+        return [], UnallocatedReason.NO_RESOURCE
+    meter = catalogue.classify(line.meter_id, line.meter_name)
+    if meter is None:
+        return [], UnallocatedReason.UNKNOWN_METER
+    if not (meter.kind.is_token or meter.kind is TokenKind.PTU_HOUR):
+        return [], UnallocatedReason.UNSUPPORTED_METER_KIND
+    in_account = by_account(deployments_on(snapshots, line.date)).get(line.account_id.lower(), [])
+    candidates = [d for d in in_account if _fits(meter, d)]
+    if not candidates:
+        return [], UnallocatedReason.NO_MATCHING_DEPLOYMENT
+    weights = [_weight(meter, d, index.get(line.date, d)) for d in candidates]
+    if sum(weights, ZERO) <= 0:
+        return [], UnallocatedReason.NO_USAGE
+    parts = split_by_weights(line.cost, weights)
+    shares = [
+        AllocatedLine(
+            date=line.date,
+            deployment_id=dep.deployment_id,
+            account_id=line.account_id,
+            meter_id=line.meter_id,
+            meter_name=line.meter_name,
+            kind=meter.kind,
+            charge_type=line.charge_type,
+            pricing_model=line.pricing_model,
+            cost=part,
+            weight=weight,
+        )
+        for dep, weight, part in zip(candidates, weights, parts, strict=True)
+        if weight > 0
+    ]
+    return shares, None
+
+
+def _fits(meter: MeterInfo, dep: Deployment) -> bool:
+    sku = dep.sku_type
+    if sku is None or sku != (meter.deployment_type, meter.mode):
+        return False
+    if meter.mode is Mode.PROVISIONED and meter.kind is TokenKind.PTU_HOUR:
+        return True  # PTU units are billed per deployment type, whatever the model
+    return dep.model.lower() == meter.model.lower() and meter.matches_version(dep.model_version)
+
+
+def _weight(meter: MeterInfo, dep: Deployment, used: UsageRecord | None) -> Decimal:
+    if meter.kind is TokenKind.PTU_HOUR:
+        return Decimal(max(dep.capacity, 0))
+    if used is None:
+        return ZERO
+    if meter.kind in _INPUT_WEIGHTED:
+        return Decimal(used.input_tokens)
+    return Decimal(used.output_tokens)
+
+
+def _unallocated(line: CostLine, reason: UnallocatedReason) -> UnallocatedLine:
+    return UnallocatedLine(
+        date=line.date,
+        account_id=line.account_id,
+        meter_id=line.meter_id,
+        meter_name=line.meter_name,
+        charge_type=line.charge_type,
+        pricing_model=line.pricing_model,
+        reason=reason,
+        cost=line.cost,
+    )
+
+
+def conservation_by_account_day(
+    allocation: PeriodAllocation, lines: Sequence[CostLine]
+) -> dict[tuple[str, date], tuple[Decimal, Decimal]]:
+    """(billed, allocated + unallocated) for every account and day: the two must be equal."""
+    billed: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+    for line in lines:
+        if line.cost_type is allocation.cost_type:
+            billed[(line.account_id.lower(), line.date)] += line.cost
+    carried: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+    for part in (*allocation.allocated, *allocation.unallocated):
+        carried[(part.account_id.lower(), part.date)] += part.cost
+    keys = set(billed) | set(carried)
+    return {k: (billed.get(k, ZERO), carried.get(k, ZERO)) for k in keys}

@@ -1,0 +1,83 @@
+"""ARM ids of Cognitive Services accounts and deployments, and the table keys made from them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from shared.errors import InvalidInput
+
+_ACCOUNT = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)"
+    r"/providers/microsoft\.cognitiveservices/accounts/(?P<account>[^/]+)"
+    r"(?:/deployments/(?P<deployment>[^/]+))?/?$",
+    re.IGNORECASE,
+)
+_UNSAFE = re.compile(r"[^a-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """A Cognitive Services account, parsed from its ARM id (compared case-insensitively)."""
+
+    subscription_id: str
+    resource_group: str
+    name: str
+
+    @property
+    def id(self) -> str:
+        return (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
+            f"/providers/Microsoft.CognitiveServices/accounts/{self.name}"
+        )
+
+    @property
+    def norm(self) -> str:
+        """The id lower-cased: the form used for matching and hashing."""
+        return self.id.lower()
+
+    @property
+    def key(self) -> str:
+        """A Table-safe, stable key: readable name plus a short hash of the full id."""
+        return f"{_safe(self.name)}~{_digest(self.norm)}"
+
+
+def parse_account_id(resource_id: str, field: str = "resourceId") -> AccountRef:
+    """The account of an account or deployment id; raises InvalidInput for any other id."""
+    match = _ACCOUNT.match((resource_id or "").strip())
+    if not match:
+        raise InvalidInput(field, f"not a Cognitive Services account id: {resource_id!r}")
+    return AccountRef(match.group("sub"), match.group("rg"), match.group("account"))
+
+
+def is_account_id(resource_id: str) -> bool:
+    match = _ACCOUNT.match((resource_id or "").strip())
+    return bool(match) and match.group("deployment") is None
+
+
+def deployment_id(account: AccountRef, deployment: str) -> str:
+    return f"{account.id}/deployments/{deployment}"
+
+
+def deployment_key(account: AccountRef, deployment: str) -> str:
+    """A Table- and URL-safe key for a deployment; the full ARM id is kept as a property."""
+    digest = _digest(f"{account.norm}/deployments/{deployment.lower()}")
+    return f"{_safe(account.name)}~{_safe(deployment)}~{digest}"
+
+
+def deployment_key_of(resource_id: str) -> str:
+    """The key of a deployment given its full ARM id."""
+    match = _ACCOUNT.match((resource_id or "").strip())
+    if not match or not match.group("deployment"):
+        raise InvalidInput("deploymentId", f"not a deployment id: {resource_id!r}")
+    account = AccountRef(match.group("sub"), match.group("rg"), match.group("account"))
+    return deployment_key(account, match.group("deployment"))
+
+
+def _safe(text: str) -> str:
+    return _UNSAFE.sub("_", text.lower()).strip("_") or "_"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:10]

@@ -1,0 +1,71 @@
+"""Cost lines: what the bill says, per account, day and meter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+
+
+class CostType(Enum):
+    """The price basis of a cost line (Cost Management dataset)."""
+
+    ACTUAL = "ActualCost"
+    AMORTIZED = "AmortizedCost"
+
+
+class ChargeType(Enum):
+    USAGE = "Usage"
+    PURCHASE = "Purchase"
+    REFUND = "Refund"
+    UNUSED_RESERVATION = "UnusedReservation"
+    UNUSED_SAVINGS_PLAN = "UnusedSavingsPlan"
+    ROUNDING_ADJUSTMENT = "RoundingAdjustment"
+    TAX = "Tax"
+    OTHER = "Other"
+
+    @classmethod
+    def parse(cls, text: str | None) -> ChargeType:
+        norm = (text or "").replace(" ", "").lower()
+        for member in cls:
+            if member.value.lower() == norm:
+                return member
+        return cls.USAGE if not norm else cls.OTHER
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One billed amount: account x day x meter x charge type, in the billing currency.
+
+    `account_id` is the ARM id as billed (Azure may lower-case it), or "" for rows with no resource
+    (reservation purchases, unused reservations). `quantity` is in the meter's unit-of-measure
+    blocks, as billed (1K tokens for a `1K` meter).
+    """
+
+    date: date
+    account_id: str
+    meter_id: str
+    meter_name: str
+    quantity: Decimal
+    cost: Decimal
+    currency: str
+    charge_type: ChargeType = ChargeType.USAGE
+    pricing_model: str = "OnDemand"
+    cost_type: CostType = CostType.ACTUAL
+    unit_of_measure: str = ""
+    meter_category: str = ""
+    meter_subcategory: str = ""
+
+    @property
+    def identity(self) -> tuple[object, ...]:
+        """What makes two lines the same bill line (rows with the same identity are summed)."""
+        return (
+            self.cost_type,
+            self.date,
+            self.account_id.lower(),
+            self.meter_id.lower(),
+            self.meter_name,
+            self.charge_type,
+            self.pricing_model,
+        )

@@ -1,0 +1,135 @@
+"""Unit economics per deployment and period: cost per 1K tokens and per request.
+
+Definitions (a zero denominator gives None, never zero or infinity):
+- cost per 1K tokens: the deployment's whole allocated cost / (input + output tokens) x 1000;
+- cost per 1K input tokens: the cost of its input-side meters (input, cached input, cache write)
+  / input tokens x 1000;
+- cost per 1K output tokens: the cost of its output meters / output tokens x 1000;
+- cost per request: the whole allocated cost / requests.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from shared.core.allocation import PeriodAllocation, UnallocatedReason
+from shared.core.inventory import Deployment
+from shared.core.meters import TokenKind
+from shared.core.money import ZERO
+from shared.core.period import BillingPeriod
+from shared.core.usage import UsageRecord
+
+THOUSAND = Decimal(1000)
+_INPUT_SIDE = (TokenKind.INPUT, TokenKind.CACHED_INPUT, TokenKind.CACHE_WRITE)
+
+
+@dataclass(frozen=True)
+class UnitCost:
+    """One deployment's allocated cost, usage and unit costs for one period (exact Decimals)."""
+
+    period: BillingPeriod
+    deployment: Deployment
+    cost: Decimal
+    input_cost: Decimal
+    output_cost: Decimal
+    input_tokens: int
+    output_tokens: int
+    requests: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    @property
+    def cost_per_1k_tokens(self) -> Decimal | None:
+        return per_unit(self.cost, self.total_tokens, THOUSAND)
+
+    @property
+    def cost_per_1k_input_tokens(self) -> Decimal | None:
+        return per_unit(self.input_cost, self.input_tokens, THOUSAND)
+
+    @property
+    def cost_per_1k_output_tokens(self) -> Decimal | None:
+        return per_unit(self.output_cost, self.output_tokens, THOUSAND)
+
+    @property
+    def cost_per_request(self) -> Decimal | None:
+        return per_unit(self.cost, self.requests)
+
+
+@dataclass(frozen=True)
+class UnallocatedTotal:
+    """The unallocated cost of one account, meter and reason over a period."""
+
+    account_id: str
+    meter_id: str
+    meter_name: str
+    reason: UnallocatedReason
+    cost: Decimal
+
+
+def per_unit(cost: Decimal, units: int, scale: Decimal = Decimal(1)) -> Decimal | None:
+    """cost / units x scale, or None when there are no units."""
+    if units <= 0:
+        return None
+    return cost * scale / Decimal(units)
+
+
+def unit_costs(allocation: PeriodAllocation, usage: Sequence[UsageRecord]) -> list[UnitCost]:
+    """A UnitCost for every deployment in force during the period, ordered by deployment id."""
+    cost: dict[str, Decimal] = defaultdict(Decimal)
+    input_cost: dict[str, Decimal] = defaultdict(Decimal)
+    output_cost: dict[str, Decimal] = defaultdict(Decimal)
+    for line in allocation.allocated:
+        key = line.deployment_id.lower()
+        cost[key] += line.cost
+        if line.kind in _INPUT_SIDE:
+            input_cost[key] += line.cost
+        elif line.kind is TokenKind.OUTPUT:
+            output_cost[key] += line.cost
+    tokens: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    by_name = {
+        (d.account.norm, d.name.lower()): d.deployment_id.lower() for d in allocation.deployments
+    }
+    for rec in usage:
+        if rec.date not in allocation.period.window:
+            continue
+        dep_key = by_name.get((rec.account_id.lower(), rec.deployment.lower()))
+        if dep_key is None:
+            continue
+        totals = tokens[dep_key]
+        totals[0] += rec.input_tokens
+        totals[1] += rec.output_tokens
+        totals[2] += rec.requests
+    result = []
+    for dep in allocation.deployments:
+        key = dep.deployment_id.lower()
+        t_in, t_out, reqs = tokens.get(key, [0, 0, 0])
+        result.append(
+            UnitCost(
+                period=allocation.period,
+                deployment=dep,
+                cost=cost.get(key, ZERO),
+                input_cost=input_cost.get(key, ZERO),
+                output_cost=output_cost.get(key, ZERO),
+                input_tokens=t_in,
+                output_tokens=t_out,
+                requests=reqs,
+            )
+        )
+    return result
+
+
+def unallocated_totals(allocation: PeriodAllocation) -> list[UnallocatedTotal]:
+    """Unallocated lines summed per account, meter and reason, largest first."""
+    sums: dict[tuple[str, str, str, UnallocatedReason], Decimal] = defaultdict(Decimal)
+    for line in allocation.unallocated:
+        sums[(line.account_id.lower(), line.meter_id, line.meter_name, line.reason)] += line.cost
+    totals = [
+        UnallocatedTotal(account, meter_id, meter_name, reason, amount)
+        for (account, meter_id, meter_name, reason), amount in sums.items()
+    ]
+    return sorted(totals, key=lambda t: (-t.cost, t.account_id, t.meter_name, t.reason.value))

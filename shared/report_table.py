@@ -1,0 +1,63 @@
+"""A plain-text report of one period's API body: per-deployment unit costs and unallocated cost."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+
+def _money(value: object, currency: str) -> str:
+    return f"{float(value):,.2f} {currency}"  # type: ignore[arg-type]
+
+
+def _unit(value: object) -> str:
+    return "-" if value is None else f"{float(value):.6f}"  # type: ignore[arg-type]
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+
+    def fmt(cells: Sequence[str]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True)))  # fmt: skip
+
+    return [fmt(headers), "  ".join("-" * w for w in widths), *(fmt(r) for r in rows)]
+
+
+def render_report(body: Mapping[str, object]) -> str:
+    cur = str(body["currency"])
+    deps = body["deployments"]
+    assert isinstance(deps, list)
+    rows = [
+        [
+            str(d["account"]), str(d["deployment"]), f"{d['model']} {d['modelVersion']}",
+            str(d["sku"]), _money(d["cost"], cur), f"{d['inputTokens']:,}",
+            f"{d['outputTokens']:,}", f"{d['requests']:,}", _unit(d["costPer1kTokens"]),
+            _unit(d["costPerRequest"]),
+        ]
+        for d in sorted(deps, key=lambda d: -float(d["cost"]))
+    ]  # fmt: skip
+    headers = ["account", "deployment", "model", "sku", "cost", "input tokens", "output tokens",
+               "requests", "cost/1K tokens", "cost/request"]  # fmt: skip
+    lines = [f"Unit costs for {body['period']} ({body['costType']} cost, {cur})", ""]
+    lines += _table(headers, rows, right={4, 5, 6, 7, 8, 9})
+    by_reason: dict[str, float] = defaultdict(float)
+    left = body["unallocated"]
+    assert isinstance(left, list)
+    for item in left:
+        by_reason[str(item["reason"])] += float(item["cost"])
+    lines += ["", "Unallocated by reason:"]
+    if not left:
+        lines.append("  (none)")
+    for item in left:
+        account = str(item["accountId"]).rsplit("/", 1)[-1] or "(no resource)"
+        money = _money(item["cost"], cur)
+        lines.append(f"  {item['reason']:<24} {money:>16}  {item['meter']}  on {account}")
+    lines += [
+        "",
+        f"Billed {_money(body['billedCost'], cur)} = allocated {_money(body['allocatedCost'], cur)}"
+        f" + unallocated {_money(body['unallocatedCost'], cur)}",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Services: one use case each (collect a window, allocate a period, read unit costs)."""

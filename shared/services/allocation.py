@@ -1,0 +1,38 @@
+"""Allocate one billing period and store the read model (the queue trigger's service)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.adapters.allocation_tables import AllocationTables
+from shared.core.allocation import PeriodAllocation, allocate_period
+from shared.core.costs import CostType
+from shared.core.meters import MeterCatalogue
+from shared.core.period import BillingPeriod
+from shared.core.unit_costs import unallocated_totals, unit_costs
+from shared.services.ports import CostStore, InventoryStore, UsageStore
+
+
+@dataclass
+class AllocationService:
+    costs: CostStore
+    usage: UsageStore
+    inventory: InventoryStore
+    results: AllocationTables
+    catalogue: MeterCatalogue
+
+    def allocate(self, period: BillingPeriod) -> list[PeriodAllocation]:
+        """Allocate every price basis that has cost lines (ActualCost at least); idempotent."""
+        usage = self.usage.records_for(period)
+        snapshots = self.inventory.snapshots_for(period)
+        done = []
+        for cost_type in CostType:
+            lines = self.costs.lines_for(period, cost_type)
+            if not lines and cost_type is not CostType.ACTUAL:
+                continue
+            allocation = allocate_period(period, lines, usage, snapshots, self.catalogue, cost_type)
+            self.results.save(
+                allocation, unit_costs(allocation, usage), unallocated_totals(allocation)
+            )
+            done.append(allocation)
+        return done

@@ -1,0 +1,149 @@
+"""The composition root: builds stores, sources and services from settings, lazily.
+
+Nothing here runs at import; triggers and the CLI call these builders on first use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from azure.core.credentials import TokenCredential
+from azure.data.tables import TableServiceClient
+from azure.storage.queue import QueueClient, TextBase64DecodePolicy, TextBase64EncodePolicy
+
+from shared.adapters.allocation_queue import StorageAllocationQueue
+from shared.adapters.allocation_tables import TABLES as RESULT_TABLES
+from shared.adapters.allocation_tables import AllocationTables
+from shared.adapters.catalogue_snapshot import load_bundled_catalogue
+from shared.adapters.costs_table import TABLE as COSTS
+from shared.adapters.costs_table import CostsTable
+from shared.adapters.inventory_table import TABLE as INVENTORY
+from shared.adapters.inventory_table import InventoryTable
+from shared.adapters.table_gateway import AzureTableGateway
+from shared.adapters.usage_table import TABLE as USAGE
+from shared.adapters.usage_table import UsageTable
+from shared.core.costs import CostType
+from shared.services.allocation import AllocationService
+from shared.services.collection import CollectionService
+from shared.services.ports import CostSource, InventorySource, UsageSource
+from shared.settings import Settings, StorageConnection
+
+ALL_TABLES = (COSTS, USAGE, INVENTORY, *RESULT_TABLES)
+
+
+@dataclass
+class Stores:
+    costs: CostsTable
+    usage: UsageTable
+    inventory: InventoryTable
+    results: AllocationTables
+    queue: StorageAllocationQueue
+    queue_client: QueueClient
+
+
+def queue_client(
+    storage: StorageConnection, name: str, credential: TokenCredential | None
+) -> QueueClient:
+    """A queue client speaking the Functions queue extension's Base64 message encoding."""
+    policies = {
+        "message_encode_policy": TextBase64EncodePolicy(),
+        "message_decode_policy": TextBase64DecodePolicy(),
+    }
+    if storage.connection_string:
+        return QueueClient.from_connection_string(storage.connection_string, name, **policies)
+    assert storage.queue_service_uri
+    return QueueClient(storage.queue_service_uri, name, credential=credential, **policies)
+
+
+def table_service(
+    storage: StorageConnection, credential: TokenCredential | None
+) -> TableServiceClient:
+    if storage.connection_string:
+        return TableServiceClient.from_connection_string(storage.connection_string)
+    assert storage.table_service_uri
+    return TableServiceClient(storage.table_service_uri, credential=credential)  # type: ignore[arg-type]
+
+
+def storage_credential(settings: Settings) -> TokenCredential | None:
+    if not settings.storage.uses_identity:
+        return None
+    from shared.adapters.credentials import make_credential
+
+    return make_credential()
+
+
+def build_stores(settings: Settings, *, ensure: bool = True) -> Stores:
+    credential = storage_credential(settings)
+    gateway = AzureTableGateway(table_service(settings.storage, credential))
+    client = queue_client(settings.storage, settings.allocation_queue, credential)
+    queue = StorageAllocationQueue(client)
+    if ensure:
+        gateway.ensure(ALL_TABLES)
+        queue.ensure()
+    return Stores(
+        costs=CostsTable(gateway),
+        usage=UsageTable(gateway),
+        inventory=InventoryTable(gateway),
+        results=AllocationTables(gateway),
+        queue=queue,
+        queue_client=client,
+    )
+
+
+def build_allocation(stores: Stores) -> AllocationService:
+    return AllocationService(
+        costs=stores.costs,
+        usage=stores.usage,
+        inventory=stores.inventory,
+        results=stores.results,
+        catalogue=load_bundled_catalogue(),
+    )
+
+
+def build_collection(
+    stores: Stores,
+    cost_sources: list[CostSource],
+    usage_source: UsageSource,
+    inventory_source: InventorySource,
+) -> CollectionService:
+    return CollectionService(
+        costs=stores.costs,
+        usage=stores.usage,
+        inventory=stores.inventory,
+        queue=stores.queue,
+        cost_sources=cost_sources,
+        usage_source=usage_source,
+        inventory_source=inventory_source,
+    )
+
+
+def live_collection(settings: Settings, stores: Stores) -> CollectionService:
+    """Collection from Cost Management, ARM and Azure Monitor, as configured."""
+    from shared.adapters.arm_inventory import ArmInventorySource
+    from shared.adapters.cost_management import CostManagementSource
+    from shared.adapters.credentials import make_credential
+    from shared.adapters.monitor_metrics import MonitorUsageSource
+
+    credential = make_credential()
+    costs = CostManagementSource(
+        credential, settings.cost_scopes, settings.arm_endpoint, cost_type=CostType.ACTUAL
+    )
+    subscriptions = sorted(
+        {s.split("/")[2] for s in settings.cost_scopes if s.lower().startswith("/subscriptions/")}
+    )
+    inventory = ArmInventorySource(credential, subscriptions, settings.arm_endpoint)
+    usage = MonitorUsageSource(credential, settings.metrics_endpoint)
+    return build_collection(stores, [costs], usage, inventory)
+
+
+def file_collection(stores: Stores, folder: Path) -> CollectionService:
+    """Collection from a folder of export files (the demo, backfills from exports)."""
+    from shared.adapters.file_sources import FileCostSource, FileInventorySource, FileUsageSource
+
+    return build_collection(
+        stores,
+        [FileCostSource(folder / "costs", CostType.ACTUAL)],
+        FileUsageSource(folder / "metrics"),
+        FileInventorySource(folder),
+    )

@@ -1,0 +1,159 @@
+"""One typed settings object, read once from environment variables.
+
+The names are the ones in `local.settings.sample.json` and in the Bicep app settings; the parity
+test in tests/infra checks the three lists against each other.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from shared.errors import ConfigurationError
+
+# Setting names (environment variables). Keep in step with local.settings.sample.json and infra/.
+STORAGE = "AzureWebJobsStorage"
+STORAGE_TABLE_URI = "AzureWebJobsStorage__tableServiceUri"
+STORAGE_QUEUE_URI = "AzureWebJobsStorage__queueServiceUri"
+STORAGE_CLIENT_ID = "AzureWebJobsStorage__clientId"
+COST_SCOPES = "COST_SCOPES"
+ARM_ENDPOINT = "ARM_ENDPOINT"
+METRICS_ENDPOINT = "METRICS_ENDPOINT"
+COSTS_SCHEDULE = "COSTS_SCHEDULE"
+USAGE_SCHEDULE = "USAGE_SCHEDULE"
+INVENTORY_SCHEDULE = "INVENTORY_SCHEDULE"
+ALLOCATION_QUEUE = "ALLOCATION_QUEUE"
+LOOKBACK_DAYS = "LOOKBACK_DAYS"
+EVENTGRID_TOPIC_ENDPOINT = "EVENTGRID_TOPIC_ENDPOINT"
+APIM_WORKSPACE_ID = "APIM_WORKSPACE_ID"
+
+# Settings the code reads. Storage is either a connection string (Azurite, local) or the
+# identity-based triple (Azure); the parity test treats the two forms as one setting family.
+SETTING_NAMES: tuple[str, ...] = (
+    STORAGE,
+    COST_SCOPES,
+    ARM_ENDPOINT,
+    METRICS_ENDPOINT,
+    COSTS_SCHEDULE,
+    USAGE_SCHEDULE,
+    INVENTORY_SCHEDULE,
+    ALLOCATION_QUEUE,
+    LOOKBACK_DAYS,
+    EVENTGRID_TOPIC_ENDPOINT,
+    APIM_WORKSPACE_ID,
+)
+
+DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
+DEFAULT_ALLOCATION_QUEUE = "allocation-requests"
+DEFAULT_LOOKBACK_DAYS = 35
+
+
+@dataclass(frozen=True)
+class StorageConnection:
+    """Where tables and queues live: a connection string, or service URIs used with an identity."""
+
+    connection_string: str | None = None
+    table_service_uri: str | None = None
+    queue_service_uri: str | None = None
+    client_id: str | None = None
+
+    @property
+    def uses_identity(self) -> bool:
+        return self.connection_string is None
+
+
+@dataclass(frozen=True)
+class Settings:
+    storage: StorageConnection
+    cost_scopes: tuple[str, ...]
+    arm_endpoint: str
+    metrics_endpoint: str | None
+    allocation_queue: str
+    lookback_days: int
+    eventgrid_topic_endpoint: str | None = None
+    apim_workspace_id: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate every setting; a bad value fails here, naming the setting."""
+        env = os.environ if env is None else env
+        return cls(
+            storage=_storage(env),
+            cost_scopes=_scopes(env.get(COST_SCOPES, "")),
+            arm_endpoint=_url(ARM_ENDPOINT, env.get(ARM_ENDPOINT) or DEFAULT_ARM_ENDPOINT),
+            metrics_endpoint=_optional_url(METRICS_ENDPOINT, env.get(METRICS_ENDPOINT)),
+            allocation_queue=_queue_name(env.get(ALLOCATION_QUEUE) or DEFAULT_ALLOCATION_QUEUE),
+            lookback_days=_positive_int(
+                LOOKBACK_DAYS, env.get(LOOKBACK_DAYS), DEFAULT_LOOKBACK_DAYS
+            ),
+            eventgrid_topic_endpoint=_optional_url(
+                EVENTGRID_TOPIC_ENDPOINT, env.get(EVENTGRID_TOPIC_ENDPOINT)
+            ),
+            apim_workspace_id=(env.get(APIM_WORKSPACE_ID) or "").strip() or None,
+        )
+
+
+def _storage(env: Mapping[str, str]) -> StorageConnection:
+    conn = (env.get(STORAGE) or "").strip()
+    if conn:
+        return StorageConnection(connection_string=conn)
+    table_uri = _optional_url(STORAGE_TABLE_URI, env.get(STORAGE_TABLE_URI))
+    queue_uri = _optional_url(STORAGE_QUEUE_URI, env.get(STORAGE_QUEUE_URI))
+    if table_uri and queue_uri:
+        return StorageConnection(
+            table_service_uri=table_uri,
+            queue_service_uri=queue_uri,
+            client_id=(env.get(STORAGE_CLIENT_ID) or "").strip() or None,
+        )
+    raise ConfigurationError(
+        STORAGE,
+        f"set a connection string, or both {STORAGE_TABLE_URI} and {STORAGE_QUEUE_URI}",
+    )
+
+
+def _scopes(raw: str) -> tuple[str, ...]:
+    scopes = []
+    for part in raw.split(","):
+        scope = part.strip().strip("/")
+        if not scope:
+            continue
+        if not (
+            scope.lower().startswith("subscriptions/") or scope.lower().startswith("providers/")
+        ):
+            raise ConfigurationError(COST_SCOPES, f"not an ARM scope: {part.strip()!r}")
+        scopes.append("/" + scope)
+    return tuple(scopes)
+
+
+def _url(name: str, raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    parsed = urlparse(value)
+    if parsed.scheme != "https" or not parsed.netloc:
+        raise ConfigurationError(name, f"must be an https URL, got {raw!r}")
+    return value
+
+
+def _optional_url(name: str, raw: str | None) -> str | None:
+    return _url(name, raw) if raw and raw.strip() else None
+
+
+def _queue_name(raw: str) -> str:
+    name = raw.strip()
+    valid = 3 <= len(name) <= 63 and all(c.islower() or c.isdigit() or c == "-" for c in name)
+    if not valid or name.startswith("-") or name.endswith("-") or "--" in name:
+        raise ConfigurationError(ALLOCATION_QUEUE, f"not a valid queue name: {raw!r}")
+    return name
+
+
+def _positive_int(name: str, raw: str | None, default: int) -> int:
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigurationError(name, f"must be a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigurationError(name, f"must be positive, got {value}")
+    return value

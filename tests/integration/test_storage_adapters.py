@@ -1,0 +1,124 @@
+"""The table and queue adapters against Azurite: the same semantics as the in-memory double."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from azure.data.tables import TableServiceClient
+from azure.storage.queue import QueueClient
+
+from shared.adapters.inventory_table import InventoryTable
+from shared.adapters.table_gateway import AzureTableGateway, MemoryTableGateway, prefix_range, replace
+from shared.core.costs import CostLine, CostType
+from shared.core.inventory import Deployment, InventorySnapshot
+from shared.core.period import BillingPeriod, DateWindow
+from shared.core.usage import UsageRecord
+from shared.services.bootstrap import build_stores
+from shared.settings import Settings
+
+ACC = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acc"
+NOV = BillingPeriod(2026, 11)
+
+
+@pytest.fixture
+def gateways(storage_env: dict[str, str]) -> list:
+    service = TableServiceClient.from_connection_string(storage_env["AzureWebJobsStorage"])
+    azure = AzureTableGateway(service)
+    memory = MemoryTableGateway()
+    for gw in (azure, memory):
+        gw.ensure(["scratch"])
+    return [azure, memory]
+
+
+def test_replace_writes_in_transactions_of_one_partition_and_at_most_100(gateways) -> None:
+    entities = [{"PartitionKey": f"p{i % 3}", "RowKey": f"{i:04d}", "N": i, "Big": 2**40 + i}
+                for i in range(450)]  # fmt: skip
+    for gw in gateways:
+        change = replace(gw, "scratch", prefix_range("p"), entities)
+        assert change.upserted == {"p0", "p1", "p2"}
+        stored = gw.query("scratch", *prefix_range("p"))
+        assert len(stored) == 450
+        assert stored[0]["Big"] == 2**40 and isinstance(stored[0]["N"], int)
+
+
+def test_replace_twice_with_the_same_rows_writes_nothing(gateways) -> None:
+    rows = [{"PartitionKey": "p", "RowKey": str(i), "Cost": "1.10"} for i in range(5)]
+    for gw in gateways:
+        replace(gw, "scratch", prefix_range("p"), rows)
+        before = [e for e in gw.query("scratch", *prefix_range("p"))]
+        assert not replace(gw, "scratch", prefix_range("p"), rows)
+        assert gw.query("scratch", *prefix_range("p")) == before
+
+
+def test_replace_deletes_what_is_gone_but_only_in_scope(gateways) -> None:
+    rows = [{"PartitionKey": "p", "RowKey": str(i), "Day": i} for i in range(6)]
+    for gw in gateways:
+        replace(gw, "scratch", prefix_range("p"), rows)
+        change = replace(gw, "scratch", prefix_range("p"), rows[:2], in_scope=lambda e: e["Day"] < 4)
+        assert change.deleted == {"p"}
+        assert [e["Day"] for e in gw.query("scratch", *prefix_range("p"))] == [0, 1, 4, 5]
+
+
+def test_azure_and_memory_gateways_store_the_same_entities(gateways) -> None:
+    rows = [{"PartitionKey": "a|b", "RowKey": "2026-11-01|x", "S": "é", "B": True, "I": -3}]
+    results = []
+    for gw in gateways:
+        replace(gw, "scratch", prefix_range("a|"), rows)
+        results.append(gw.query("scratch", *prefix_range("a|")))
+    assert results[0] == results[1] == rows
+
+
+def test_stores_round_trip_domain_records_on_azurite(storage_env) -> None:
+    stores = build_stores(Settings.from_env(storage_env))
+    window = NOV.window
+    line = CostLine(date(2026, 11, 2), ACC.lower(), "GUID-1", "gpt 4o 1120 Inp glbl Tokens",
+                    Decimal("1.5"), Decimal("0.00375000"), "USD")  # fmt: skip
+    assert stores.costs.replace_window(window, CostType.ACTUAL, [line, line]) == {NOV}
+    (stored,) = stores.costs.lines_for(NOV, CostType.ACTUAL)
+    assert stored.cost == Decimal("0.00750000") and stored.quantity == Decimal("3.0")
+    assert stores.costs.replace_window(window, CostType.ACTUAL, [line, line]) == set()
+
+    rec = UsageRecord(date(2026, 11, 2), ACC, "chat", 3_000_000_000, 7, 2)
+    assert stores.usage.replace_window(window, [ACC], [rec]) == {NOV}
+    assert stores.usage.records_for(NOV) == [rec]
+
+    dep = Deployment(ACC, "chat", "gpt-4o", "2024-11-20", "GlobalStandard", 10, "OpenAI", "eastus2")
+    assert stores.inventory.save(InventorySnapshot(date(2026, 11, 1), (dep,)))
+    assert not stores.inventory.save(InventorySnapshot(date(2026, 11, 5), (dep,)))
+    assert stores.inventory.snapshots_for(NOV) == [InventorySnapshot(date(2026, 11, 1), (dep,))]
+
+
+def test_inventory_snapshots_keep_changes_and_empty_inventories(storage_env) -> None:
+    gw = MemoryTableGateway()
+    inventory = InventoryTable(gw)
+    dep = Deployment(ACC, "chat", "gpt-4o", "2024-11-20", "GlobalStandard", 10)
+    inventory.save(InventorySnapshot(date(2026, 10, 20), (dep,)))
+    inventory.save(InventorySnapshot(date(2026, 11, 10), ()))
+    snaps = inventory.snapshots_for(NOV)
+    assert [(s.as_of, len(s.deployments)) for s in snaps] == [(date(2026, 10, 20), 1),
+                                                                (date(2026, 11, 10), 0)]  # fmt: skip
+
+
+def test_the_queue_speaks_base64_json_as_the_functions_host_expects(storage_env) -> None:
+    stores = build_stores(Settings.from_env(storage_env))
+    stores.queue.enqueue([NOV, NOV, BillingPeriod(2026, 10)])
+    raw = QueueClient.from_connection_string(storage_env["AzureWebJobsStorage"],
+                                             "allocation-requests")  # fmt: skip
+    bodies = [json.loads(base64.b64decode(m.content)) for m in raw.receive_messages(max_messages=32)]
+    assert bodies == [{"period": "2026-10"}, {"period": "2026-11"}]
+
+
+def test_a_collection_window_replaces_only_its_own_days(storage_env) -> None:
+    stores = build_stores(Settings.from_env(storage_env))
+    lines = [CostLine(date(2026, 11, d), ACC, "m", "m", Decimal(1), Decimal(d), "USD")
+             for d in (1, 2, 3)]  # fmt: skip
+    stores.costs.replace_window(NOV.window, CostType.ACTUAL, lines)
+    restated = [CostLine(date(2026, 11, 2), ACC, "m", "m", Decimal(1), Decimal("2.5"), "USD")]
+    window = DateWindow.inclusive(date(2026, 11, 2), date(2026, 11, 3))
+    assert stores.costs.replace_window(window, CostType.ACTUAL, restated) == {NOV}
+    got = {ln.date.day: ln.cost for ln in stores.costs.lines_for(NOV, CostType.ACTUAL)}
+    assert got == {1: Decimal(1), 2: Decimal("2.5")}

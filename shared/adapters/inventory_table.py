@@ -28,10 +28,17 @@ class InventoryTable:
         return bool(replace(self._gateway, TABLE, exact_range(day), entities))
 
     def snapshots_for(self, period: BillingPeriod) -> list[InventorySnapshot]:
-        """The snapshot in force at the period's start and every snapshot taken within it."""
-        snaps = self._all(before=day_text(period.end))
+        """The snapshot in force at the period's start and every snapshot taken within it.
+
+        A period older than the first snapshot (a backfill) gets the earliest snapshot: ARM only
+        tells what exists now, so that is the best knowledge of what ran then.
+        """
+        snaps = self._all(before="9999-12-31")
         start = [s for s in snaps if s.as_of <= period.start][-1:]
-        return start + [s for s in snaps if s.as_of > period.start]
+        inside = [s for s in snaps if period.start < s.as_of < period.end]
+        if not start and not inside:
+            return snaps[:1]
+        return start + inside
 
     def latest(self) -> InventorySnapshot | None:
         snaps = self._all(before="9999-12-31")

@@ -12,7 +12,12 @@ from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueClient
 
 from shared.adapters.inventory_table import InventoryTable
-from shared.adapters.table_gateway import AzureTableGateway, MemoryTableGateway, prefix_range, replace
+from shared.adapters.table_gateway import (
+    AzureTableGateway,
+    MemoryTableGateway,
+    prefix_range,
+    replace,
+)
 from shared.core.costs import CostLine, CostType
 from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.period import BillingPeriod, DateWindow
@@ -58,7 +63,9 @@ def test_replace_deletes_what_is_gone_but_only_in_scope(gateways) -> None:
     rows = [{"PartitionKey": "p", "RowKey": str(i), "Day": i} for i in range(6)]
     for gw in gateways:
         replace(gw, "scratch", prefix_range("p"), rows)
-        change = replace(gw, "scratch", prefix_range("p"), rows[:2], in_scope=lambda e: e["Day"] < 4)
+        change = replace(
+            gw, "scratch", prefix_range("p"), rows[:2], in_scope=lambda e: e["Day"] < 4
+        )
         assert change.deleted == {"p"}
         assert [e["Day"] for e in gw.query("scratch", *prefix_range("p"))] == [0, 1, 4, 5]
 
@@ -99,8 +106,8 @@ def test_inventory_snapshots_keep_changes_and_empty_inventories(storage_env) -> 
     inventory.save(InventorySnapshot(date(2026, 10, 20), (dep,)))
     inventory.save(InventorySnapshot(date(2026, 11, 10), ()))
     snaps = inventory.snapshots_for(NOV)
-    assert [(s.as_of, len(s.deployments)) for s in snaps] == [(date(2026, 10, 20), 1),
-                                                                (date(2026, 11, 10), 0)]  # fmt: skip
+    got = [(s.as_of, len(s.deployments)) for s in snaps]
+    assert got == [(date(2026, 10, 20), 1), (date(2026, 11, 10), 0)]
 
 
 def test_the_queue_speaks_base64_json_as_the_functions_host_expects(storage_env) -> None:
@@ -108,7 +115,9 @@ def test_the_queue_speaks_base64_json_as_the_functions_host_expects(storage_env)
     stores.queue.enqueue([NOV, NOV, BillingPeriod(2026, 10)])
     raw = QueueClient.from_connection_string(storage_env["AzureWebJobsStorage"],
                                              "allocation-requests")  # fmt: skip
-    bodies = [json.loads(base64.b64decode(m.content)) for m in raw.receive_messages(max_messages=32)]
+    bodies = [
+        json.loads(base64.b64decode(m.content)) for m in raw.receive_messages(max_messages=32)
+    ]
     assert bodies == [{"period": "2026-10"}, {"period": "2026-11"}]
 
 
@@ -122,3 +131,13 @@ def test_a_collection_window_replaces_only_its_own_days(storage_env) -> None:
     assert stores.costs.replace_window(window, CostType.ACTUAL, restated) == {NOV}
     got = {ln.date.day: ln.cost for ln in stores.costs.lines_for(NOV, CostType.ACTUAL)}
     assert got == {1: Decimal(1), 2: Decimal("2.5")}
+
+
+def test_a_backfill_older_than_every_snapshot_uses_the_earliest_snapshot() -> None:
+    inventory = InventoryTable(MemoryTableGateway())
+    dep = Deployment(ACC, "chat", "gpt-4o", "2024-11-20", "GlobalStandard", 10)
+    inventory.save(InventorySnapshot(date(2026, 11, 29), (dep,)))
+    inventory.save(InventorySnapshot(date(2026, 12, 5), ()))
+    assert inventory.snapshots_for(BillingPeriod(2026, 10)) == [
+        InventorySnapshot(date(2026, 11, 29), (dep,))
+    ]

@@ -87,11 +87,13 @@ def test_resource_ids_are_matched_case_insensitively() -> None:
     ("cost_line", "usage", "reason"),
     [
         (line("not-in-catalogue", "1"), [], UnallocatedReason.UNKNOWN_METER),
-        (line(MINI_IN.meter_id, "1"), [use("chat-prod", 5)], UnallocatedReason.NO_MATCHING_DEPLOYMENT),
+        (line(MINI_IN.meter_id, "1"), [use("chat-prod", 5)],
+         UnallocatedReason.NO_MATCHING_DEPLOYMENT),
         (line(GPT4O_IN.meter_id, "1"), [], UnallocatedReason.NO_USAGE),
         (line(GPT4O_IN.meter_id, "1", account=OTHER), [], UnallocatedReason.NO_MATCHING_DEPLOYMENT),
         (line(GPT4O_IN.meter_id, "1", account=""), [], UnallocatedReason.NO_RESOURCE),
-        (line("x", "9", charge_type=ChargeType.PURCHASE), [], UnallocatedReason.RESERVATION_PURCHASE),
+        (line("x", "9", charge_type=ChargeType.PURCHASE), [],
+         UnallocatedReason.RESERVATION_PURCHASE),
         (line("x", "9", charge_type=ChargeType.UNUSED_RESERVATION), [],
          UnallocatedReason.UNUSED_RESERVATION),
     ],
@@ -139,7 +141,10 @@ def test_the_snapshot_in_force_on_each_day_is_used() -> None:
 
 
 def test_two_billing_currencies_in_one_period_are_an_error_naming_both() -> None:
-    lines = [line(GPT4O_IN.meter_id, "1"), CostLine(D1, ACC, "m", "m", Decimal(1), Decimal(1), "EUR")]
+    lines = [
+        line(GPT4O_IN.meter_id, "1"),
+        CostLine(D1, ACC, "m", "m", Decimal(1), Decimal(1), "EUR"),
+    ]
     with pytest.raises(CurrencyMismatch, match="EUR, USD"):
         allocate_period(NOV, lines, [], SNAP, DictCatalogue())
 

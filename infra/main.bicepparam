@@ -1,0 +1,19 @@
+// Parameters of main.bicep, read from environment variables so that the same file serves
+// `azd up` (azd exports the values of .azure/<env>/.env) and `az deployment sub create`
+// (export the variables in your shell first). Empty values fall back to the defaults of main.bicep.
+using './main.bicep'
+
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'aoai-finops')
+param location = readEnvironmentVariable('AZURE_LOCATION', 'eastus2')
+
+// Comma-separated ARM scopes, e.g. /subscriptions/<id>,/subscriptions/<id2>. Empty: this subscription.
+param costScopes = empty(readEnvironmentVariable('COST_SCOPES', ''))
+  ? []
+  : split(readEnvironmentVariable('COST_SCOPES', ''), ',')
+
+// Resource id of the Log Analytics workspace with the APIM LLM logs. Empty: none.
+param apimWorkspaceResourceId = readEnvironmentVariable('APIM_WORKSPACE_RESOURCE_ID', '')
+
+// App Service Authentication with Microsoft Entra ID on top of function keys. Off by default.
+param enableEntraAuth = toLower(readEnvironmentVariable('ENABLE_ENTRA_AUTH', 'false')) == 'true'
+param entraAuthClientId = readEnvironmentVariable('ENTRA_AUTH_CLIENT_ID', '')

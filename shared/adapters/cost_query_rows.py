@@ -1,0 +1,164 @@
+"""Cost Management Query API rows (`properties.columns` + `properties.rows`) read into cost lines.
+
+Columns are found by name, case-insensitively, never by position. Numbers should arrive as
+`Decimal` (`json.loads(text, parse_float=Decimal)`); ints and numeric strings are accepted too.
+`UsageDate` is a number `yyyymmdd`. Resource ids are kept as billed (Azure may lower-case them).
+Rows with the same `CostLine.identity` are summed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from shared.core.costs import ChargeType, CostLine, CostType
+from shared.core.money import ZERO, to_decimal
+from shared.errors import CurrencyMismatch, InvalidInput
+
+# Accepted names per field, first match wins (Query API aggregation / dimension names).
+COST_COLUMNS = ("Cost", "PreTaxCost", "CostUSD", "PreTaxCostUSD")
+QUANTITY_COLUMNS = ("UsageQuantity", "Quantity")
+DATE_COLUMNS = ("UsageDate", "BillingMonth")
+RESOURCE_COLUMNS = ("ResourceId",)
+METER_ID_COLUMNS = ("ResourceGuid", "MeterId")
+METER_NAME_COLUMNS = ("Meter", "MeterName")
+CHARGE_TYPE_COLUMNS = ("ChargeType",)
+PRICING_MODEL_COLUMNS = ("PricingModel",)
+CURRENCY_COLUMNS = ("Currency", "BillingCurrency")
+CATEGORY_COLUMNS = ("ServiceName", "MeterCategory")
+SUBCATEGORY_COLUMNS = ("ServiceTier", "MeterSubcategory")
+UNIT_COLUMNS = ("UnitOfMeasure",)
+
+_PRICING_MODELS = {
+    "": "OnDemand",
+    "ondemand": "OnDemand",
+    "reservation": "Reservation",
+    "reservations": "Reservation",
+    "savingsplan": "SavingsPlan",
+    "spot": "Spot",
+}
+_YYYYMMDD = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+def parse_query_rows(
+    columns: Sequence[Mapping[str, Any]],
+    rows: Sequence[Sequence[Any]],
+    cost_type: CostType,
+) -> list[CostLine]:
+    """Cost lines from one Query result (or several pages' rows), summed by identity."""
+    if not rows:
+        return []
+    index = _column_index(columns)
+    cost_at = _require(index, COST_COLUMNS)
+    date_at = _require(index, DATE_COLUMNS)
+    currency_at = _require(index, CURRENCY_COLUMNS)
+    lines = []
+    for number, row in enumerate(rows):
+        if len(row) != len(columns):
+            raise InvalidInput(
+                f"rows[{number}]", f"has {len(row)} cells for {len(columns)} columns"
+            )
+
+        def text(names: tuple[str, ...], row: Sequence[Any] = row) -> str:
+            at = _find(index, names)
+            value = row[at] if at is not None else None
+            return "" if value is None else str(value).strip()
+
+        quantity_at = _find(index, QUANTITY_COLUMNS)
+        lines.append(
+            CostLine(
+                date=_usage_date(row[date_at], f"rows[{number}].UsageDate"),
+                account_id=text(RESOURCE_COLUMNS),
+                meter_id=text(METER_ID_COLUMNS),
+                meter_name=text(METER_NAME_COLUMNS),
+                quantity=_number(row[quantity_at] if quantity_at is not None else None, number),
+                cost=_number(row[cost_at], number, required=True),
+                currency=str(row[currency_at] or "").strip().upper(),
+                charge_type=ChargeType.parse(text(CHARGE_TYPE_COLUMNS)),
+                pricing_model=normalize_pricing_model(text(PRICING_MODEL_COLUMNS)),
+                cost_type=cost_type,
+                unit_of_measure=text(UNIT_COLUMNS),
+                meter_category=text(CATEGORY_COLUMNS),
+                meter_subcategory=text(SUBCATEGORY_COLUMNS),
+            )
+        )
+    return merge_cost_lines(lines)
+
+
+def merge_cost_lines(lines: Iterable[CostLine]) -> list[CostLine]:
+    """Lines with the same identity summed (cost and quantity), in first-seen order.
+
+    The first line's other fields (e.g. the resource id's casing) are kept. Raises
+    CurrencyMismatch when one identity is billed in two currencies.
+    """
+    merged: dict[tuple[object, ...], CostLine] = {}
+    for line in lines:
+        seen = merged.get(line.identity)
+        if seen is None:
+            merged[line.identity] = line
+            continue
+        if seen.currency != line.currency:
+            raise CurrencyMismatch({seen.currency, line.currency})
+        merged[line.identity] = replace(
+            seen, cost=seen.cost + line.cost, quantity=seen.quantity + line.quantity
+        )
+    return list(merged.values())
+
+
+def normalize_pricing_model(text: str) -> str:
+    """One spelling per pricing model (`On Demand` -> `OnDemand`); blank means on demand."""
+    key = text.replace(" ", "").replace("-", "").lower()
+    return _PRICING_MODELS.get(key, text.strip())
+
+
+def _column_index(columns: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for at, column in enumerate(columns):
+        name = column.get("name") if isinstance(column, Mapping) else None
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidInput(f"columns[{at}]", "has no name")
+        index.setdefault(name.strip().lower(), at)
+    return index
+
+
+def _find(index: Mapping[str, int], names: tuple[str, ...]) -> int | None:
+    for name in names:
+        at = index.get(name.lower())
+        if at is not None:
+            return at
+    return None
+
+
+def _require(index: Mapping[str, int], names: tuple[str, ...]) -> int:
+    at = _find(index, names)
+    if at is None:
+        raise InvalidInput("columns", f"no {names[0]} column (looked for {', '.join(names)})")
+    return at
+
+
+def _number(value: object, row: int, *, required: bool = False) -> Decimal:
+    if value is None or value == "":
+        if required:
+            raise InvalidInput(f"rows[{row}]", "has no cost")
+        return ZERO
+    return to_decimal(value, f"rows[{row}]")
+
+
+def _usage_date(value: object, field: str) -> date:
+    """`20251103` (number or text), or an ISO date-time text as in `BillingMonth`."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
+    text = str(value).strip() if isinstance(value, int | str) else ""
+    match = _YYYYMMDD.match(text)
+    try:
+        if match:
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        if text:
+            return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    raise InvalidInput(field, f"not a usage date: {value!r}")

@@ -1,0 +1,147 @@
+"""One Azure double built from domain records: Entra, Cost Management, ARM and Monitor metrics.
+
+Every Azure endpoint checks the bearer token and its audience (ARM for cost and inventory, the
+metrics audience for getBatch). Every request is recorded in `requests`, in arrival order.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+
+from shared.core.costs import CostLine
+from shared.core.inventory import Deployment
+from shared.core.usage import UsageRecord
+from tests.doubles.arm import ArmDouble, DoubleAccount
+from tests.doubles.cost_query import QPU_RETRY_AFTER, CostQueryDouble
+from tests.doubles.entra import ARM_AUDIENCES, METRICS_AUDIENCE, FakeEntra
+from tests.doubles.metrics import MetricsDouble
+from tests.doubles.server import RecordedRequest, Reply
+
+TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+CLIENT_ID = "00000000-1111-2222-3333-444444444444"
+CLIENT_SECRET = "double-client-secret"
+
+_COST_QUERY = re.compile(r"^(?P<scope>/.+?)/providers/microsoft\.costmanagement/query/?$", re.I)
+_GET_BATCH = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/metrics:getbatch/?$", re.I)
+_ACCOUNTS = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/providers/microsoft\.cognitiveservices/accounts/?$", re.I
+)
+_DEPLOYMENTS = re.compile(
+    r"^(?P<account>/subscriptions/[^/]+/resourcegroups/[^/]+/providers/"
+    r"microsoft\.cognitiveservices/accounts/[^/]+)/deployments/?$",
+    re.I,
+)
+
+
+class AzureDouble:
+    """The Azure side of the integration tests; serve it with the `serve_azure` fixture."""
+
+    def __init__(
+        self,
+        costs: Sequence[CostLine] = (),
+        deployments: Sequence[Deployment] = (),
+        usage: Sequence[UsageRecord] = (),
+        *,
+        accounts: Sequence[DoubleAccount] = (),
+        page_size: int = 1000,
+        arm_page_size: int = 100,
+        lowercase_resource_ids: bool = True,
+        throttle_first_n: int = 0,
+        throttle_status: int = 429,
+        retry_after_header: str = QPU_RETRY_AFTER,
+        retry_after_value: str = "1",
+        throttle_after_pages: int | None = None,
+        fail_after_pages: int | None = None,
+        no_content_when_empty: bool = False,
+        metrics_throttle_first_n: int = 0,
+        metrics_throttle_status: int = 529,
+        tenant_id: str = TENANT_ID,
+        client_id: str = CLIENT_ID,
+        client_secret: str = CLIENT_SECRET,
+    ) -> None:
+        self.entra = FakeEntra(tenant_id, client_id, client_secret)
+        self.costs = CostQueryDouble(
+            list(costs),
+            page_size=page_size,
+            lowercase_resource_ids=lowercase_resource_ids,
+            throttle_first_n=throttle_first_n,
+            throttle_status=throttle_status,
+            retry_after_header=retry_after_header,
+            retry_after_value=retry_after_value,
+            throttle_after_pages=throttle_after_pages,
+            fail_after_pages=fail_after_pages,
+            no_content_when_empty=no_content_when_empty,
+        )
+        self.arm = ArmDouble(list(deployments), list(accounts), page_size=arm_page_size)
+        regions = {a.account_id.lower(): a.location for a in self.arm.all_accounts()}
+        self.metrics = MetricsDouble(
+            list(usage),
+            regions,
+            throttle_first_n=metrics_throttle_first_n,
+            throttle_status=metrics_throttle_status,
+        )
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+
+    def bind(self, base_url: str) -> None:
+        """Tell every part the https://127.0.0.1:<port> it is served on (for links)."""
+        self.entra.base_url = base_url
+        self.costs.base_url = base_url
+        self.arm.base_url = base_url
+
+    def handle(self, request: RecordedRequest) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+        if self.entra.handles(request):
+            return self.entra.handle(request)
+        audience = self.entra.audience_of(request.headers.get("authorization"))
+        if (match := _COST_QUERY.match(request.path)) and request.method == "POST":
+            return self._authorized(audience, ARM_AUDIENCES) or self.costs.handle(
+                request, match.group("scope")
+            )
+        if (match := _GET_BATCH.match(request.path)) and request.method == "POST":
+            return self._authorized(audience, {METRICS_AUDIENCE}) or self.metrics.handle(
+                request, match.group("sub")
+            )
+        if (match := _ACCOUNTS.match(request.path)) and request.method == "GET":
+            return self._authorized(audience, ARM_AUDIENCES) or self.arm.list_accounts(
+                request, match.group("sub")
+            )
+        if (match := _DEPLOYMENTS.match(request.path)) and request.method == "GET":
+            return self._authorized(audience, ARM_AUDIENCES) or self.arm.list_deployments(
+                request, match.group("account")
+            )
+        body = {"error": {"code": "NotFound", "message": f"{request.method} {request.path}"}}
+        return Reply.json(404, body)
+
+    # Recorded traffic, by endpoint.
+    def cost_queries(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if _COST_QUERY.match(r.path)]
+
+    def metrics_batches(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if _GET_BATCH.match(r.path)]
+
+    def arm_listings(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if _ACCOUNTS.match(r.path) or _DEPLOYMENTS.match(r.path)]
+
+    def token_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path.lower().endswith("/oauth2/v2.0/token")]
+
+    @staticmethod
+    def _authorized(audience: str | None, allowed: set[str] | frozenset[str]) -> Reply | None:
+        if audience is None:
+            body = {
+                "error": {
+                    "code": "AuthenticationFailed",
+                    "message": "Missing or unknown bearer token.",
+                }
+            }
+            return Reply.json(401, body)
+        if audience not in allowed:
+            message = f"The access token audience {audience} is not valid for this endpoint."
+            return Reply.json(
+                401, {"error": {"code": "InvalidAuthenticationTokenAudience", "message": message}}
+            )
+        return None

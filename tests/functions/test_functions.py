@@ -1,0 +1,119 @@
+"""Every registered function: binding metadata, and invocations via azure-functions objects."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+import azure.functions as func
+import pytest
+from azure.functions.timer import TimerRequest
+
+import function_app
+from functions import composition
+from shared.errors import InvalidInput
+from tests.live_tenant import serve_tenant
+
+# get_functions() indexes the app once (a second call reports duplicate names), as the host does.
+FUNCTIONS = {f.get_function_name(): f for f in function_app.app.get_functions()}
+
+
+def registered(name: str):
+    return FUNCTIONS[name]
+
+
+def test_exactly_the_expected_functions_are_registered() -> None:
+    names = set(FUNCTIONS)
+    expected = {"http_app_func", "collect_costs", "collect_usage", "collect_inventory",
+                "allocate_period"}  # fmt: skip
+    assert names == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "setting"),
+    [("collect_costs", "%COSTS_SCHEDULE%"), ("collect_usage", "%USAGE_SCHEDULE%"),
+     ("collect_inventory", "%INVENTORY_SCHEDULE%")],
+)  # fmt: skip
+def test_timers_take_their_schedule_from_app_settings(name: str, setting: str) -> None:
+    trigger = registered(name).get_trigger().get_dict_repr()
+    assert trigger["type"] == "timerTrigger" and trigger["schedule"] == setting
+
+
+def test_the_queue_trigger_reads_the_allocation_queue_with_the_storage_connection() -> None:
+    trigger = registered("allocate_period").get_trigger().get_dict_repr()
+    assert trigger["type"] == "queueTrigger"
+    assert trigger["queueName"] == "%ALLOCATION_QUEUE%"
+    assert trigger["connection"] == "AzureWebJobsStorage"
+
+
+def test_the_http_api_is_one_asgi_function_that_needs_a_function_key() -> None:
+    trigger = registered("http_app_func").get_trigger().get_dict_repr()
+    assert trigger["type"] == "httpTrigger" and trigger["route"] == "/{*route}"
+    assert trigger["authLevel"] is func.AuthLevel.FUNCTION
+
+
+@pytest.fixture
+def live(tmp_path, serve_azure, monkeypatch, storage_env):
+    tenant, _running = serve_tenant(tmp_path, serve_azure, monkeypatch)
+    monkeypatch.setenv("LOOKBACK_DAYS", "70")  # today is after the sample month
+    composition.services.cache_clear()
+    yield tenant
+    composition.services.cache_clear()
+
+
+# The host runs every invocation of a worker on one event loop; so do the tests.
+LOOP = asyncio.new_event_loop()
+
+
+def call_http(path: str, **params: str) -> func.HttpResponse:
+    handler = registered("http_app_func").get_user_function()
+    url = f"http://localhost{path}" + (f"?{urlencode(params)}" if params else "")
+    req = func.HttpRequest("GET", url, params=params, body=b"")
+    context = SimpleNamespace(
+        invocation_id="test",
+        function_name="http_app_func",
+        function_directory=".",
+        trace_context=None,
+        retry_context=None,
+    )
+    return LOOP.run_until_complete(handler(req, context))
+
+
+def test_the_triggers_collect_allocate_and_serve_one_period(live) -> None:
+    tenant = live
+    timer = TimerRequest(past_due=False)
+    for name in ("collect_inventory", "collect_costs", "collect_usage"):
+        registered(name).get_user_function()(timer)
+    message = func.QueueMessage(body=json.dumps({"period": str(tenant.period)}).encode())
+    registered("allocate_period").get_user_function()(message)
+
+    resp = call_http("/api/unit-costs", period=str(tenant.period))
+    assert resp.status_code == 200
+    body = json.loads(resp.get_body())
+    assert body["billedCost"] == float(round(tenant.total_billed, 2))
+    assert round(body["allocatedCost"] + body["unallocatedCost"], 2) == body["billedCost"]
+    assert {d["deployment"] for d in body["deployments"]} >= {"chat-prod", "chat-test"}
+
+
+def test_a_malformed_queue_message_raises_a_clear_error_for_the_host_to_retry(live) -> None:
+    handler = registered("allocate_period").get_user_function()
+    with pytest.raises(InvalidInput, match="period"):
+        handler(func.QueueMessage(body=b'{"period": "2026-13"}'))
+    with pytest.raises(InvalidInput, match="period"):
+        handler(func.QueueMessage(body=b'{"month": "2026-10"}'))
+
+
+def test_http_errors_are_problem_bodies_not_stack_traces(live) -> None:
+    resp = call_http("/api/unit-costs", period="not-a-month")
+    assert resp.status_code == 400
+    assert json.loads(resp.get_body())["field"] == "period"
+    assert call_http("/api/health").status_code == 200
+
+
+def test_the_trailing_window_ends_today_and_spans_the_lookback() -> None:
+    window = composition.trailing_window(35)
+    assert window.end - timedelta(days=1) == datetime.now(UTC).date()
+    assert (window.end - window.start).days == 35

@@ -1,0 +1,40 @@
+"""Shared setup for tests of the live path: the sample tenant served by the HTTPS Azure double."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from shared.sample_tenant import SampleTenant, generate
+from tests.doubles.arm import DoubleAccount
+from tests.doubles.azure import AzureDouble
+from tests.doubles.fixtures import RunningDouble
+
+
+def serve_tenant(
+    tmp: Path,
+    serve_azure: Callable[[AzureDouble], RunningDouble],
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    page_size: int = 200,
+) -> tuple[SampleTenant, RunningDouble]:
+    """Generate the sample tenant, serve it from the double, and point the settings at both."""
+    tenant = generate(tmp / "tenant")
+    accounts = sorted({(d.account.id, d.account_location) for d in tenant.deployments})
+    double = AzureDouble(
+        costs=tenant.cost_lines,
+        deployments=tenant.deployments,
+        usage=tenant.usage,
+        accounts=[
+            DoubleAccount(account_id, "AIServices", region) for account_id, region in accounts
+        ],
+        page_size=page_size,
+    )
+    running = serve_azure(double)
+    subscriptions = sorted({d.account.subscription_id for d in tenant.deployments})
+    monkeypatch.setenv("COST_SCOPES", ",".join(f"/subscriptions/{s}" for s in subscriptions))
+    monkeypatch.setenv("ARM_ENDPOINT", running.arm_endpoint)
+    monkeypatch.setenv("METRICS_ENDPOINT", running.metrics_endpoint)
+    return tenant, running

@@ -1,0 +1,396 @@
+"""The sample tenant: deterministic, in Azure's real formats, consistent with its ground truth."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shared.adapters.export_csv import read_cost_export
+from shared.core.meters import TokenKind
+from shared.core.period import BillingPeriod
+from shared.sample_tenant import DEFAULT_PERIOD, SampleTenant, generate
+from shared.sample_tenant_catalogue import CONTENT_SAFETY_METER, METERS
+from shared.sample_tenant_files import EA_2024_08_01_COLUMNS
+
+RETAIL = Path(__file__).resolve().parents[3] / "shared" / "payloads" / "azure-cost"
+RETAIL_FILES = (
+    "retail-prices_azure-openai_eastus2_consumption_2025-08-25.ndjson",
+    "retail-prices_aoai-swedencentral-westeurope_2025-08-25.ndjson",
+)
+METRIC_FIELDS = {
+    "ProcessedPromptTokens": "input_tokens",
+    "GeneratedTokens": "output_tokens",
+    "AzureOpenAIRequests": "requests",
+}
+
+
+@pytest.fixture(scope="module")
+def tenant(tmp_path_factory: pytest.TempPathFactory) -> SampleTenant:
+    return generate(tmp_path_factory.mktemp("tenant"))
+
+
+def csv_rows(tenant: SampleTenant) -> list[dict[str, str]]:
+    with tenant.cost_export.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def load(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def metric_totals(tenant: SampleTenant) -> dict[tuple[str, str, date, str], float | None]:
+    """(account name, deployment, day, metric) -> total (None where the point has no total)."""
+    totals: dict[tuple[str, str, date, str], float | None] = {}
+    for path in tenant.metrics_files:
+        for metric in load(path)["value"]:
+            for series in metric["timeseries"]:
+                (meta,) = series["metadatavalues"]
+                assert meta["name"]["value"] == "modeldeploymentname"
+                for point in series["data"]:
+                    day = date.fromisoformat(point["timeStamp"][:10])
+                    key = (path.stem, meta["value"], day, metric["name"]["value"])
+                    totals[key] = point.get("total")
+    return totals
+
+
+# --- determinism ----------------------------------------------------------------------------------
+
+
+def test_the_same_seed_writes_byte_identical_files(tmp_path: Path) -> None:
+    first, second = generate(tmp_path / "a"), generate(tmp_path / "b")
+    names = [p.relative_to(first.out_dir) for p in first.files]
+    assert names == [p.relative_to(second.out_dir) for p in second.files]
+    for name in names:
+        assert (first.out_dir / name).read_bytes() == (second.out_dir / name).read_bytes()
+    assert first.cost_lines == second.cost_lines
+    assert first.usage == second.usage
+
+
+def test_another_seed_gives_another_month_of_usage(tmp_path: Path) -> None:
+    first, other = generate(tmp_path / "a"), generate(tmp_path / "b", seed=7)
+    assert first.cost_export.read_bytes() != other.cost_export.read_bytes()
+    assert first.total_billed != other.total_billed
+
+
+def test_the_files_are_where_the_file_sources_look_for_them(tenant: SampleTenant) -> None:
+    relative = sorted(str(p.relative_to(tenant.out_dir)) for p in tenant.files)
+    assert relative == sorted(
+        [
+            "accounts.json",
+            "costs/actual-2026-10.csv",
+            "deployments/contoso-ai-eus2.json",
+            "deployments/contoso-openai-swc.json",
+            "deployments/contoso-ai-rag-swc.json",
+            "metrics/contoso-ai-eus2.json",
+            "metrics/contoso-openai-swc.json",
+            "metrics/contoso-ai-rag-swc.json",
+        ]
+    )
+    assert tenant.period == DEFAULT_PERIOD == BillingPeriod(2026, 10)
+
+
+# --- the cost export ------------------------------------------------------------------------------
+
+
+def test_the_cost_export_is_an_ea_2024_08_01_file_with_a_bom_and_us_dates(
+    tenant: SampleTenant,
+) -> None:
+    raw = tenant.cost_export.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfInvoiceSectionName,AccountName,")
+    assert b"\r\n" not in raw
+    rows = csv_rows(tenant)
+    assert tuple(rows[0]) == EA_2024_08_01_COLUMNS and len(EA_2024_08_01_COLUMNS) == 57
+    assert {r["Date"][:3] for r in rows} == {"10/"}
+    assert {r["BillingCurrencyCode"] for r in rows} == {"USD"}
+    assert all(len(r["CostInBillingCurrency"].split(".")[1]) == 8 for r in rows)
+
+
+def test_every_row_costs_its_quantity_times_its_discounted_price(tenant: SampleTenant) -> None:
+    for row in csv_rows(tenant):
+        quantity, price = Decimal(row["Quantity"]), Decimal(row["EffectivePrice"])
+        assert price == Decimal(row["PayGPrice"]) * Decimal("0.96") == Decimal(row["UnitPrice"])
+        expected = (quantity * price).quantize(Decimal("1e-8"), rounding=ROUND_HALF_UP)
+        assert Decimal(row["CostInBillingCurrency"]) == expected
+
+
+def test_the_parsed_export_equals_the_ground_truth_cost_lines_exactly(tenant: SampleTenant) -> None:
+    lines = read_cost_export(tenant.cost_export)
+    assert lines == list(tenant.cost_lines)
+    total = sum((line.cost for line in lines), Decimal(0))
+    assert total == tenant.total_billed
+    assert total == sum(Decimal(r["CostInBillingCurrency"]) for r in csv_rows(tenant))
+
+
+def test_billed_quantities_are_the_true_tokens_of_every_deployment_on_the_meter(
+    tenant: SampleTenant,
+) -> None:
+    tokens: dict[tuple[date, str, str], int] = defaultdict(int)
+    for count in tenant.token_counts:
+        tokens[(count.date, count.account_id.lower(), count.meter_id)] += count.tokens
+    billed = {
+        (line.date, line.account_id.lower(), line.meter_id): line.quantity
+        * METERS[line.meter_id].block
+        for line in tenant.cost_lines
+        if line.meter_id != CONTENT_SAFETY_METER
+    }
+    assert billed == {key: Decimal(value) for key, value in tokens.items()}
+
+
+@pytest.mark.skipif(not (RETAIL / RETAIL_FILES[0]).exists(), reason="no retail price snapshot")
+def test_every_meter_billed_is_a_real_retail_meter_with_its_name_unit_and_list_price(
+    tenant: SampleTenant,
+) -> None:
+    retail: dict[tuple[str, str], dict[str, Any]] = {}
+    for name in RETAIL_FILES:
+        for text in (RETAIL / name).read_text(encoding="utf-8").splitlines():
+            item = json.loads(text)
+            retail[(item["meterId"], item["armRegionName"])] = item
+    seen = set()
+    for row in csv_rows(tenant):
+        region = METERS[row["MeterId"]].region
+        item = retail[(row["MeterId"], region)]
+        assert item["meterName"] == row["MeterName"]
+        assert item["unitOfMeasure"] == row["UnitOfMeasure"]
+        assert item["productName"] == row["MeterSubCategory"]
+        assert item["location"] == row["MeterRegion"]
+        assert Decimal(str(item["retailPrice"])) == Decimal(row["PayGPrice"])
+        seen.add(row["MeterId"])
+    assert seen == set(METERS)
+
+
+# --- metrics, deployments, accounts ---------------------------------------------------------------
+
+
+def test_the_metrics_files_have_the_metrics_list_shape(tenant: SampleTenant) -> None:
+    for path in tenant.metrics_files:
+        body = load(path)
+        assert list(body) == [
+            "cost",
+            "timespan",
+            "interval",
+            "value",
+            "namespace",
+            "resourceregion",
+        ]
+        assert body["interval"] == "P1D"
+        assert body["timespan"] == "2026-10-01T00:00:00Z/2026-11-01T00:00:00Z"
+        assert body["namespace"] == "Microsoft.CognitiveServices/accounts"
+        assert body["resourceregion"] in {"eastus2", "swedencentral"}
+        assert [m["name"]["value"] for m in body["value"]] == list(METRIC_FIELDS)
+        for metric in body["value"]:
+            assert metric["unit"] == "Count" and metric["errorCode"] == "Success"
+            for series in metric["timeseries"]:
+                stamps = [p["timeStamp"] for p in series["data"]]
+                assert stamps == [f"2026-10-{d:02d}T00:00:00Z" for d in range(1, 32)]
+
+
+def test_the_metrics_totals_per_deployment_and_day_equal_the_ground_truth_usage(
+    tenant: SampleTenant,
+) -> None:
+    totals = metric_totals(tenant)
+    assert len(totals) == len(tenant.usage) * len(METRIC_FIELDS)
+    for record in tenant.usage:
+        account = record.account_id.rsplit("/", 1)[1]
+        for metric, field in METRIC_FIELDS.items():
+            total = totals[(account, record.deployment, record.date, metric)]
+            assert (total or 0) == getattr(record, field)
+
+
+def test_observed_prompt_tokens_are_input_plus_cached_tokens_except_on_a_metrics_gap(
+    tenant: SampleTenant,
+) -> None:
+    truth: dict[tuple[str, date], dict[TokenKind, int]] = defaultdict(lambda: defaultdict(int))
+    for count in tenant.token_counts:
+        truth[(count.deployment, count.date)][count.kind] += count.tokens
+    gaps = {
+        (d, day) for case in tenant.cases("no-usage") for d in case.deployments for day in case.days
+    }
+    for record in tenant.usage:
+        kinds = truth.get((record.deployment, record.date), {})
+        if (record.deployment, record.date) in gaps:
+            assert record.input_tokens == 0 and kinds[TokenKind.INPUT] > 0
+            continue
+        prompt = kinds.get(TokenKind.INPUT, 0) + kinds.get(TokenKind.CACHED_INPUT, 0)
+        assert (record.input_tokens, record.output_tokens) == (
+            prompt,
+            kinds.get(TokenKind.OUTPUT, 0),
+        )
+
+
+def test_the_deployment_listings_have_the_arm_shape_and_match_the_inventory(
+    tenant: SampleTenant,
+) -> None:
+    listed = []
+    for path in tenant.deployments_files:
+        for item in load(path)["value"]:
+            assert item["type"] == "Microsoft.CognitiveServices/accounts/deployments"
+            assert item["id"].endswith(f"/accounts/{path.stem}/deployments/{item['name']}")
+            assert item["properties"]["provisioningState"] == "Succeeded"
+            model = item["properties"]["model"]
+            listed.append(
+                (
+                    item["id"].rsplit("/deployments/", 1)[0],
+                    item["name"],
+                    model["name"],
+                    model["version"],
+                    item["sku"]["name"],
+                    item["sku"]["capacity"],
+                    model["format"],
+                )
+            )
+    inventory = [
+        (d.account_id, d.name, d.model, d.model_version, d.sku, d.capacity, d.model_format)
+        for d in tenant.deployments
+    ]
+    assert listed == inventory
+
+
+def test_the_tenant_has_two_subscriptions_and_three_accounts_in_two_regions(
+    tenant: SampleTenant,
+) -> None:
+    accounts = load(tenant.accounts_file)["value"]
+    assert len(accounts) == 3
+    assert {a["location"] for a in accounts} == {"eastus2", "swedencentral"}
+    assert len({a["id"].split("/")[2] for a in accounts}) == 2
+    assert {a["kind"] for a in accounts} == {"OpenAI", "AIServices"}
+    assert all(a["type"] == "Microsoft.CognitiveServices/accounts" for a in accounts)
+    locations = {a["id"]: a["location"] for a in accounts}
+    assert all(d.account_location == locations[d.account_id] for d in tenant.deployments)
+    skus = {(d.model, d.sku) for d in tenant.deployments}
+    assert {
+        ("gpt-4o", "GlobalStandard"),
+        ("gpt-4o-mini", "GlobalStandard"),
+        ("gpt-4.1", "DataZoneStandard"),
+        ("text-embedding-3-small", "GlobalStandard"),
+        ("o4-mini", "GlobalStandard"),
+        ("gpt-4o-mini", "Standard"),
+    } <= skus
+
+
+# --- the edge cases -------------------------------------------------------------------------------
+
+
+def lines_of(tenant: SampleTenant, account_id: str, meter_id: str, day: date) -> list[Any]:
+    return [
+        ln
+        for ln in tenant.cost_lines
+        if ln.account_id.lower() == account_id.lower()
+        and ln.meter_id == meter_id
+        and ln.date == day
+    ]
+
+
+def test_two_deployments_share_one_gpt_4o_meter_on_one_bill_line(tenant: SampleTenant) -> None:
+    (case,) = tenant.cases("shared-meter")
+    assert case.deployments == ("chat-prod", "chat-test") and len(case.days) >= 15
+    models = {(d.name, d.model, d.model_version, d.sku) for d in tenant.deployments}
+    assert {
+        ("chat-prod", "gpt-4o", "2024-11-20", "GlobalStandard"),
+        ("chat-test", "gpt-4o", "2024-11-20", "GlobalStandard"),
+    } <= models
+    usage = {(u.deployment, u.date): u for u in tenant.usage}
+    for day in case.days:
+        assert usage[("chat-prod", day)].input_tokens > 0 < usage[("chat-test", day)].input_tokens
+        for meter_id in case.meter_ids:  # input, cached input and output
+            assert len(lines_of(tenant, case.account_id, meter_id, day)) == 1
+    cached = [m for m in case.meter_ids if "cached" in METERS[m].meter_name]
+    assert (
+        cached
+        and tenant.true_tokens()[f"{case.account_id}/deployments/chat-prod"][TokenKind.CACHED_INPUT]
+        > 0
+    )
+
+
+def test_a_content_safety_meter_is_billed_that_no_deployment_uses(tenant: SampleTenant) -> None:
+    (case,) = tenant.cases("unknown-meter")
+    assert case.reason == "unknown-meter" and case.meter_ids == (CONTENT_SAFETY_METER,)
+    rows = [r for r in csv_rows(tenant) if r["MeterId"] == CONTENT_SAFETY_METER]
+    assert {r["MeterName"] for r in rows} == {"Standard Text Records"}
+    assert {r["MeterSubCategory"] for r in rows} == {"Azure AI Content Safety"}
+    assert len(rows) == len(case.days) > 0
+    assert all(c.meter_id != CONTENT_SAFETY_METER for c in tenant.token_counts)
+
+
+def test_a_meter_of_a_deleted_deployment_has_no_matching_deployment(tenant: SampleTenant) -> None:
+    (case,) = tenant.cases("no-matching-deployment")
+    assert case.deployments == ("gpt41-mini-pilot",) and case.days
+    for day in case.days:
+        assert all(lines_of(tenant, case.account_id, m, day) for m in case.meter_ids)
+    same_account = [d for d in tenant.deployments if d.account_id == case.account_id]
+    assert same_account and all(d.model != "gpt-4.1-mini" for d in same_account)
+
+
+def test_a_deployment_has_cost_but_no_usage_on_a_metrics_gap_day(tenant: SampleTenant) -> None:
+    (case,) = tenant.cases("no-usage")
+    (day,) = case.days
+    (name,) = case.deployments
+    assert name == "mini-regional"
+    assert {d.sku for d in tenant.deployments if d.name == name} == {"Standard"}
+    assert all(lines_of(tenant, case.account_id, m, day)[0].cost > 0 for m in case.meter_ids)
+    (record,) = [u for u in tenant.usage if u.deployment == name and u.date == day]
+    assert (record.input_tokens, record.output_tokens, record.requests) == (0, 0, 0)
+    totals = metric_totals(tenant)
+    assert totals[("contoso-openai-swc", name, day, "ProcessedPromptTokens")] is None
+
+
+def test_the_bill_uses_both_service_names_and_lower_cased_resource_ids(
+    tenant: SampleTenant,
+) -> None:
+    rows = csv_rows(tenant)
+    assert {r["MeterCategory"] for r in rows} == {"Cognitive Services", "Foundry Models"}
+    ids = {r["ResourceId"] for r in rows}
+    canonical = {
+        line.account_id for line in tenant.cost_lines if line.account_id != line.account_id.lower()
+    }
+    assert any(rid == rid.lower() and rid not in canonical for rid in ids)
+    assert tenant.cases("foundry-models-category") and tenant.cases("lower-cased-resource-id")
+
+
+def test_one_meter_is_billed_in_two_rows_that_the_parser_sums(tenant: SampleTenant) -> None:
+    (case,) = tenant.cases("split-rows")
+    (day,) = case.days
+    (meter_id,) = case.meter_ids
+    rows = [
+        r
+        for r in csv_rows(tenant)
+        if r["MeterId"] == meter_id
+        and r["Date"] == day.strftime("%m/%d/%Y")
+        and r["ResourceId"].lower() == case.account_id.lower()
+    ]
+    assert len(rows) == 2 and rows[0]["ResourceId"] != rows[1]["ResourceId"]
+    (line,) = lines_of(tenant, case.account_id, meter_id, day)
+    assert line.cost == sum(Decimal(r["CostInBillingCurrency"]) for r in rows)
+
+
+def test_usage_is_higher_on_weekdays_than_at_weekends(tenant: SampleTenant) -> None:
+    days: dict[bool, list[int]] = {True: [], False: []}
+    for record in tenant.usage:
+        if record.deployment == "chat-prod":
+            days[record.date.weekday() < 5].append(record.input_tokens)
+    weekday = sum(days[True]) / len(days[True])
+    weekend = sum(days[False]) / len(days[False])
+    assert weekend < 0.6 * weekday
+    assert all(
+        u.input_tokens == 0
+        for u in tenant.usage
+        if u.deployment == "chat-test" and u.date.weekday() >= 5
+    )
+
+
+def test_the_bill_has_per_1k_and_per_1m_token_meters(tenant: SampleTenant) -> None:
+    assert {line.unit_of_measure for line in tenant.cost_lines} == {"1K", "1M"}
+
+
+def test_another_month_has_its_own_number_of_days(tmp_path: Path) -> None:
+    february = generate(tmp_path, BillingPeriod(2027, 2))
+    assert {u.date.month for u in february.usage} == {2}
+    assert len({u.date for u in february.usage}) == 28
+    assert february.cost_export.name == "actual-2027-02.csv"
+    assert read_cost_export(february.cost_export) == list(february.cost_lines)

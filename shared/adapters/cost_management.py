@@ -22,8 +22,8 @@ from azure.core.exceptions import AzureError
 from azure.core.rest import HttpRequest, HttpResponse
 from azure.mgmt.costmanagement import CostManagementClient
 
-from shared.adapters.cost_query_rows import merge_cost_lines, parse_query_rows
-from shared.core.costs import CostLine, CostType
+from shared.adapters.cost_query_rows import parse_query_rows
+from shared.core.costs import CostLine, CostType, merge_cost_lines
 from shared.core.period import DateWindow
 from shared.errors import InvalidInput, SourceError, ThrottledError
 

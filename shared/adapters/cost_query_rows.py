@@ -9,15 +9,20 @@ Rows with the same `CostLine.identity` are summed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from shared.core.costs import ChargeType, CostLine, CostType
+from shared.core.costs import (
+    ChargeType,
+    CostLine,
+    CostType,
+    merge_cost_lines,
+    normalize_pricing_model,
+)
 from shared.core.money import ZERO, to_decimal
-from shared.errors import CurrencyMismatch, InvalidInput
+from shared.errors import InvalidInput
 
 # Accepted names per field, first match wins (Query API aggregation / dimension names).
 COST_COLUMNS = ("Cost", "PreTaxCost", "CostUSD", "PreTaxCostUSD")
@@ -33,14 +38,6 @@ CATEGORY_COLUMNS = ("ServiceName", "MeterCategory")
 SUBCATEGORY_COLUMNS = ("ServiceTier", "MeterSubcategory")
 UNIT_COLUMNS = ("UnitOfMeasure",)
 
-_PRICING_MODELS = {
-    "": "OnDemand",
-    "ondemand": "OnDemand",
-    "reservation": "Reservation",
-    "reservations": "Reservation",
-    "savingsplan": "SavingsPlan",
-    "spot": "Spot",
-}
 _YYYYMMDD = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
@@ -87,32 +84,6 @@ def parse_query_rows(
             )
         )
     return merge_cost_lines(lines)
-
-
-def merge_cost_lines(lines: Iterable[CostLine]) -> list[CostLine]:
-    """Lines with the same identity summed (cost and quantity), in first-seen order.
-
-    The first line's other fields (e.g. the resource id's casing) are kept. Raises
-    CurrencyMismatch when one identity is billed in two currencies.
-    """
-    merged: dict[tuple[object, ...], CostLine] = {}
-    for line in lines:
-        seen = merged.get(line.identity)
-        if seen is None:
-            merged[line.identity] = line
-            continue
-        if seen.currency != line.currency:
-            raise CurrencyMismatch({seen.currency, line.currency})
-        merged[line.identity] = replace(
-            seen, cost=seen.cost + line.cost, quantity=seen.quantity + line.quantity
-        )
-    return list(merged.values())
-
-
-def normalize_pricing_model(text: str) -> str:
-    """One spelling per pricing model (`On Demand` -> `OnDemand`); blank means on demand."""
-    key = text.replace(" ", "").replace("-", "").lower()
-    return _PRICING_MODELS.get(key, text.strip())
 
 
 def _column_index(columns: Sequence[Mapping[str, Any]]) -> dict[str, int]:

@@ -5,13 +5,12 @@ PartitionKey `{period}|{costType}|{accountKey}`, RowKey `{date}|{hash of meter, 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from decimal import Decimal
 
 from shared.adapters.table_gateway import PK, Entity, TableGateway, prefix_range, replace
 from shared.adapters.table_keys import account_key, day_text, digest, parse_day
-from shared.core.costs import ChargeType, CostLine, CostType
+from shared.core.costs import ChargeType, CostLine, CostType, merge_cost_lines
 from shared.core.period import BillingPeriod, DateWindow
 
 TABLE = "costs"
@@ -32,7 +31,7 @@ class CostsTable:
                 self._gateway,
                 TABLE,
                 prefix_range(f"{period}|{cost_type.value}|"),
-                (_entity(period, ln) for ln in _summed(own)),
+                (_entity(period, ln) for ln in merge_cost_lines(own)),
                 in_scope=lambda e: parse_day(e["Date"]) in window,
             )
             if change:
@@ -42,24 +41,6 @@ class CostsTable:
     def lines_for(self, period: BillingPeriod, cost_type: CostType) -> list[CostLine]:
         rows = self._gateway.query(TABLE, *prefix_range(f"{period}|{cost_type.value}|"))
         return [_line(row) for row in rows]
-
-
-def _summed(lines: Sequence[CostLine]) -> list[CostLine]:
-    """Lines with the same identity summed (Azure may split one meter-day over several rows)."""
-    sums: dict[tuple[object, ...], CostLine] = {}
-    for ln in lines:
-        prev = sums.get(ln.identity)
-        if prev is None:
-            sums[ln.identity] = ln
-        else:
-            sums[ln.identity] = _with_amounts(
-                prev, prev.quantity + ln.quantity, prev.cost + ln.cost
-            )
-    return list(sums.values())
-
-
-def _with_amounts(line: CostLine, quantity: Decimal, cost: Decimal) -> CostLine:
-    return dataclasses.replace(line, quantity=quantity, cost=cost)
 
 
 def _entity(period: BillingPeriod, ln: CostLine) -> Entity:

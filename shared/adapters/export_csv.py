@@ -35,23 +35,19 @@ from enum import Enum
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from shared.core.costs import ChargeType, CostLine, CostType
+from shared.core.costs import (
+    ChargeType,
+    CostLine,
+    CostType,
+    merge_cost_lines,
+    normalize_pricing_model,
+)
 from shared.errors import InvalidInput
 
 AI_SERVICE_NAMES = frozenset({"cognitive services", "foundry models"})
 _COGNITIVE_RESOURCE = re.compile(r"/providers/microsoft\.cognitiveservices/accounts/", re.I)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]*(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: [0-9:]+(?: ?[AP]M)?)?$", re.I)
-_PRICING_MODELS = {
-    "": "OnDemand",
-    "ondemand": "OnDemand",
-    "standard": "OnDemand",
-    "reservation": "Reservation",
-    "reservations": "Reservation",
-    "savingsplan": "SavingsPlan",
-    "spot": "Spot",
-    "dynamic": "Spot",
-}
 
 
 class ExportDialect(Enum):
@@ -198,7 +194,7 @@ def parse_cost_export(
     else:
         basis = cost_type or CostType.ACTUAL
         rows = _legacy_lines(reader, header, index, dialect, basis, service_filter)
-    return aggregate(rows)
+    return merge_cost_lines(rows)
 
 
 def read_cost_export(
@@ -216,20 +212,6 @@ def read_cost_export(
             return parse_cost_export(text, cost_type=cost_type, service_filter=service_filter)
     with path.open(encoding="utf-8-sig", newline="") as text:
         return parse_cost_export(text, cost_type=cost_type, service_filter=service_filter)
-
-
-def aggregate(lines: Iterable[CostLine]) -> list[CostLine]:
-    """Lines with the same identity summed (quantity and cost), in first-seen order."""
-    merged: dict[tuple[object, ...], CostLine] = {}
-    for line in lines:
-        seen = merged.get(line.identity)
-        if seen is None:
-            merged[line.identity] = line
-        else:
-            merged[line.identity] = replace(
-                seen, quantity=seen.quantity + line.quantity, cost=seen.cost + line.cost
-            )
-    return list(merged.values())
 
 
 class _Reader(Protocol):
@@ -353,7 +335,7 @@ def _legacy_lines(
             cost=row.decimal(cols["cost"]),
             currency=row.text(cols["currency"]).upper(),
             charge_type=ChargeType.parse(row.text(cols["charge_type"])),
-            pricing_model=_pricing_model(row.text(cols["pricing_model"])),
+            pricing_model=normalize_pricing_model(row.text(cols["pricing_model"])),
             cost_type=basis,
             unit_of_measure=row.text(cols["unit"]),
             meter_category=facts.meter_category,
@@ -392,7 +374,7 @@ def _focus_lines(
             cost=Decimal(0),
             currency=row.text(_FOCUS["currency"]).upper(),
             charge_type=_focus_charge(row),
-            pricing_model=_focus_pricing_model(row),
+            pricing_model=_focusnormalize_pricing_model(row),
             unit_of_measure=row.text(_FOCUS["unit"]),
             meter_category=facts.meter_category or facts.service_name,
             meter_subcategory=facts.meter_subcategory,
@@ -419,18 +401,12 @@ def _focus_charge(row: _Row) -> ChargeType:
     return _FOCUS_CHARGES.get(category, ChargeType.OTHER if category else ChargeType.USAGE)
 
 
-def _focus_pricing_model(row: _Row) -> str:
+def _focusnormalize_pricing_model(row: _Row) -> str:
     category = row.text(_FOCUS["pricing_category"]).lower()
     if category == "committed":
         kind = row.text(_FOCUS["commitment_type"]).replace(" ", "").lower()
         return "SavingsPlan" if kind == "savingsplan" else "Reservation"
-    return _pricing_model(category)
-
-
-def _pricing_model(text: str) -> str:
-    """Spelling variants (`On Demand`, `Reservations`) folded to one name per model."""
-    key = text.replace(" ", "").lower()
-    return _PRICING_MODELS.get(key, text.strip())
+    return normalize_pricing_model(category)
 
 
 def _account_id(resource_id: str) -> str:

@@ -17,7 +17,7 @@ from shared.adapters.table_gateway import (
 )
 from shared.adapters.table_keys import account_key, day_text, digest, parse_day
 from shared.core.period import BillingPeriod, DateWindow
-from shared.core.usage import UsageRecord
+from shared.core.usage import UsageRecord, merge_usage
 
 TABLE = "usage"
 
@@ -45,7 +45,7 @@ class UsageTable:
                     self._gateway,
                     TABLE,
                     exact_range(f"{period}|{account_key(account_id)}"),
-                    (_entity(period, r) for r in _summed(own)),
+                    (_entity(period, r) for r in merge_usage(own)),
                     in_scope=lambda e: parse_day(e["Date"]) in window,
                 )
                 if change:
@@ -54,24 +54,6 @@ class UsageTable:
 
     def records_for(self, period: BillingPeriod) -> list[UsageRecord]:
         return [_record(row) for row in self._gateway.query(TABLE, *prefix_range(f"{period}|"))]
-
-
-def _summed(records: Sequence[UsageRecord]) -> list[UsageRecord]:
-    sums: dict[tuple[object, ...], UsageRecord] = {}
-    for r in records:
-        key = (r.date, r.deployment.lower())
-        prev = sums.get(key)
-        if prev is not None:
-            r = UsageRecord(
-                r.date,
-                prev.account_id,
-                prev.deployment,
-                prev.input_tokens + r.input_tokens,
-                prev.output_tokens + r.output_tokens,
-                prev.requests + r.requests,
-            )
-        sums[key] = r
-    return list(sums.values())
 
 
 def _entity(period: BillingPeriod, r: UsageRecord) -> Entity:

@@ -25,7 +25,7 @@ from shared.core.inventory import Deployment, InventorySnapshot, by_account, dep
 from shared.core.meters import MeterCatalogue, MeterInfo, Mode, TokenKind
 from shared.core.money import ZERO, split_by_weights
 from shared.core.period import BillingPeriod
-from shared.core.usage import UsageRecord
+from shared.core.usage import UsageRecord, merge_usage
 from shared.errors import CurrencyMismatch, InvalidInput
 
 
@@ -37,10 +37,6 @@ class UnallocatedReason(Enum):
     RESERVATION_PURCHASE = "reservation-purchase"
     UNUSED_RESERVATION = "unused-reservation"
     UNSUPPORTED_METER_KIND = "unsupported-meter-kind"
-
-
-# Which usage figure drives each token kind; None means capacity (PTU) weighting.
-_INPUT_WEIGHTED = (TokenKind.INPUT, TokenKind.CACHED_INPUT, TokenKind.CACHE_WRITE)
 
 
 @dataclass(frozen=True)
@@ -102,21 +98,9 @@ class _UsageIndex:
 
     @classmethod
     def build(cls, usage: Iterable[UsageRecord]) -> _UsageIndex:
-        rows: dict[tuple[date, str, str], UsageRecord] = {}
-        for rec in usage:
-            key = (rec.date, rec.account_id.lower(), rec.deployment.lower())
-            prev = rows.get(key)
-            if prev is not None:
-                rec = UsageRecord(
-                    rec.date,
-                    rec.account_id,
-                    rec.deployment,
-                    prev.input_tokens + rec.input_tokens,
-                    prev.output_tokens + rec.output_tokens,
-                    prev.requests + rec.requests,
-                )
-            rows[key] = rec
-        return cls(rows)
+        return cls(
+            {(r.date, r.account_id.lower(), r.deployment.lower()): r for r in merge_usage(usage)}
+        )
 
     def get(self, day: date, dep: Deployment) -> UsageRecord | None:
         return self.rows.get((day, dep.account.norm, dep.name.lower()))
@@ -236,7 +220,7 @@ def _weight(meter: MeterInfo, dep: Deployment, used: UsageRecord | None) -> Deci
         return Decimal(max(dep.capacity, 0))
     if used is None:
         return ZERO
-    if meter.kind in _INPUT_WEIGHTED:
+    if meter.kind.is_input_side:
         return Decimal(used.input_tokens)
     return Decimal(used.output_tokens)
 

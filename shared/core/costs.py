@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+
+from shared.errors import CurrencyMismatch
+
+# Spelling variants of PricingModel across Query API, legacy and FOCUS exports.
+_PRICING_MODELS = {
+    "": "OnDemand",
+    "ondemand": "OnDemand",
+    "standard": "OnDemand",
+    "reservation": "Reservation",
+    "reservations": "Reservation",
+    "savingsplan": "SavingsPlan",
+    "spot": "Spot",
+    "dynamic": "Spot",
+}
 
 
 class CostType(Enum):
@@ -69,3 +84,29 @@ class CostLine:
             self.charge_type,
             self.pricing_model,
         )
+
+
+def normalize_pricing_model(text: str) -> str:
+    """One spelling per pricing model (`On Demand` -> `OnDemand`); blank means on demand."""
+    key = text.replace(" ", "").replace("-", "").lower()
+    return _PRICING_MODELS.get(key, text.strip())
+
+
+def merge_cost_lines(lines: Iterable[CostLine]) -> list[CostLine]:
+    """Lines with the same identity summed (cost and quantity), in first-seen order.
+
+    Azure may split one meter-day over several rows. The first line's other fields (e.g. the
+    resource id's casing) are kept; one identity billed in two currencies raises CurrencyMismatch.
+    """
+    merged: dict[tuple[object, ...], CostLine] = {}
+    for line in lines:
+        seen = merged.get(line.identity)
+        if seen is None:
+            merged[line.identity] = line
+            continue
+        if seen.currency != line.currency:
+            raise CurrencyMismatch({seen.currency, line.currency})
+        merged[line.identity] = replace(
+            seen, cost=seen.cost + line.cost, quantity=seen.quantity + line.quantity
+        )
+    return list(merged.values())

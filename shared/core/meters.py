@@ -25,6 +25,11 @@ class TokenKind(Enum):
     OTHER = "other"
 
     @property
+    def is_input_side(self) -> bool:
+        """Meters billed on prompt tokens (weighed by input tokens, summed into input cost)."""
+        return self in (TokenKind.INPUT, TokenKind.CACHED_INPUT, TokenKind.CACHE_WRITE)
+
+    @property
     def is_token(self) -> bool:
         return self in (
             TokenKind.INPUT,

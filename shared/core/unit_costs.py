@@ -23,7 +23,6 @@ from shared.core.period import BillingPeriod
 from shared.core.usage import UsageRecord
 
 THOUSAND = Decimal(1000)
-_INPUT_SIDE = (TokenKind.INPUT, TokenKind.CACHED_INPUT, TokenKind.CACHE_WRITE)
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ def unit_costs(allocation: PeriodAllocation, usage: Sequence[UsageRecord]) -> li
     for line in allocation.allocated:
         key = line.deployment_id.lower()
         cost[key] += line.cost
-        if line.kind in _INPUT_SIDE:
+        if line.kind.is_input_side:
             input_cost[key] += line.cost
         elif line.kind is TokenKind.OUTPUT:
             output_cost[key] += line.cost

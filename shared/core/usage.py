@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,3 +21,24 @@ class UsageRecord:
     @property
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens
+
+
+def merge_usage(records: Iterable[UsageRecord]) -> list[UsageRecord]:
+    """Records of one day, account and deployment (case-insensitive) summed, first-seen order."""
+    merged: dict[tuple[object, ...], UsageRecord] = {}
+    for rec in records:
+        key = (rec.date, rec.account_id.lower(), rec.deployment.lower())
+        seen = merged.get(key)
+        merged[key] = (
+            rec
+            if seen is None
+            else UsageRecord(
+                seen.date,
+                seen.account_id,
+                seen.deployment,
+                seen.input_tokens + rec.input_tokens,
+                seen.output_tokens + rec.output_tokens,
+                seen.requests + rec.requests,
+            )
+        )
+    return list(merged.values())

@@ -19,10 +19,11 @@ from urllib.parse import urlparse
 
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError
-from azure.core.rest import HttpRequest, HttpResponse
+from azure.core.rest import HttpRequest
 from azure.mgmt.costmanagement import CostManagementClient
 
 from shared.adapters.cost_query_rows import parse_query_rows
+from shared.adapters.http_errors import describe_error
 from shared.core.costs import CostLine, CostType, merge_cost_lines
 from shared.core.period import DateWindow
 from shared.errors import InvalidInput, SourceError, ThrottledError
@@ -173,7 +174,7 @@ class CostManagementSource:
             if status == 204:
                 return None
             if status != 200:
-                raise SourceError(f"cost query {_path(url)} failed: {_describe(response)}")
+                raise SourceError(f"cost query {_path(url)} failed: {describe_error(response)}")
             try:
                 return json.loads(response.text(), parse_float=Decimal)
             except ValueError as err:
@@ -190,16 +191,6 @@ def _next_link(raw: object, scope: str) -> str | None:
     if scheme and scheme != "https":
         raise SourceError(f"cost query for {scope}: refusing a non-https nextLink")
     return raw
-
-
-def _describe(response: HttpResponse) -> str:
-    """`status code: message` from an ARM error body, or the status alone."""
-    try:
-        error = json.loads(response.text()).get("error") or {}
-        detail = f"{error.get('code', '')}: {error.get('message', '')}".strip(": ")
-    except (ValueError, AttributeError):
-        detail = ""
-    return f"HTTP {response.status_code}" + (f" {detail}" if detail else "")
 
 
 def _path(url: str) -> str:

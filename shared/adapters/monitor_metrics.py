@@ -23,6 +23,7 @@ from azure.core.exceptions import AzureError
 from azure.core.rest import HttpRequest, HttpResponse
 from azure.monitor.querymetrics import MetricsClient
 
+from shared.adapters.http_errors import describe_error
 from shared.adapters.metrics_json import (
     INPUT_METRIC,
     OUTPUT_METRIC,
@@ -160,7 +161,9 @@ class MonitorUsageSource:
                 self._sleep(wait)
                 continue
             if response.status_code != 200:
-                raise SourceError(f"metrics batch for {subscription_id}: {_describe(response)}")
+                raise SourceError(
+                    f"metrics batch for {subscription_id}: {describe_error(response)}"
+                )
             try:
                 payload = json.loads(response.text())
             except ValueError as err:
@@ -191,15 +194,6 @@ def _retry_after(response: HttpResponse, attempt: int) -> float:
         return float(raw)
     except ValueError:
         return min(BACKOFF_SECONDS * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
-
-
-def _describe(response: HttpResponse) -> str:
-    try:
-        error = json.loads(response.text()).get("error") or {}
-        detail = f"{error.get('code', '')}: {error.get('message', '')}".strip(": ")
-    except (ValueError, AttributeError):
-        detail = ""
-    return f"HTTP {response.status_code}" + (f" {detail}" if detail else "")
 
 
 def _midnight(day: date) -> str:

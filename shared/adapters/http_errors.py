@@ -1,0 +1,20 @@
+"""Readable errors from Azure REST responses, for the live sources' SourceError messages."""
+
+from __future__ import annotations
+
+import json
+
+from azure.core.rest import HttpResponse
+
+
+def describe_error(response: HttpResponse) -> str:
+    """`HTTP <status> <code>: <message>` from an Azure error body, or the status alone.
+
+    ARM wraps errors as `{"error": {"code", "message"}}`, as does the metrics batch API.
+    """
+    try:
+        error = json.loads(response.text()).get("error") or {}
+        detail = f"{error.get('code', '')}: {error.get('message', '')}".strip(": ")
+    except (ValueError, AttributeError):
+        detail = ""
+    return f"HTTP {response.status_code}" + (f" {detail}" if detail else "")

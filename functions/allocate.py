@@ -6,7 +6,7 @@ import logging
 
 import azure.functions as func
 
-from functions.composition import services
+from functions.composition import allocation
 from shared.core.requests import AllocationRequest
 
 bp = func.Blueprint()
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 def allocate_period(msg: func.QueueMessage) -> None:
     """A malformed message raises InvalidInput; the host retries, then poison-queues it."""
     request = AllocationRequest.from_json(msg.get_body())
-    for result in services().allocation.allocate(request.period):
+    for result in allocation().allocate(request.period):
         log.info(
             "allocate_period %s %s: billed %s, allocated %s, unallocated %s",
             result.period, result.cost_type.value, result.billed,

@@ -6,7 +6,7 @@ import logging
 
 import azure.functions as func
 
-from functions.composition import services, today, trailing_window
+from functions.composition import collection, settings, today, trailing_window
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
@@ -14,8 +14,7 @@ log = logging.getLogger(__name__)
 
 @bp.timer_trigger(arg_name="timer", schedule="%COSTS_SCHEDULE%", use_monitor=True)
 def collect_costs(timer: func.TimerRequest) -> None:
-    svc = services()
-    report = svc.collection.collect_costs(trailing_window(svc.settings.lookback_days))
+    report = collection().collect_costs(trailing_window(settings().lookback_days))
     log.info(
         "collect_costs: %d lines, changed %s",
         report.cost_lines,
@@ -25,8 +24,7 @@ def collect_costs(timer: func.TimerRequest) -> None:
 
 @bp.timer_trigger(arg_name="timer", schedule="%USAGE_SCHEDULE%", use_monitor=True)
 def collect_usage(timer: func.TimerRequest) -> None:
-    svc = services()
-    report = svc.collection.collect_usage(trailing_window(svc.settings.lookback_days))
+    report = collection().collect_usage(trailing_window(settings().lookback_days))
     log.info(
         "collect_usage: %d records, changed %s",
         report.usage_records,
@@ -36,5 +34,5 @@ def collect_usage(timer: func.TimerRequest) -> None:
 
 @bp.timer_trigger(arg_name="timer", schedule="%INVENTORY_SCHEDULE%", use_monitor=True)
 def collect_inventory(timer: func.TimerRequest) -> None:
-    report = services().collection.collect_inventory(today())
+    report = collection().collect_inventory(today())
     log.info("collect_inventory: %d deployments", report.deployments)

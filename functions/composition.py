@@ -1,41 +1,59 @@
-"""Services built once per worker, on first invocation (no I/O at import)."""
+"""What the triggers need, each built once per worker on first use (no I/O at import).
+
+An HTTP cold start builds only the stores; the collectors add the live sources, the allocator the
+meter catalogue. Storage and sources share one credential.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
+from azure.core.credentials import TokenCredential
+
 from shared.adapters.allocation_tables import AllocationTables
+from shared.adapters.credentials import make_credential
 from shared.core.period import DateWindow
 from shared.services.allocation import AllocationService
-from shared.services.bootstrap import build_allocation, build_stores, live_collection
+from shared.services.bootstrap import Stores, build_allocation, build_stores, live_collection
 from shared.services.collection import CollectionService
 from shared.settings import Settings
 
 
-@dataclass(frozen=True)
-class Services:
-    settings: Settings
-    collection: CollectionService
-    allocation: AllocationService
-    reports: AllocationTables
+@cache
+def settings() -> Settings:
+    return Settings.from_env()
 
 
 @cache
-def services() -> Services:
-    settings = Settings.from_env()
-    stores = build_stores(settings)
-    return Services(
-        settings=settings,
-        collection=live_collection(settings, stores),
-        allocation=build_allocation(stores),
-        reports=stores.results,
-    )
+def credential() -> TokenCredential:
+    return make_credential()
+
+
+@cache
+def stores() -> Stores:
+    config = settings()
+    return build_stores(config, credential=credential() if config.storage.uses_identity else None)
+
+
+@cache
+def collection() -> CollectionService:
+    return live_collection(settings(), stores(), credential())
+
+
+@cache
+def allocation() -> AllocationService:
+    return build_allocation(stores())
 
 
 def reports() -> AllocationTables:
-    return services().reports
+    return stores().results
+
+
+def reset() -> None:
+    """Forget everything built, so the next invocation reads the settings again."""
+    for built in (settings, credential, stores, collection, allocation):
+        built.cache_clear()
 
 
 def today() -> date:

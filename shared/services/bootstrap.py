@@ -18,6 +18,7 @@ from shared.adapters.allocation_tables import AllocationTables
 from shared.adapters.catalogue_snapshot import load_bundled_catalogue
 from shared.adapters.costs_table import TABLE as COSTS
 from shared.adapters.costs_table import CostsTable
+from shared.adapters.credentials import make_credential
 from shared.adapters.inventory_table import TABLE as INVENTORY
 from shared.adapters.inventory_table import InventoryTable
 from shared.adapters.table_gateway import AzureTableGateway
@@ -65,16 +66,12 @@ def table_service(
     return TableServiceClient(storage.table_service_uri, credential=credential)  # type: ignore[arg-type]
 
 
-def storage_credential(settings: Settings) -> TokenCredential | None:
-    if not settings.storage.uses_identity:
-        return None
-    from shared.adapters.credentials import make_credential
-
-    return make_credential()
-
-
-def build_stores(settings: Settings, *, ensure: bool = True) -> Stores:
-    credential = storage_credential(settings)
+def build_stores(
+    settings: Settings, *, credential: TokenCredential | None = None, ensure: bool = True
+) -> Stores:
+    """Tables and the queue; an identity-based connection uses `credential` (made if None)."""
+    if settings.storage.uses_identity and credential is None:
+        credential = make_credential()
     gateway = AzureTableGateway(table_service(settings.storage, credential))
     client = queue_client(settings.storage, settings.allocation_queue, credential)
     queue = StorageAllocationQueue(client)
@@ -118,14 +115,15 @@ def build_collection(
     )
 
 
-def live_collection(settings: Settings, stores: Stores) -> CollectionService:
+def live_collection(
+    settings: Settings, stores: Stores, credential: TokenCredential | None = None
+) -> CollectionService:
     """Collection from Cost Management, ARM and Azure Monitor, as configured."""
     from shared.adapters.arm_inventory import ArmInventorySource
     from shared.adapters.cost_management import CostManagementSource
-    from shared.adapters.credentials import make_credential
     from shared.adapters.monitor_metrics import MonitorUsageSource
 
-    credential = make_credential()
+    credential = credential or make_credential()
     costs = CostManagementSource(
         credential, settings.cost_scopes, settings.arm_endpoint, cost_type=CostType.ACTUAL
     )

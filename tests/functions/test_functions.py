@@ -59,9 +59,9 @@ def test_the_http_api_is_one_asgi_function_that_needs_a_function_key() -> None:
 def live(tmp_path, serve_azure, monkeypatch, storage_env):
     tenant, _running = serve_tenant(tmp_path, serve_azure, monkeypatch)
     monkeypatch.setenv("LOOKBACK_DAYS", "70")  # today is after the sample month
-    composition.services.cache_clear()
+    composition.reset()
     yield tenant
-    composition.services.cache_clear()
+    composition.reset()
 
 
 # The host runs every invocation of a worker on one event loop; so do the tests.
@@ -107,6 +107,11 @@ def test_a_malformed_queue_message_raises_a_clear_error_for_the_host_to_retry(li
 
 
 def test_http_errors_are_problem_bodies_not_stack_traces(live) -> None:
+    assert call_http("/api/unit-costs", period="2026-10").status_code == 404  # never allocated
+    # The HTTP cold start built the stores only: no live sources, no meter catalogue.
+    assert composition.stores.cache_info().currsize == 1
+    assert composition.collection.cache_info().currsize == 0
+    assert composition.allocation.cache_info().currsize == 0
     resp = call_http("/api/unit-costs", period="not-a-month")
     assert resp.status_code == 400
     assert json.loads(resp.get_body())["field"] == "period"

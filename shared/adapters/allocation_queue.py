@@ -8,17 +8,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.queue import QueueClient
 
 from shared.core.period import BillingPeriod
 from shared.core.requests import AllocationRequest
-
-
-class AllocationQueue(Protocol):
-    def enqueue(self, periods: Iterable[BillingPeriod]) -> None: ...
 
 
 class StorageAllocationQueue:

@@ -22,7 +22,12 @@ from shared.adapters.table_gateway import (
     replace,
 )
 from shared.adapters.table_keys import account_key, day_text, digest
-from shared.core.allocation import PeriodAllocation, UnallocatedReason
+from shared.core.allocation import (
+    AllocatedLine,
+    PeriodAllocation,
+    UnallocatedLine,
+    UnallocatedReason,
+)
 from shared.core.arm_ids import deployment_key_of
 from shared.core.costs import CostType
 from shared.core.inventory import Deployment
@@ -110,70 +115,53 @@ class AllocationTables:
 
 
 def _daily(allocation: PeriodAllocation) -> list[Entity]:
+    """One row per allocated or unallocated line (the allocator merged lines by identity)."""
     base = f"{allocation.period}|{allocation.cost_type.value}"
-    rows: dict[tuple[str, str], Entity] = {}
-    for line in allocation.allocated:
-        pk = f"{base}|{deployment_key_of(line.deployment_id)}"
-        tail = digest(
-            line.meter_id.lower(), line.meter_name, line.charge_type.value, line.pricing_model
-        )
-        _add(
-            rows,
-            pk,
-            f"{day_text(line.date)}|{tail}",
-            {
-                "Date": day_text(line.date),
-                "DeploymentId": line.deployment_id,
-                "AccountId": line.account_id,
-                "MeterId": line.meter_id,
-                "MeterName": line.meter_name,
-                "TokenKind": line.kind.value,
-                "ChargeType": line.charge_type.value,
-                "PricingModel": line.pricing_model,
-                "Cost": line.cost,
-                "Weight": line.weight,
-            },
-        )
-    for line in allocation.unallocated:
-        pk = f"{base}|{UNALLOCATED_PARTITION}"
-        tail = digest(
-            line.account_id.lower(),
-            line.meter_id.lower(),
-            line.meter_name,
-            line.charge_type.value,
-            line.pricing_model,
-        )
-        _add(
-            rows,
-            pk,
-            f"{day_text(line.date)}|{tail}|{line.reason.value}",
-            {
-                "Date": day_text(line.date),
-                "AccountId": line.account_id,
-                "MeterId": line.meter_id,
-                "MeterName": line.meter_name,
-                "ChargeType": line.charge_type.value,
-                "PricingModel": line.pricing_model,
-                "Reason": line.reason.value,
-                "Cost": line.cost,
-            },
-        )
-    return [{**e, "Cost": str(e["Cost"]), **_weight(e)} for e in rows.values()]
+    return [_allocated_row(base, line) for line in allocation.allocated] + [
+        _unallocated_row(base, line) for line in allocation.unallocated
+    ]
 
 
-def _add(rows: dict[tuple[str, str], Entity], pk: str, rk: str, props: dict[str, object]) -> None:
-    """Add a daily row; two lines landing on one key (same meter, pricing) are summed."""
-    prev = rows.get((pk, rk))
-    if prev is None:
-        rows[(pk, rk)] = {PK: pk, "RowKey": rk, **props}  # type: ignore[dict-item]
-        return
-    prev["Cost"] = prev["Cost"] + props["Cost"]  # type: ignore[operator]
-    if "Weight" in props:
-        prev["Weight"] = prev["Weight"] + props["Weight"]  # type: ignore[operator]
+def _allocated_row(base: str, line: AllocatedLine) -> Entity:
+    tail = digest(
+        line.meter_id.lower(), line.meter_name, line.charge_type.value, line.pricing_model
+    )
+    return {
+        PK: f"{base}|{deployment_key_of(line.deployment_id)}",
+        "RowKey": f"{day_text(line.date)}|{tail}",
+        "Date": day_text(line.date),
+        "DeploymentId": line.deployment_id,
+        "AccountId": line.account_id,
+        "MeterId": line.meter_id,
+        "MeterName": line.meter_name,
+        "TokenKind": line.kind.value,
+        "ChargeType": line.charge_type.value,
+        "PricingModel": line.pricing_model,
+        "Cost": str(line.cost),
+        "Weight": str(line.weight),
+    }
 
 
-def _weight(e: Entity) -> Entity:
-    return {"Weight": str(e["Weight"])} if "Weight" in e else {}
+def _unallocated_row(base: str, line: UnallocatedLine) -> Entity:
+    tail = digest(
+        line.account_id.lower(),
+        line.meter_id.lower(),
+        line.meter_name,
+        line.charge_type.value,
+        line.pricing_model,
+    )
+    return {
+        PK: f"{base}|{UNALLOCATED_PARTITION}",
+        "RowKey": f"{day_text(line.date)}|{tail}|{line.reason.value}",
+        "Date": day_text(line.date),
+        "AccountId": line.account_id,
+        "MeterId": line.meter_id,
+        "MeterName": line.meter_name,
+        "ChargeType": line.charge_type.value,
+        "PricingModel": line.pricing_model,
+        "Reason": line.reason.value,
+        "Cost": str(line.cost),
+    }
 
 
 def _unallocated_entity(base: str, t: UnallocatedTotal) -> Entity:

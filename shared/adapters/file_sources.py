@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from shared.adapters.deployments_json import parse_deployments
@@ -97,6 +97,4 @@ class FileInventorySource:
 
 
 def _with_location(dep: Deployment, location: str) -> Deployment:
-    from dataclasses import replace
-
     return replace(dep, account_location=location)

@@ -22,7 +22,7 @@ class InventoryTable:
     def save(self, snapshot: InventorySnapshot) -> bool:
         """Store the snapshot unless it equals the one in force before its day; True if changed."""
         day = day_text(snapshot.as_of)
-        earlier = [s for s in self._all(before=day) if s.as_of < snapshot.as_of]
+        earlier = self._all(before=day)
         same_as_before = bool(earlier) and _same(earlier[-1], snapshot)
         entities = [] if same_as_before else _entities(snapshot)
         return bool(replace(self._gateway, TABLE, exact_range(day), entities))

@@ -11,14 +11,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from shared.adapters.allocation_tables import PeriodReport
-from shared.api.presenter import present_period
+from shared.api.presenter import COST_TYPES, present_period
 from shared.core.costs import CostType
 from shared.core.period import BillingPeriod
 from shared.errors import InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
-COST_TYPES = {"actual": CostType.ACTUAL, "amortized": CostType.AMORTIZED}
 
 
 class ReportReader(Protocol):
@@ -83,11 +82,12 @@ def create_app(reader: Callable[[], ReportReader]) -> FastAPI:
         period: str | None = None,
         costType: str | None = None,
     ) -> JSONResponse:
+        # The whole period is presented so the deployment's cost is rounded as in the list.
         body = present_period(load(period, costType))
         deployments = body["deployments"]
         assert isinstance(deployments, list)
         for dep in deployments:
-            if key in (dep["key"], dep["deploymentId"]) or key.lower() == str(dep["key"]).lower():
+            if key.lower() == str(dep["key"]).lower():
                 return JSONResponse(
                     {**{k: body[k] for k in ("period", "costType", "currency")}, **dep}
                 )

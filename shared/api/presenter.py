@@ -9,10 +9,14 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from shared.adapters.allocation_tables import PeriodReport
+from shared.core.costs import CostType
 from shared.core.money import CENT, round_parts
 from shared.core.unit_costs import UnitCost
 
 UNIT_QUANTUM = Decimal("1e-8")
+# The API's names of the price bases (query parameter and response field `costType`).
+COST_TYPES = {"actual": CostType.ACTUAL, "amortized": CostType.AMORTIZED}
+API_NAMES = {basis: name for name, basis in COST_TYPES.items()}
 Json = dict[str, object]
 
 
@@ -36,7 +40,7 @@ def present_period(report: PeriodReport) -> Json:
     unallocated = sum(left_costs, Decimal(0))
     return {
         "period": str(report.period),
-        "costType": "actual" if report.cost_type.value == "ActualCost" else "amortized",
+        "costType": API_NAMES[report.cost_type],
         "currency": report.currency,
         "billedCost": money(allocated + unallocated),
         "allocatedCost": money(allocated),

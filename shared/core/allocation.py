@@ -13,14 +13,13 @@ Rules (see README, "Allocation rules"):
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
 
-from shared.core.costs import ChargeType, CostLine, CostType
+from shared.core.costs import ChargeType, CostLine, CostType, merge_cost_lines
 from shared.core.inventory import Deployment, InventorySnapshot, by_account, deployments_on
 from shared.core.meters import MeterCatalogue, MeterInfo, Mode, TokenKind
 from shared.core.money import ZERO, split_by_weights
@@ -123,8 +122,8 @@ def allocate_period(
     cost_type: CostType = CostType.ACTUAL,
 ) -> PeriodAllocation:
     """Allocate one period's cost lines of one price basis. Pure and deterministic."""
-    own = [ln for ln in lines if ln.cost_type is cost_type and ln.date in period.window]
-    if len(own) != len([ln for ln in lines if ln.cost_type is cost_type]):
+    own = merge_cost_lines(ln for ln in lines if ln.cost_type is cost_type)
+    if any(ln.date not in period.window for ln in own):
         raise InvalidInput("lines", f"cost lines outside period {period} were given")
     currency = period_currency(own)
     index = _UsageIndex.build(u for u in usage if u.date in period.window)
@@ -236,18 +235,3 @@ def _unallocated(line: CostLine, reason: UnallocatedReason) -> UnallocatedLine:
         reason=reason,
         cost=line.cost,
     )
-
-
-def conservation_by_account_day(
-    allocation: PeriodAllocation, lines: Sequence[CostLine]
-) -> dict[tuple[str, date], tuple[Decimal, Decimal]]:
-    """(billed, allocated + unallocated) for every account and day: the two must be equal."""
-    billed: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
-    for line in lines:
-        if line.cost_type is allocation.cost_type:
-            billed[(line.account_id.lower(), line.date)] += line.cost
-    carried: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
-    for part in (*allocation.allocated, *allocation.unallocated):
-        carried[(part.account_id.lower(), part.date)] += part.cost
-    keys = set(billed) | set(carried)
-    return {k: (billed.get(k, ZERO), carried.get(k, ZERO)) for k in keys}

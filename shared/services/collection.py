@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from shared.adapters.allocation_queue import AllocationQueue
 from shared.core.inventory import InventorySnapshot
 from shared.core.period import BillingPeriod, DateWindow
 from shared.services.ports import (
+    AllocationQueue,
     CostSource,
     CostStore,
     InventorySource,

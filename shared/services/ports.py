@@ -34,6 +34,12 @@ class InventorySource(Protocol):
     def fetch(self) -> list[Deployment]: ...
 
 
+class AllocationQueue(Protocol):
+    """Where collectors ask for a period to be (re)allocated."""
+
+    def enqueue(self, periods: Iterable[BillingPeriod]) -> None: ...
+
+
 class CostStore(Protocol):
     def replace_window(
         self, window: DateWindow, cost_type: CostType, lines: Sequence[CostLine]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
@@ -7,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.core.allocation import UnallocatedReason, allocate_period, conservation_by_account_day
+from shared.core.allocation import PeriodAllocation, UnallocatedReason, allocate_period
 from shared.core.costs import ChargeType, CostLine, CostType
 from shared.core.inventory import Deployment, InventorySnapshot
+from shared.core.money import ZERO
 from shared.core.period import BillingPeriod
 from shared.core.usage import UsageRecord
 from shared.errors import CurrencyMismatch, InvalidInput
@@ -41,6 +43,21 @@ def line(meter_id: str, cost: str, day: date = D1, account: str = ACC, **kw: obj
 
 def use(name: str, inp: int, out: int = 0, reqs: int = 0, day: date = D1, account: str = ACC):
     return UsageRecord(day, account, name, inp, out, reqs)
+
+
+def conservation_by_account_day(
+    allocation: PeriodAllocation, lines: list[CostLine]
+) -> dict[tuple[str, date], tuple[Decimal, Decimal]]:
+    """(billed, allocated + unallocated) for every account and day: the two must be equal."""
+    billed: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+    for line in lines:
+        if line.cost_type is allocation.cost_type:
+            billed[(line.account_id.lower(), line.date)] += line.cost
+    carried: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+    for part in (*allocation.allocated, *allocation.unallocated):
+        carried[(part.account_id.lower(), part.date)] += part.cost
+    keys = set(billed) | set(carried)
+    return {k: (billed.get(k, ZERO), carried.get(k, ZERO)) for k in keys}
 
 
 SNAP = [InventorySnapshot(date(2026, 10, 1), (dep("chat-prod"), dep("chat-test")))]
@@ -208,3 +225,11 @@ def test_allocation_is_deterministic_whatever_the_input_order(lines, usage, rnd)
     key = lambda a: (a.date, a.deployment_id, a.meter_id, a.charge_type.value, a.cost)  # noqa: E731
     assert sorted(first.allocated, key=key) == sorted(again.allocated, key=key)
     assert sorted(u.cost for u in first.unallocated) == sorted(u.cost for u in again.unallocated)
+
+
+def test_bill_rows_of_one_identity_are_allocated_as_one_line() -> None:
+    rows = [line(GPT4O_IN.meter_id, "1.25"), line(GPT4O_IN.meter_id, "0.75", account=ACC.lower())]
+    result = allocate_period(NOV, rows, [use("chat-prod", 1)], SNAP, DictCatalogue())
+    assert [(a.deployment_id.rsplit("/", 1)[-1], a.cost) for a in result.allocated] == [
+        ("chat-prod", Decimal("2.00"))
+    ]

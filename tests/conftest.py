@@ -2,46 +2,22 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import socket
 from collections.abc import Iterator
 
 import pytest
 
+from tests.doubles.fixtures import NetworkGuard, azure_tls, network_guard, serve_azure
+
+__all__ = ["azure_tls", "network_guard", "serve_azure"]
+
 # No credential may probe the instance metadata endpoint, in any test.
 os.environ["AZURE_TOKEN_CREDENTIALS"] = "EnvironmentCredential"
 
-_real_connect = socket.socket.connect
-_real_connect_ex = socket.socket.connect_ex
 
-
-def _check(address: object) -> None:
-    if not isinstance(address, tuple):
-        return  # AF_UNIX and friends
-    host = str(address[0])
-    if host == "localhost":
-        return
-    try:
-        if ipaddress.ip_address(host.split("%")[0]).is_loopback:
-            return
-    except ValueError:
-        pass
-    raise ConnectionRefusedError(f"tests may only connect to loopback, not {host}")
-
-
-def _guarded_connect(self: socket.socket, address: object) -> None:
-    _check(address)
-    return _real_connect(self, address)  # type: ignore[arg-type]
-
-
-def _guarded_connect_ex(self: socket.socket, address: object) -> int:
-    _check(address)
-    return _real_connect_ex(self, address)  # type: ignore[arg-type]
-
-
-socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+@pytest.fixture(autouse=True)
+def _loopback_only(network_guard: NetworkGuard) -> None:
+    """Every test runs with the network guard: a connection or lookup beyond loopback fails it."""
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.sample_tenant import generate
+from shared.sample_tenant import SampleTenant, generate
 from tests.e2e.expectation import expected_costs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +28,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, SampleTenant]]:
     out = tmp_path_factory.mktemp("tenant")
     port = _free_port()
     proc = subprocess.Popen(
@@ -54,7 +54,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, P
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
-        yield base, "".join(lines), out
+        # The generator is deterministic: the same tenant the demo collected, as ground truth.
+        yield base, "".join(lines), generate(out / "truth")
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -71,8 +72,7 @@ def test_the_demo_prints_a_per_deployment_table_and_where_the_api_is(demo) -> No
 
 
 def test_the_api_matches_an_independent_expectation_to_the_cent(demo) -> None:
-    base, _, out = demo
-    tenant = generate(out / "again")  # same seed: the same tenant the demo wrote
+    base, _, tenant = demo
     body = httpx.get(f"{base}/api/unit-costs", params={"period": str(tenant.period)}).json()
     expected, unallocated = expected_costs(tenant)
     got = {d["deploymentId"].lower(): Decimal(str(d["cost"])) for d in body["deployments"]}
@@ -88,8 +88,7 @@ def test_the_api_matches_an_independent_expectation_to_the_cent(demo) -> None:
 
 
 def test_the_api_reports_observed_tokens_and_unit_costs(demo) -> None:
-    base, _, out = demo
-    tenant = generate(out / "again2")
+    base, _, tenant = demo
     body = httpx.get(f"{base}/api/unit-costs", params={"period": str(tenant.period)}).json()
     prod = next(d for d in body["deployments"] if d["deployment"] == "chat-prod")
     usage = [u for u in tenant.usage if u.deployment == "chat-prod"]

@@ -1,4 +1,4 @@
-"""Integration fixtures: the HTTPS Azure double, the loopback guard, and credentials for them."""
+"""Integration fixtures: credentials for the HTTPS Azure double (served by `serve_azure`)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,7 @@ import pytest
 from azure.core.credentials import TokenCredential
 
 from shared.adapters.credentials import make_credential
-from tests.doubles.fixtures import (
-    RunningDouble,
-    azure_tls,
-    network_guard,
-    serve_azure,
-)
-
-__all__ = ["azure_tls", "network_guard", "serve_azure"]
-
-
-@pytest.fixture(autouse=True)
-def _loopback_only(network_guard: object) -> None:
-    """Every integration test runs with the network guard on."""
+from tests.doubles.fixtures import RunningDouble
 
 
 @pytest.fixture

@@ -4,12 +4,14 @@ import logging
 
 import azure.functions as func
 
-from functions import allocate, collect
-from functions.composition import reports
+from functions import allocate, collect, prices
+from functions.composition import reports, stores
 from shared.api.app import create_app
 
 logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 
-app = func.AsgiFunctionApp(app=create_app(reports), http_auth_level=func.AuthLevel.FUNCTION)
+api = create_app(reports, reconciliations=lambda: stores().reconciliation)
+app = func.AsgiFunctionApp(app=api, http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(collect.bp)
 app.register_functions(allocate.bp)
+app.register_functions(prices.bp)

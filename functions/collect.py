@@ -6,7 +6,7 @@ import logging
 
 import azure.functions as func
 
-from functions.composition import collection, settings, today, trailing_window
+from functions.composition import collection, now, settings, trailing_window
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
@@ -34,5 +34,5 @@ def collect_usage(timer: func.TimerRequest) -> None:
 
 @bp.timer_trigger(arg_name="timer", schedule="%INVENTORY_SCHEDULE%", use_monitor=True)
 def collect_inventory(timer: func.TimerRequest) -> None:
-    report = collection().collect_inventory(today())
+    report = collection().collect_inventory(now())
     log.info("collect_inventory: %d deployments", report.deployments)

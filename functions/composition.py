@@ -6,7 +6,7 @@ meter catalogue. Storage and sources share one credential.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cache
 
 from azure.core.credentials import TokenCredential
@@ -14,9 +14,17 @@ from azure.core.credentials import TokenCredential
 from shared.adapters.allocation_tables import AllocationTables
 from shared.adapters.credentials import make_credential
 from shared.core.period import DateWindow
+from shared.core.period_status import collection_window
 from shared.services.allocation import AllocationService
-from shared.services.bootstrap import Stores, build_allocation, build_stores, live_collection
+from shared.services.bootstrap import (
+    Stores,
+    build_allocation,
+    build_price_refresh,
+    build_stores,
+    live_collection,
+)
 from shared.services.collection import CollectionService
+from shared.services.price_refresh import PriceRefreshService
 from shared.settings import Settings
 
 
@@ -46,21 +54,29 @@ def allocation() -> AllocationService:
     return build_allocation(stores())
 
 
+@cache
+def price_refresh() -> PriceRefreshService:
+    return build_price_refresh(settings(), stores())
+
+
 def reports() -> AllocationTables:
     return stores().results
 
 
 def reset() -> None:
     """Forget everything built, so the next invocation reads the settings again."""
-    for built in (settings, credential, stores, collection, allocation):
+    for built in (settings, credential, stores, collection, allocation, price_refresh):
         built.cache_clear()
 
 
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
 def today() -> date:
-    return datetime.now(UTC).date()
+    return now().date()
 
 
 def trailing_window(lookback_days: int, until: date | None = None) -> DateWindow:
-    """The last `lookback_days` days up to and including `until` (default: today, UTC)."""
-    end = until or today()
-    return DateWindow.inclusive(end - timedelta(days=lookback_days - 1), end)
+    """The days to re-read up to `until` (default: today, UTC): shared/core/period_status.py."""
+    return collection_window(until or today(), lookback_days)

@@ -46,8 +46,14 @@ param costsSchedule string = '0 15 */4 * * *'
 @description('Optional. NCRONTAB schedule (UTC) of collect_usage. Default: 0 5 * * * * (hourly).')
 param usageSchedule string = '0 5 * * * *'
 
-@description('Optional. NCRONTAB schedule (UTC) of collect_inventory. Default: 0 0 2 * * * (daily at 02:00).')
-param inventorySchedule string = '0 0 2 * * *'
+@description('Optional. NCRONTAB schedule (UTC) of collect_inventory. Default: 0 50 * * * * (hourly at minute 50; the allocator weighs provisioned deployments by the hours they were deployed, read from these hourly snapshots).')
+param inventorySchedule string = '0 50 * * * *'
+
+@description('Optional. NCRONTAB schedule (UTC) of refresh_prices, which reads the Azure Retail Prices API. Default: 0 30 3 * * * (daily at 03:30).')
+param pricesSchedule string = '0 30 3 * * *'
+
+@description('Optional. Base URL of the Azure Retail Prices API (unauthenticated, outbound HTTPS). Default: https://prices.azure.com.')
+param retailPricesEndpoint string = 'https://prices.azure.com'
 
 @minLength(3)
 @maxLength(63)
@@ -104,15 +110,17 @@ var names = {
 }
 var deploymentContainerName = 'app-package-${take(names.functionApp, 32)}-${take(resourceToken, 7)}'
 
-// The tables the code writes (shared/adapters/*_table.py and allocation_tables.py).
+// The tables the code writes (ALL_TABLES in shared/services/bootstrap.py).
 var tableNames = [
   'costs'
   'usage'
   'inventory'
+  'retailprices'
   'allocations'
   'unitcosts'
   'unallocated'
   'periods'
+  'reconciliation'
 ]
 
 // Subscriptions among the cost scopes; Bicep grants the function identity its readers there.
@@ -286,6 +294,8 @@ module api 'app/api.bicep' = {
     costsSchedule: costsSchedule
     usageSchedule: usageSchedule
     inventorySchedule: inventorySchedule
+    pricesSchedule: pricesSchedule
+    retailPricesEndpoint: retailPricesEndpoint
     allocationQueueName: allocationQueueName
     lookbackDays: lookbackDays
     apimWorkspaceCustomerId: hasApimWorkspace ? apimWorkspace.properties.customerId : ''

@@ -1,4 +1,4 @@
-"""Command line: `python -m shared.cli demo|collect|allocate|serve`.
+"""Command line: `python -m shared.cli demo|collect|allocate|prices|serve`.
 
 The same services as the Functions triggers, for demos, backfills and operations.
 """
@@ -13,9 +13,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from shared.core.costs import CostType
+from shared.core.deployment_timeline import day_start_utc
 from shared.core.period import BillingPeriod, DateWindow
 from shared.core.requests import AllocationRequest
-from shared.errors import FinOpsError
+from shared.errors import FinOpsError, NotFound
 from shared.services.allocation import AllocationService
 from shared.services.bootstrap import Stores, build_allocation, build_stores
 from shared.settings import Settings
@@ -56,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     allocate.add_argument("--period", type=_period, required=True, help="YYYY-MM")
     allocate.set_defaults(run=_allocate)
 
+    reconcile = sub.add_parser("reconcile", help="billed vs observed tokens of an allocated period")
+    reconcile.add_argument("--period", required=True, help="YYYY-MM")
+    reconcile.add_argument("--cost-type", help="actual or amortized (default: as the API)")
+    reconcile.set_defaults(run=_reconcile)
+
+    prices = sub.add_parser("prices", help="refresh the meter catalogue from the Retail Prices API")
+    prices.add_argument("--endpoint", help="Retail Prices API base URL (default: the setting)")
+    prices.set_defaults(run=_prices)
+
     serve = sub.add_parser("serve", help="serve the HTTP API on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.set_defaults(run=_serve)
@@ -84,11 +94,11 @@ def _collect(args: argparse.Namespace) -> int:
     window = DateWindow.inclusive(args.since, args.until)
     if args.from_files:
         service = file_collection(stores, args.from_files)
-        as_of = window.start
+        taken_at = day_start_utc(window.start)
     else:
         service = live_collection(settings, stores)
-        as_of = datetime.now(UTC).date()
-    report = service.collect_all(window, as_of)
+        taken_at = datetime.now(UTC)
+    report = service.collect_all(window, taken_at)
     changed = ", ".join(sorted(map(str, report.changed_periods))) or "none"
     print(
         f"collected {report.cost_lines} cost lines, {report.usage_records} usage records, "
@@ -107,6 +117,28 @@ def _allocate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prices(args: argparse.Namespace) -> int:
+    from shared.services.bootstrap import build_price_refresh
+
+    settings = Settings.from_env()
+    report = build_price_refresh(settings, build_stores(settings), args.endpoint).refresh()
+    print(f"retail prices: {report.items} items stored, changed: {report.changed}")
+    return 0
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    from shared.api.app import parse_query
+    from shared.api.reconciliation_presenter import present_reconciliation
+    from shared.reconciliation_text import render_reconciliation
+
+    period, cost_type = parse_query(args.period, args.cost_type)
+    found = build_stores(Settings.from_env()).reconciliation.reconciliation(period, cost_type)
+    if found is None:
+        raise NotFound("period", f"{period} ({cost_type.value}) has not been reconciled")
+    print(render_reconciliation(present_reconciliation(found)))
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     stores = build_stores(Settings.from_env())
     _run_api(stores, args.port)
@@ -119,7 +151,10 @@ def _run_api(stores: Stores, port: int) -> None:
     from shared.api.app import create_app
 
     uvicorn.run(
-        create_app(lambda: stores.results), host="127.0.0.1", port=port, log_level="warning"
+        create_app(lambda: stores.results, reconciliations=lambda: stores.reconciliation),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
     )
 
 
@@ -140,7 +175,7 @@ def drain_allocation_queue(stores: Stores, allocation: AllocationService) -> lis
 def _demo(args: argparse.Namespace) -> int:
     from shared.api.presenter import present_period
     from shared.local.azurite import start_azurite
-    from shared.report_table import render_report
+    from shared.report_table import render_report, render_totals
     from shared.sample_tenant import generate
     from shared.services.bootstrap import file_collection
 
@@ -152,7 +187,7 @@ def _demo(args: argparse.Namespace) -> int:
         tenant = generate(out, DEMO_PERIOD)
         print(f"Sample tenant for {tenant.period} written to {out}", flush=True)
         collected = file_collection(stores, out).collect_all(
-            tenant.period.window, tenant.period.start
+            tenant.period.window, day_start_utc(tenant.period.start)
         )
         print(
             f"Collected {collected.cost_lines} cost lines, {collected.usage_records} usage "
@@ -161,9 +196,11 @@ def _demo(args: argparse.Namespace) -> int:
         )
         periods = drain_allocation_queue(stores, build_allocation(stores))
         print(f"Allocated from the queue: {', '.join(sorted({str(p) for p in periods}))}\n")
-        report = stores.results.report(tenant.period, CostType.ACTUAL)
-        assert report is not None, "the demo period was not allocated"
-        print(render_report(present_period(report)))
+        showback = stores.results.report(tenant.period, CostType.AMORTIZED)
+        invoice = stores.results.report(tenant.period, CostType.ACTUAL)
+        assert showback and invoice, "the demo period was not allocated"
+        print(render_report(present_period(showback)))
+        print(render_totals(present_period(invoice)))
         if args.no_serve:
             return 0
         base = f"http://127.0.0.1:{args.port}"

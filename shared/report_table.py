@@ -26,6 +26,12 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int
     return [fmt(headers), "  ".join("-" * w for w in widths), *(fmt(r) for r in rows)]
 
 
+def _idle(dep: Mapping[str, object], currency: str) -> str:
+    """The idle part of a deployment's provisioned cost, when it has any and Azure measured it."""
+    idle = dep.get("provisionedIdleCost")
+    return "-" if idle is None or not dep.get("provisionedCost") else _money(idle, currency)
+
+
 def render_report(body: Mapping[str, object]) -> str:
     cur = str(body["currency"])
     deps = body["deployments"]
@@ -35,14 +41,14 @@ def render_report(body: Mapping[str, object]) -> str:
             str(d["account"]), str(d["deployment"]), f"{d['model']} {d['modelVersion']}",
             str(d["sku"]), _money(d["cost"], cur), f"{d['inputTokens']:,}",
             f"{d['outputTokens']:,}", f"{d['requests']:,}", _unit(d["costPer1kTokens"]),
-            _unit(d["costPerRequest"]),
+            _unit(d["costPerRequest"]), _idle(d, cur),
         ]
         for d in sorted(deps, key=lambda d: -float(d["cost"]))
     ]  # fmt: skip
     headers = ["account", "deployment", "model", "sku", "cost", "input tokens", "output tokens",
-               "requests", "cost/1K tokens", "cost/request"]  # fmt: skip
+               "requests", "cost/1K tokens", "cost/request", "PTU idle"]  # fmt: skip
     lines = [f"Unit costs for {body['period']} ({body['costType']} cost, {cur})", ""]
-    lines += _table(headers, rows, right={4, 5, 6, 7, 8, 9})
+    lines += _table(headers, rows, right={4, 5, 6, 7, 8, 9, 10})
     by_reason: dict[str, float] = defaultdict(float)
     left = body["unallocated"]
     assert isinstance(left, list)
@@ -61,3 +67,13 @@ def render_report(body: Mapping[str, object]) -> str:
         f" + unallocated {_money(body['unallocatedCost'], cur)}",
     ]
     return "\n".join(lines)
+
+
+def render_totals(body: Mapping[str, object]) -> str:
+    """One line: a period's billed, allocated and unallocated cost in one price basis."""
+    cur = str(body["currency"])
+    return (
+        f"{body['costType']} cost for {body['period']}: billed {_money(body['billedCost'], cur)}"
+        f" = allocated {_money(body['allocatedCost'], cur)}"
+        f" + unallocated {_money(body['unallocatedCost'], cur)}"
+    )

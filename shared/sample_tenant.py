@@ -3,6 +3,7 @@
 `generate(out_dir)` writes
 
 * `costs/actual-<period>.csv`: an EA ActualCost export (dataVersion 2024-08-01 columns);
+* `costs-amortized/amortized-<period>.csv`: the AmortizedCost export of the same month;
 * `metrics/<account>.json`: a Metrics - List response per account (P1D, split by deployment);
 * `deployments/<account>.json`: an ARM deployments listing per account;
 * `accounts.json`: an ARM listing of the accounts,
@@ -14,11 +15,11 @@ The shape (accounts, deployments, meters, edge cases) lives in `sample_tenant_ca
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from shared.core.costs import CostLine
+from shared.core.costs import CostLine, CostType
 from shared.core.inventory import Deployment
 from shared.core.meters import TokenKind
 from shared.core.period import BillingPeriod
@@ -35,11 +36,13 @@ from shared.sample_tenant_catalogue import (
 )
 from shared.sample_tenant_files import (
     accounts_response,
+    created_at_text,
     deployments_response,
     metrics_response,
     write_cost_export,
     write_json,
 )
+from shared.sample_tenant_reservation import actual_rows, amortized_rows
 from shared.sample_tenant_usage import SimulatedUsage, TokenCount, simulate
 
 DEFAULT_PERIOD = BillingPeriod(2026, 10)
@@ -68,30 +71,45 @@ class SampleTenant:
     """What `generate` wrote, and the truth behind it.
 
     `deployments` is the inventory as listed (a deleted deployment is missing); `usage` is what the
-    metrics files report (zero on a metrics gap); `cost_lines` is the export, one line per
-    identity; `token_counts` is the true billed tokens per deployment, day and meter.
+    metrics files report (zero on a metrics gap); `cost_lines` and `amortized_lines` are the two
+    exports, one line per identity; `token_counts` is the true billed tokens (PTU-hours for a
+    provisioned deployment) per deployment, day and meter.
     """
 
     period: BillingPeriod
     seed: int
     out_dir: Path
     cost_export: Path
+    amortized_export: Path
     accounts_file: Path
     metrics_files: tuple[Path, ...]
     deployments_files: tuple[Path, ...]
     deployments: tuple[Deployment, ...]
     usage: tuple[UsageRecord, ...]
     cost_lines: tuple[CostLine, ...]
+    amortized_lines: tuple[CostLine, ...]
     token_counts: tuple[TokenCount, ...]
     edge_cases: tuple[EdgeCase, ...]
 
     @property
     def files(self) -> tuple[Path, ...]:
-        return (self.cost_export, self.accounts_file, *self.metrics_files, *self.deployments_files)
+        return (
+            self.cost_export,
+            self.amortized_export,
+            self.accounts_file,
+            *self.metrics_files,
+            *self.deployments_files,
+        )
 
     @property
     def total_billed(self) -> Decimal:
-        return sum((line.cost for line in self.cost_lines), Decimal(0))
+        return self.billed(CostType.ACTUAL)
+
+    def lines(self, cost_type: CostType) -> tuple[CostLine, ...]:
+        return self.cost_lines if cost_type is CostType.ACTUAL else self.amortized_lines
+
+    def billed(self, cost_type: CostType) -> Decimal:
+        return sum((line.cost for line in self.lines(cost_type)), Decimal(0))
 
     def true_tokens(self) -> dict[str, dict[TokenKind, int]]:
         """Billed tokens per deployment ARM id and meter kind, over the period."""
@@ -112,8 +130,11 @@ def generate(
     out_dir = Path(out_dir)
     simulated = simulate(period, seed)
     rows = bill_rows(period, simulated)
+    actual, amortized = actual_rows(period, rows), amortized_rows(period, rows)
     cost_export = out_dir / "costs" / f"actual-{period}.csv"
-    write_cost_export(cost_export, period, rows)
+    write_cost_export(cost_export, period, actual)
+    amortized_export = out_dir / "costs-amortized" / f"amortized-{period}.csv"
+    write_cost_export(amortized_export, period, amortized)
     accounts_file = out_dir / "accounts.json"
     write_json(accounts_file, accounts_response(ACCOUNTS))
     metrics_files, deployments_files = [], []
@@ -122,7 +143,7 @@ def generate(
         metrics = out_dir / "metrics" / f"{account.name}.json"
         write_json(metrics, metrics_response(account, used, period, simulated.usage))
         listing = out_dir / "deployments" / f"{account.name}.json"
-        write_json(listing, deployments_response(account, [d for d in used if d.listed]))
+        write_json(listing, deployments_response(account, [d for d in used if d.listed], period))
         metrics_files.append(metrics)
         deployments_files.append(listing)
     return SampleTenant(
@@ -130,18 +151,21 @@ def generate(
         seed=seed,
         out_dir=out_dir,
         cost_export=cost_export,
+        amortized_export=amortized_export,
         accounts_file=accounts_file,
         metrics_files=tuple(metrics_files),
         deployments_files=tuple(deployments_files),
-        deployments=tuple(_deployment(d) for d in DEPLOYMENTS if d.listed),
+        deployments=tuple(_deployment(d, period) for d in DEPLOYMENTS if d.listed),
         usage=simulated.usage,
-        cost_lines=tuple(cost_lines(rows)),
+        cost_lines=tuple(cost_lines(actual)),
+        amortized_lines=tuple(cost_lines(amortized, CostType.AMORTIZED)),
         token_counts=simulated.token_counts,
         edge_cases=_edge_cases(simulated, rows),
     )
 
 
-def _deployment(dep: SampleDeployment) -> Deployment:
+def _deployment(dep: SampleDeployment, period: BillingPeriod) -> Deployment:
+    created = datetime.fromisoformat(created_at_text(dep, period)[:19]).replace(tzinfo=UTC)
     return Deployment(
         account_id=dep.account.id,
         name=dep.name,
@@ -150,6 +174,7 @@ def _deployment(dep: SampleDeployment) -> Deployment:
         sku=dep.sku,
         capacity=dep.capacity,
         account_location=dep.account.location,
+        created_at=created,
     )
 
 
@@ -174,13 +199,19 @@ def _edge_cases(simulated: SimulatedUsage, rows: list[BillRow]) -> tuple[EdgeCas
     cases: list[EdgeCase | None] = [
         EdgeCase("shared-meter", "", prod.account.id, shared_days, meters_of(prod), SHARED),
         EdgeCase(
-            "unknown-meter",
-            "unknown-meter",
+            "account-level-charge",
+            "account-level-charge",
             CONTENT_SAFETY_ACCOUNT.id,
             text_days,
             (CONTENT_SAFETY_METER,),
         ),
     ]
+    for dep in DEPLOYMENTS:
+        if dep.created != (0, 0):
+            days = tuple(sorted(days_of(dep)))
+            cases.append(
+                EdgeCase("created-mid-month", "", dep.account.id, days, meters_of(dep), (dep.name,))
+            )
     for dep in DEPLOYMENTS:
         if not dep.listed:
             days = tuple(sorted(days_of(dep)))

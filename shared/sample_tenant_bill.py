@@ -38,6 +38,9 @@ class BillRow:
     quantity: Decimal
     cost: Decimal
     meter_category: str
+    effective_price: Decimal
+    charge_type: ChargeType = ChargeType.USAGE
+    pricing_model: str = "OnDemand"
 
 
 def bill_rows(period: BillingPeriod, usage: SimulatedUsage) -> list[BillRow]:
@@ -58,7 +61,7 @@ def bill_rows(period: BillingPeriod, usage: SimulatedUsage) -> list[BillRow]:
     return rows
 
 
-def cost_lines(rows: list[BillRow]) -> list[CostLine]:
+def cost_lines(rows: list[BillRow], cost_type: CostType = CostType.ACTUAL) -> list[CostLine]:
     """The ground-truth cost lines of the rows: one per identity, split rows summed."""
     merged: dict[tuple[object, ...], CostLine] = {}
     for row in rows:
@@ -70,9 +73,9 @@ def cost_lines(rows: list[BillRow]) -> list[CostLine]:
             quantity=row.quantity,
             cost=row.cost,
             currency=CURRENCY,
-            charge_type=ChargeType.USAGE,
-            pricing_model="OnDemand",
-            cost_type=CostType.ACTUAL,
+            charge_type=row.charge_type,
+            pricing_model=row.pricing_model,
+            cost_type=cost_type,
             unit_of_measure=row.meter.unit,
             meter_category=row.meter_category,
             meter_subcategory=row.meter.product,
@@ -84,6 +87,11 @@ def cost_lines(rows: list[BillRow]) -> list[CostLine]:
             else replace(seen, quantity=seen.quantity + line.quantity, cost=seen.cost + line.cost)
         )
     return list(merged.values())
+
+
+def priced(quantity: Decimal, price: Decimal) -> Decimal:
+    """quantity x price, rounded as Azure writes costs (8 decimals)."""
+    return (quantity * price).quantize(COST_QUANTUM, rounding=ROUND_HALF_UP)
 
 
 def quantity_text(value: Decimal) -> str:
@@ -115,6 +123,8 @@ def _rows(day: date, account: SampleAccount, meter: SampleMeter, amount: int) ->
     rows = []
     for rid, part in parts:
         quantity = Decimal(quantity_text(Decimal(part) / meter.block))
-        cost = (quantity * meter.effective_price).quantize(COST_QUANTUM, rounding=ROUND_HALF_UP)
-        rows.append(BillRow(day, account, rid, meter, quantity, cost, category))
+        cost = priced(quantity, meter.effective_price)
+        rows.append(
+            BillRow(day, account, rid, meter, quantity, cost, category, meter.effective_price)
+        )
     return rows

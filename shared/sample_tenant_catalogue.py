@@ -18,7 +18,7 @@ DISCOUNT = Decimal("0.04")
 CURRENCY = "USD"
 COGNITIVE_SERVICES = "Cognitive Services"
 FOUNDRY_MODELS = "Foundry Models"
-_BLOCKS = {"1K": 1000, "1M": 1_000_000}
+_BLOCKS = {"1K": 1000, "1M": 1_000_000, "1/Hour": 1}
 
 
 @dataclass(frozen=True)
@@ -110,10 +110,22 @@ METERS: dict[str, SampleMeter] = {
            "1K", "0.0006", *_SWC, "gpt-4o-mini-0718-Outp-glbl"),
         _m("c8ede1b2-4a94-50e6-ae8d-df629433ea15", "text-embedding-3-small-glbl Tokens", _AOAI,
            "1K", "2e-05", *_SWC, "text-embedding-3-small-glbl"),
+        _m("6dcdbfc4-1d28-5883-84c2-dcdb88e21b56", "Provisioned Managed Global Unit", _AOAI,
+           "1/Hour", "1.0", *_EUS2, "Provisioned Managed Global"),
     )
 }
 # fmt: on
 CONTENT_SAFETY_METER = "af6658fb-4d3b-5bdb-974b-a001d996ff6d"
+PTU_GLOBAL_METER = "6dcdbfc4-1d28-5883-84c2-dcdb88e21b56"
+# A monthly Global PTU reservation bought on the first day of the period, scoped to the
+# subscription: it covers up to RESERVED_PTU deployed PTUs each hour (list price, no discount).
+RESERVED_PTU = 40
+RESERVATION_PRICE_PER_PTU_MONTH = Decimal(260)
+RESERVATION_NAME = "aoai-ptu-global-eus2"
+RESERVATION_ID = (
+    "/providers/Microsoft.Capacity/reservationOrders/7c9d1e2f-0000-4000-8000-0000000000a1"
+    "/reservations/2b3c4d5e-0000-4000-8000-0000000000b2"
+)
 
 
 @dataclass(frozen=True)
@@ -147,7 +159,9 @@ class SampleAccount:
 class SampleDeployment:
     """A deployment and how it is used: daily prompt tokens on a weekday, output per input,
     cached share of the prompt, tokens per request; `days` limits it to a day-of-month range;
-    `listed` is False for a deployment deleted before the inventory was read."""
+    `listed` is False for a deployment deleted before the inventory was read; `created` is the
+    (day, hour) it was created within the period ((0, 0): before it); `utilization` is the base
+    PTU utilization % of a provisioned deployment."""
 
     account: SampleAccount
     name: str
@@ -164,6 +178,19 @@ class SampleDeployment:
     days: tuple[int, int] = (1, 31)
     listed: bool = True
     metrics_gap_day: int = 0
+    created: tuple[int, int] = (0, 0)
+    utilization: float = 0.0
+
+    @property
+    def is_provisioned(self) -> bool:
+        return "provisioned" in self.sku.lower()
+
+    def hours_on(self, day: int) -> int:
+        """Hours of the day (of month) the deployment existed."""
+        created_day, created_hour = self.created
+        if day < created_day:
+            return 0
+        return 24 - created_hour if day == created_day else 24
 
 
 SUB_PROD = SampleSubscription("5b8f0c1e-3a47-4d2b-9e61-2f7a8c4d9b10", "Contoso AI Production")
@@ -212,6 +239,11 @@ DEPLOYMENTS: tuple[SampleDeployment, ...] = (
                       (_O, "b9ce889d-2272-584c-a68c-c9f120813746")),
                      weekday_input=20_000_000, output_ratio=0.45, cached_share=0.30,
                      tokens_per_request=5000),
+    SampleDeployment(EUS2, "chat-ptu", "gpt-4o", "2024-11-20", "GlobalProvisionedManaged", 50,
+                     ((TokenKind.PTU_HOUR, "6dcdbfc4-1d28-5883-84c2-dcdb88e21b56"),),
+                     weekday_input=40_000_000, output_ratio=0.2, cached_share=0.4,
+                     tokens_per_request=2000, days=(10, 31), created=(10, 12),
+                     utilization=48.0),
     SampleDeployment(SWC_OPENAI, "docs-summarizer", "gpt-4.1", "2025-04-14", "DataZoneStandard",
                      150,
                      ((_I, "55f82ecc-5e15-5e12-91f2-3fee86e8fb3e"),

@@ -10,10 +10,17 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from shared.core.costs import ChargeType
 from shared.core.period import BillingPeriod
 from shared.core.usage import UsageRecord
 from shared.sample_tenant_bill import BillRow, quantity_text
-from shared.sample_tenant_catalogue import CURRENCY, SampleAccount, SampleDeployment
+from shared.sample_tenant_catalogue import (
+    CURRENCY,
+    RESERVATION_ID,
+    RESERVATION_NAME,
+    SampleAccount,
+    SampleDeployment,
+)
 
 # EA cost details, dataVersion 2024-08-01, in Azure's column order.
 EA_2024_08_01_COLUMNS: tuple[str, ...] = (
@@ -64,7 +71,8 @@ NAMESPACE = "Microsoft.CognitiveServices/accounts"
 
 
 def write_cost_export(path: Path, period: BillingPeriod, rows: Iterable[BillRow]) -> None:
-    """The rows as an EA ActualCost CSV: UTF-8 with BOM, LF line ends, MM/DD/YYYY dates."""
+    """The rows as an EA cost details CSV (ActualCost or AmortizedCost, same columns): UTF-8 with
+    BOM, LF line ends, MM/DD/YYYY dates."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
@@ -86,7 +94,7 @@ def metrics_response(
     """
     observed = {(u.deployment, u.date): u for u in usage if u.account_id == account.id}
     days = list(period.window.days())
-    metrics = []
+    metrics = [_utilization_metric(account, deployments, days, observed)]
     for name, display, field, description in _METRICS:
         series = []
         for dep in deployments:
@@ -113,7 +121,8 @@ def metrics_response(
             }
         )
     return {
-        "cost": len(days) * len(deployments) * len(_METRICS),
+        "cost": len(days) * len(deployments) * len(_METRICS)
+        + len(days) * sum(d.is_provisioned for d in deployments),
         "timespan": f"{period.start.isoformat()}T00:00:00Z/{period.end.isoformat()}T00:00:00Z",
         "interval": "P1D",
         "value": metrics,
@@ -122,10 +131,42 @@ def metrics_response(
     }
 
 
-def deployments_response(
-    account: SampleAccount, deployments: Sequence[SampleDeployment]
+def _utilization_metric(
+    account: SampleAccount,
+    deployments: Sequence[SampleDeployment],
+    days: list[date],
+    observed: dict[tuple[str, date], UsageRecord],
 ) -> dict[str, Any]:
-    """An ARM `deployments` list response (api-version 2024-10-01 shape)."""
+    """`AzureOpenAIProvisionedManagedUtilizationV2` (Percent, `average`) of the PTU deployments."""
+    meta = {"name": {"value": "modeldeploymentname", "localizedValue": "modeldeploymentname"}}
+    series = []
+    for dep in deployments:
+        if not dep.is_provisioned:
+            continue
+        data: list[dict[str, Any]] = []
+        for day in days:
+            point: dict[str, Any] = {"timeStamp": f"{day.isoformat()}T00:00:00Z"}
+            record = observed.get((dep.name, day))
+            if record is not None and record.ptu_utilization is not None:
+                point["average"] = float(record.ptu_utilization)
+            data.append(point)
+        series.append({"metadatavalues": [{**meta, "value": dep.name}], "data": data})
+    name = "AzureOpenAIProvisionedManagedUtilizationV2"
+    return {
+        "id": f"{account.id}/providers/Microsoft.Insights/metrics/{name}",
+        "type": "Microsoft.Insights/metrics",
+        "name": {"value": name, "localizedValue": "Provisioned-managed Utilization V2"},
+        "displayDescription": "Utilization % for a provisoned-managed deployment.",
+        "unit": "Percent",
+        "timeseries": series,
+        "errorCode": "Success",
+    }
+
+
+def deployments_response(
+    account: SampleAccount, deployments: Sequence[SampleDeployment], period: BillingPeriod
+) -> dict[str, Any]:
+    """An ARM `deployments` list response (api-version 2024-10-01 shape), with `systemData`."""
     return {
         "value": [
             {
@@ -139,10 +180,23 @@ def deployments_response(
                     "raiPolicyName": "Microsoft.DefaultV2",
                     "provisioningState": "Succeeded",
                 },
+                "systemData": {
+                    "createdBy": "ai-platform@contoso.com",
+                    "createdByType": "User",
+                    "createdAt": created_at_text(dep, period),
+                },
             }
             for dep in deployments
         ]
     }
+
+
+def created_at_text(dep: SampleDeployment, period: BillingPeriod) -> str:
+    """When ARM says the deployment was created (before the period unless `created` is set)."""
+    day, hour = dep.created
+    if day == 0:
+        return "2025-06-02T09:30:00.0000000Z"
+    return f"{period.start.replace(day=day).isoformat()}T{hour:02d}:00:00.0000000Z"
 
 
 def accounts_response(accounts: Sequence[SampleAccount]) -> dict[str, Any]:
@@ -178,13 +232,22 @@ def write_json(path: Path, body: dict[str, Any]) -> None:
 def _ea_row(period: BillingPeriod, row: BillRow) -> dict[str, str]:
     account, meter = row.account, row.meter
     lowered = row.resource_id != account.id
-    price = quantity_text(meter.effective_price)
+    price = quantity_text(row.effective_price)
+    reservation = row.pricing_model == "Reservation"
     return {
         **_ENROLLMENT,
         "SubscriptionId": account.subscription.subscription_id,
         "SubscriptionName": account.subscription.name,
-        "ResourceGroup": account.resource_group.lower() if lowered else account.resource_group,
-        "ResourceLocation": account.location,
+        "ResourceGroup": ""
+        if not row.resource_id
+        else (account.resource_group.lower() if lowered else account.resource_group),
+        "ResourceLocation": account.location if row.resource_id else "",
+        "ChargeType": row.charge_type.value,
+        "PricingModel": row.pricing_model,
+        "Frequency": "OneTime" if row.charge_type is ChargeType.PURCHASE else "UsageBased",
+        "ReservationId": RESERVATION_ID if reservation else "",
+        "ReservationName": RESERVATION_NAME if reservation else "",
+        "Term": "P1M" if reservation else "",
         "Date": _us_date(row.date),
         "ProductName": f"{meter.product} - {meter.sku_name} - {meter.location}",
         "MeterCategory": row.meter_category,
@@ -198,12 +261,12 @@ def _ea_row(period: BillingPeriod, row: BillRow) -> dict[str, str]:
         "CostInBillingCurrency": f"{row.cost:f}",
         "ResourceId": row.resource_id,
         "Tags": json.dumps({"cost-center": "CC-4711"}, separators=(",", ":")),
-        "ResourceName": account.name,
-        "UnitPrice": price,
+        "ResourceName": account.name if row.resource_id else "",
+        "UnitPrice": quantity_text(meter.effective_price),
         "BillingPeriodStartDate": _us_date(period.start),
         "BillingPeriodEndDate": _us_date(period.end - timedelta(days=1)),
         "PayGPrice": quantity_text(meter.list_price),
-        "ResourceLocationNormalized": account.location,
+        "ResourceLocationNormalized": account.location if row.resource_id else "",
     }
 
 

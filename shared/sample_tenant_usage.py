@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from shared.core.meters import TokenKind
 from shared.core.period import BillingPeriod
@@ -59,6 +60,7 @@ def simulate(period: BillingPeriod, seed: int) -> SimulatedUsage:
                     input_tokens=0 if gap else prompt,
                     output_tokens=0 if gap else output,
                     requests=0 if gap else requests,
+                    ptu_utilization=_utilization(dep, day),
                 )
             )
         low, high = CONTENT_SAFETY_WEEKDAY_RECORDS
@@ -90,9 +92,25 @@ def _day_usage(
     return prompt, cached, output, requests
 
 
+def _utilization(dep: SampleDeployment, day: date) -> Decimal | None:
+    """A provisioned deployment's average utilization %: busier on weekdays, none before it ran."""
+    if not dep.is_provisioned or dep.hours_on(day.day) == 0:
+        return None
+    swing = (day.day * 7) % 23 if day.weekday() < 5 else -20
+    return Decimal(str(round(dep.utilization + swing, 2)))
+
+
 def _counts(
     dep: SampleDeployment, day: date, prompt: int, cached: int, output: int
 ) -> list[TokenCount]:
+    """What the deployment put on its meters; a provisioned one bills capacity x hours."""
+    if dep.is_provisioned:
+        ptu_hours = dep.capacity * dep.hours_on(day.day)
+        return [
+            TokenCount(day, dep.account.id, dep.name, kind, meter_id, ptu_hours)
+            for kind, meter_id in dep.meters
+            if ptu_hours > 0
+        ]
     by_kind = {
         TokenKind.INPUT: prompt - cached,
         TokenKind.CACHED_INPUT: cached,

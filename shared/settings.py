@@ -28,6 +28,8 @@ ALLOCATION_QUEUE = "ALLOCATION_QUEUE"
 LOOKBACK_DAYS = "LOOKBACK_DAYS"
 EVENTGRID_TOPIC_ENDPOINT = "EVENTGRID_TOPIC_ENDPOINT"
 APIM_WORKSPACE_ID = "APIM_WORKSPACE_ID"
+RETAIL_PRICES_ENDPOINT = "RETAIL_PRICES_ENDPOINT"
+PRICES_SCHEDULE = "PRICES_SCHEDULE"
 
 # Settings the code reads. Storage is either a connection string (Azurite, local) or the
 # identity-based triple (Azure); the parity test treats the two forms as one setting family.
@@ -43,11 +45,16 @@ SETTING_NAMES: tuple[str, ...] = (
     LOOKBACK_DAYS,
     EVENTGRID_TOPIC_ENDPOINT,
     APIM_WORKSPACE_ID,
+    RETAIL_PRICES_ENDPOINT,
+    PRICES_SCHEDULE,
 )
 
 DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
 DEFAULT_ALLOCATION_QUEUE = "allocation-requests"
 DEFAULT_LOOKBACK_DAYS = 35
+# Azure restates costs until day 5 of the next month: a shorter trailing window would miss that.
+MIN_LOOKBACK_DAYS = 35
+DEFAULT_RETAIL_PRICES_ENDPOINT = "https://prices.azure.com"
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ class Settings:
     lookback_days: int
     eventgrid_topic_endpoint: str | None = None
     apim_workspace_id: str | None = None
+    retail_prices_endpoint: str = DEFAULT_RETAIL_PRICES_ENDPOINT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -85,13 +93,15 @@ class Settings:
             arm_endpoint=_url(ARM_ENDPOINT, env.get(ARM_ENDPOINT) or DEFAULT_ARM_ENDPOINT),
             metrics_endpoint=_optional_url(METRICS_ENDPOINT, env.get(METRICS_ENDPOINT)),
             allocation_queue=_queue_name(env.get(ALLOCATION_QUEUE) or DEFAULT_ALLOCATION_QUEUE),
-            lookback_days=_positive_int(
-                LOOKBACK_DAYS, env.get(LOOKBACK_DAYS), DEFAULT_LOOKBACK_DAYS
-            ),
+            lookback_days=_lookback_days(env.get(LOOKBACK_DAYS)),
             eventgrid_topic_endpoint=_optional_url(
                 EVENTGRID_TOPIC_ENDPOINT, env.get(EVENTGRID_TOPIC_ENDPOINT)
             ),
             apim_workspace_id=(env.get(APIM_WORKSPACE_ID) or "").strip() or None,
+            retail_prices_endpoint=_url(
+                RETAIL_PRICES_ENDPOINT,
+                env.get(RETAIL_PRICES_ENDPOINT) or DEFAULT_RETAIL_PRICES_ENDPOINT,
+            ),
         )
 
 
@@ -145,6 +155,17 @@ def _queue_name(raw: str) -> str:
     if not valid or name.startswith("-") or name.endswith("-") or "--" in name:
         raise ConfigurationError(ALLOCATION_QUEUE, f"not a valid queue name: {raw!r}")
     return name
+
+
+def _lookback_days(raw: str | None) -> int:
+    days = _positive_int(LOOKBACK_DAYS, raw, DEFAULT_LOOKBACK_DAYS)
+    if days < MIN_LOOKBACK_DAYS:
+        raise ConfigurationError(
+            LOOKBACK_DAYS,
+            f"must be at least {MIN_LOOKBACK_DAYS} (Azure restates costs until day 5 of the"
+            f" next month), got {days}",
+        )
+    return days
 
 
 def _positive_int(name: str, raw: str | None, default: int) -> int:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from shared.core.costs import CostLine, CostType
 from shared.sample_tenant import SampleTenant, generate
 from tests.doubles.arm import DoubleAccount
 from tests.doubles.azure import AzureDouble
@@ -24,7 +26,7 @@ def serve_tenant(
     tenant = generate(tmp / "tenant")
     accounts = sorted({(d.account.id, d.account_location) for d in tenant.deployments})
     double = AzureDouble(
-        costs=tenant.cost_lines,
+        costs=[*tenant.cost_lines, *tenant.amortized_lines],  # the double serves either basis
         deployments=tenant.deployments,
         usage=tenant.usage,
         accounts=[
@@ -38,3 +40,13 @@ def serve_tenant(
     monkeypatch.setenv("ARM_ENDPOINT", running.arm_endpoint)
     monkeypatch.setenv("METRICS_ENDPOINT", running.metrics_endpoint)
     return tenant, running
+
+
+def seen_at_subscription_scope(tenant: SampleTenant, basis: CostType) -> list[CostLine]:
+    """The tenant's lines a subscription-scope query returns: those with a resource (a
+    reservation purchase or unused-reservation row has none; azure-cost-facts §5)."""
+    return [line for line in tenant.lines(basis) if line.account_id]
+
+
+def billed_at_subscription_scope(tenant: SampleTenant, basis: CostType) -> Decimal:
+    return sum((line.cost for line in seen_at_subscription_scope(tenant, basis)), Decimal(0))

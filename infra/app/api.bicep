@@ -58,8 +58,14 @@ param costsSchedule string = '0 15 */4 * * *'
 @description('Optional. Schedule of collect_usage. Default: 0 5 * * * *.')
 param usageSchedule string = '0 5 * * * *'
 
-@description('Optional. Schedule of collect_inventory. Default: 0 0 2 * * *.')
-param inventorySchedule string = '0 0 2 * * *'
+@description('Optional. Schedule of collect_inventory. Default: 0 50 * * * * (hourly).')
+param inventorySchedule string = '0 50 * * * *'
+
+@description('Optional. Schedule of refresh_prices. Default: 0 30 3 * * *.')
+param pricesSchedule string = '0 30 3 * * *'
+
+@description('Optional. Base URL of the Azure Retail Prices API. Default: https://prices.azure.com.')
+param retailPricesEndpoint string = 'https://prices.azure.com'
 
 @description('Optional. Allocation queue name. Default: allocation-requests.')
 param allocationQueueName string = 'allocation-requests'
@@ -88,7 +94,9 @@ resource eventGridTopic 'Microsoft.EventGrid/topics@2022-06-15' existing = {
   name: eventGridTopicName
 }
 
-// The complete set of app settings (the appsettings resource replaces whatever was there before).
+// Every app setting the app needs. Each deployment writes these values over whatever is there; the
+// AVM site module (0.15.x) merges them into the current settings, so a setting added by hand and
+// not listed here survives until someone removes it.
 var appSettings = {
   // Host storage and the code's tables and queue: service URIs plus the managed identity, never a
   // connection string. The code reads the table and queue URIs and the client id.
@@ -114,6 +122,8 @@ var appSettings = {
   COSTS_SCHEDULE: costsSchedule
   USAGE_SCHEDULE: usageSchedule
   INVENTORY_SCHEDULE: inventorySchedule
+  PRICES_SCHEDULE: pricesSchedule
+  RETAIL_PRICES_ENDPOINT: retailPricesEndpoint
   ALLOCATION_QUEUE: allocationQueueName
   LOOKBACK_DAYS: string(lookbackDays)
   EVENTGRID_TOPIC_ENDPOINT: eventGridTopic.properties.endpoint

@@ -139,6 +139,7 @@ def _allocated_row(base: str, line: AllocatedLine) -> Entity:
         "PricingModel": line.pricing_model,
         "Cost": str(line.cost),
         "Weight": str(line.weight),
+        "IdleCost": _text(line.idle_cost),
     }
 
 
@@ -211,6 +212,8 @@ def _unit_entity(base: str, u: UnitCost) -> Entity:
         "InputTokens": u.input_tokens,
         "OutputTokens": u.output_tokens,
         "Requests": u.requests,
+        "ProvisionedCost": str(u.provisioned_cost),
+        "IdleCost": _text(u.idle_cost),
         "CostPer1kTokens": _text(u.cost_per_1k_tokens),
         "CostPer1kInputTokens": _text(u.cost_per_1k_input_tokens),
         "CostPer1kOutputTokens": _text(u.cost_per_1k_output_tokens),
@@ -238,6 +241,8 @@ def _unit(period: BillingPeriod, row: Entity) -> UnitCost:
         input_tokens=int(row["InputTokens"]),
         output_tokens=int(row["OutputTokens"]),
         requests=int(row["Requests"]),
+        provisioned_cost=Decimal(str(row.get("ProvisionedCost") or 0)),
+        idle_cost=Decimal(str(row["IdleCost"])) if row.get("IdleCost") else None,
     )
 
 

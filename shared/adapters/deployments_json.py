@@ -1,13 +1,16 @@
 """ARM deployment JSON (a `deployments` list response, saved or live) read into `Deployment`s.
 
 Accepts `{"value": [...]}` (an ARM list page), a bare list of deployments, or one deployment
-object. Reads `id`, `name`, `sku.name`, `sku.capacity` and `properties.model.{format,name,version}`;
-the account is the prefix of the deployment id before `/deployments/`, kept as returned.
+object. Reads `id`, `name`, `sku.name`, `sku.capacity`, `properties.model.{format,name,version}`
+and `systemData.{createdAt,lastModifiedAt}` (when they ran); the account is the prefix of the
+deployment id before `/deployments/`, kept as returned.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -45,6 +48,7 @@ def _deployment(item: object, field: str, account_location: str) -> Deployment:
     name = _text(item.get("name")) or deployment_id[cut + len(_DEPLOYMENTS) :].strip("/")
     sku = _mapping(item.get("sku"))
     model = _mapping(_mapping(item.get("properties")).get("model"))
+    system = _mapping(item.get("systemData"))
     return Deployment(
         account_id=account_id,
         name=name,
@@ -54,7 +58,29 @@ def _deployment(item: object, field: str, account_location: str) -> Deployment:
         capacity=_capacity(sku.get("capacity"), f"{field}.sku.capacity"),
         model_format=_text(model.get("format")),
         account_location=account_location,
+        created_at=_moment(system.get("createdAt"), f"{field}.systemData.createdAt"),
+        modified_at=_moment(system.get("lastModifiedAt"), f"{field}.systemData.lastModifiedAt"),
     )
+
+
+def _moment(value: object, field: str) -> datetime | None:
+    """An ARM timestamp (`2025-01-01T00:00:00.0000000Z`, 7 fraction digits) as aware UTC."""
+    text = _text(value)
+    if not text:
+        return None
+    found = _ARM_TIME.match(text)
+    if found is None:
+        raise InvalidInput(field, f"not a timestamp: {text!r}")
+    main, fraction, zone = found.groups()
+    micro = (fraction or "")[:6].ljust(6, "0")
+    try:
+        moment = datetime.fromisoformat(f"{main}.{micro}{zone.replace('Z', '+00:00') or '+00:00'}")
+    except ValueError:
+        raise InvalidInput(field, f"not a timestamp: {text!r}") from None
+    return moment.astimezone(UTC)
+
+
+_ARM_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?$")
 
 
 def _mapping(value: object) -> Mapping[str, Any]:

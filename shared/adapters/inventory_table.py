@@ -1,13 +1,16 @@
-"""The `inventory` table: dated snapshots of the deployment inventory, stored only when it changes.
+"""The `inventory` table: timed snapshots of the deployment inventory, stored only when it changes.
 
-PartitionKey `{snapshot date}`, RowKey the deployment key; a marker row `_snapshot` makes an empty
-inventory a snapshot too.
+PartitionKey the snapshot time (`2026-10-15T06:50:00Z`; older rows hold a bare date, read as
+midnight UTC), RowKey the deployment key; a marker row `_snapshot` makes an empty inventory a
+snapshot too.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from shared.adapters.table_gateway import PK, Entity, TableGateway, exact_range, replace
-from shared.adapters.table_keys import day_text, parse_day
+from shared.core.deployment_timeline import day_start_utc
 from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.period import BillingPeriod
 
@@ -20,12 +23,12 @@ class InventoryTable:
         self._gateway = gateway
 
     def save(self, snapshot: InventorySnapshot) -> bool:
-        """Store the snapshot unless it equals the one in force before its day; True if changed."""
-        day = day_text(snapshot.as_of)
-        earlier = self._all(before=day)
+        """Store the snapshot unless it equals the one in force before it; True if changed."""
+        key = time_text(snapshot.taken_at)
+        earlier = self._all(before=key)
         same_as_before = bool(earlier) and _same(earlier[-1], snapshot)
         entities = [] if same_as_before else _entities(snapshot)
-        return bool(replace(self._gateway, TABLE, exact_range(day), entities))
+        return bool(replace(self._gateway, TABLE, exact_range(key), entities))
 
     def snapshots_for(self, period: BillingPeriod) -> list[InventorySnapshot]:
         """The snapshot in force at the period's start and every snapshot taken within it.
@@ -34,8 +37,9 @@ class InventoryTable:
         tells what exists now, so that is the best knowledge of what ran then.
         """
         snaps = self._all(before="9999-12-31")
-        start = [s for s in snaps if s.as_of <= period.start][-1:]
-        inside = [s for s in snaps if period.start < s.as_of < period.end]
+        begins, ends = day_start_utc(period.start), day_start_utc(period.end)
+        start = [s for s in snaps if s.taken_at <= begins][-1:]
+        inside = [s for s in snaps if begins < s.taken_at < ends]
         if not start and not inside:
             return snaps[:1]
         return start + inside
@@ -46,16 +50,32 @@ class InventoryTable:
 
     def _all(self, before: str) -> list[InventorySnapshot]:
         rows = self._gateway.query(TABLE, "0000-00-00", before)
-        by_day: dict[str, list[Entity]] = {}
+        by_time: dict[str, list[Entity]] = {}
         for row in rows:
-            by_day.setdefault(str(row[PK]), []).append(row)
-        return [
+            by_time.setdefault(str(row[PK]), []).append(row)
+        snapshots = [
             InventorySnapshot(
-                as_of=parse_day(day),
-                deployments=tuple(_deployment(r) for r in day_rows if r["RowKey"] != MARKER),
+                taken_at=parse_time(key),
+                deployments=tuple(_deployment(r) for r in key_rows if r["RowKey"] != MARKER),
             )
-            for day, day_rows in sorted(by_day.items())
+            for key, key_rows in by_time.items()
         ]
+        return sorted(snapshots, key=lambda s: s.taken_at)
+
+
+def time_text(moment: datetime) -> str:
+    """A snapshot time as a sortable key: UTC, whole seconds, `Z`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str | None) -> datetime:
+    """A stored time (ISO 8601, or a bare date meaning midnight UTC) as an aware datetime."""
+    value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _optional_time(value: object) -> datetime | None:
+    return parse_time(str(value)) if value else None
 
 
 def _same(a: InventorySnapshot, b: InventorySnapshot) -> bool:
@@ -63,11 +83,11 @@ def _same(a: InventorySnapshot, b: InventorySnapshot) -> bool:
 
 
 def _entities(snapshot: InventorySnapshot) -> list[Entity]:
-    day = day_text(snapshot.as_of)
-    marker: Entity = {PK: day, "RowKey": MARKER, "Deployments": len(snapshot.deployments)}
+    key = time_text(snapshot.taken_at)
+    marker: Entity = {PK: key, "RowKey": MARKER, "Deployments": len(snapshot.deployments)}
     rows = [
         {
-            PK: day,
+            PK: key,
             "RowKey": d.key,
             "DeploymentId": d.deployment_id,
             "AccountId": d.account_id,
@@ -78,6 +98,8 @@ def _entities(snapshot: InventorySnapshot) -> list[Entity]:
             "ModelFormat": d.model_format,
             "Sku": d.sku,
             "Capacity": d.capacity,
+            "CreatedAt": time_text(d.created_at) if d.created_at else "",
+            "ModifiedAt": time_text(d.modified_at) if d.modified_at else "",
         }
         for d in sorted(snapshot.deployments, key=lambda d: d.key)
     ]
@@ -94,4 +116,6 @@ def _deployment(row: Entity) -> Deployment:
         capacity=int(row["Capacity"]),
         model_format=str(row.get("ModelFormat", "")),
         account_location=str(row.get("AccountLocation", "")),
+        created_at=_optional_time(row.get("CreatedAt")),
+        modified_at=_optional_time(row.get("ModifiedAt")),
     )

@@ -3,7 +3,9 @@
 Accepts a Metrics - List response (`{"value": [metric, ...]}`; the account is `account_id` or the
 prefix of each metric's `id`) and a `metrics:getBatch` response (`{"values": [{"resourceid": ...,
 "value": [...]}]}`). One metric family is read: `ProcessedPromptTokens` (input), `GeneratedTokens`
-(output), `AzureOpenAIRequests` (requests); other metrics are ignored (`TokenTransaction` is input
+(output), `AzureOpenAIRequests` (requests), plus the `average` of
+`AzureOpenAIProvisionedManagedUtilizationV2` (PTU utilization %, averaged over the day's points);
+other metrics are ignored (`TokenTransaction` is input
 plus output and would double-count). Dimension names are matched case-insensitively (Azure returns
 `modeldeploymentname`). Data points are summed into the UTC day of their time stamp; a point
 without `total` counts 0. Days on which every count is zero are left out.
@@ -27,6 +29,7 @@ METRIC_FIELDS: dict[str, str] = {
     OUTPUT_METRIC.lower(): "output_tokens",
     REQUESTS_METRIC.lower(): "requests",
 }
+UTILIZATION_METRIC = "AzureOpenAIProvisionedManagedUtilizationV2"
 DEPLOYMENT_DIMENSION = "modeldeploymentname"
 _METRIC_ID_SUFFIX = "/providers/microsoft.insights/metrics/"
 
@@ -41,23 +44,33 @@ def parse_metrics_response(
         raise InvalidInput("metrics", "expected a JSON object")
     totals: dict[_Key, dict[str, int]] = {}
     names: dict[_Key, tuple[str, str]] = {}
+    utilization: dict[_Key, list[Decimal]] = {}
     if "values" in payload:
         for at, item in enumerate(_list(payload.get("values"), "values")):
             if not isinstance(item, Mapping):
                 raise InvalidInput(f"values[{at}]", "expected a JSON object")
             resource = account_id or _text(item.get("resourceid"))
-            _collect(item.get("value"), f"values[{at}].value", resource, totals, names)
+            _collect(item.get("value"), f"values[{at}].value", resource, totals, names, utilization)
     elif "value" in payload:
-        _collect(payload.get("value"), "value", account_id or "", totals, names)
+        _collect(payload.get("value"), "value", account_id or "", totals, names, utilization)
     else:
         raise InvalidInput("metrics", "expected a 'value' or 'values' list")
     records = []
-    for key, counts in totals.items():
-        if not any(counts.values()):
+    for key in names:
+        counts = totals.get(key, {})
+        averages = utilization.get(key)
+        if not any(counts.values()) and not averages:
             continue
         account, deployment = names[key]
+        mean = sum(averages, Decimal(0)) / len(averages) if averages else None
         records.append(
-            UsageRecord(date=key[2], account_id=account, deployment=deployment, **counts)
+            UsageRecord(
+                date=key[2],
+                account_id=account,
+                deployment=deployment,
+                ptu_utilization=mean,
+                **counts,
+            )
         )
     return sorted(records, key=lambda r: (r.account_id.lower(), r.deployment.lower(), r.date))
 
@@ -68,13 +81,16 @@ def _collect(
     resource: str,
     totals: dict[_Key, dict[str, int]],
     names: dict[_Key, tuple[str, str]],
+    utilization: dict[_Key, list[Decimal]],
 ) -> None:
     for at, metric in enumerate(_list(metrics, field)):
         where = f"{field}[{at}]"
         if not isinstance(metric, Mapping):
             raise InvalidInput(where, "expected a metric object")
-        metric_field = METRIC_FIELDS.get(_metric_name(metric).lower())
-        if metric_field is None:
+        name = _metric_name(metric).lower()
+        metric_field = METRIC_FIELDS.get(name)
+        is_utilization = name == UTILIZATION_METRIC.lower()
+        if metric_field is None and not is_utilization:
             continue
         error = _text(metric.get("errorCode")) or "Success"
         if error.lower() != "success":
@@ -88,7 +104,15 @@ def _collect(
             deployment = _deployment(series)
             if not deployment:
                 continue  # not split by deployment: cannot be attributed
-            for day, count in _points(series, f"{where}.timeseries[{series_at}]"):
+            series_field = f"{where}.timeseries[{series_at}]"
+            if is_utilization:
+                for day, average in _averages(series, series_field):
+                    key = (account.lower(), deployment.lower(), day)
+                    names.setdefault(key, (account, deployment))
+                    utilization.setdefault(key, []).append(average)
+                continue
+            assert metric_field is not None
+            for day, count in _points(series, series_field):
                 key = (account.lower(), deployment.lower(), day)
                 names.setdefault(key, (account, deployment))
                 slot = totals.setdefault(
@@ -103,6 +127,28 @@ def _points(series: Mapping[str, Any], field: str) -> Iterator[tuple[date, int]]
             raise InvalidInput(f"{field}.data[{at}]", "expected a data point")
         stamp = _timestamp(point.get("timeStamp"), f"{field}.data[{at}].timeStamp")
         yield stamp.date(), _count(point.get("total"), f"{field}.data[{at}].total")
+
+
+def _averages(series: Mapping[str, Any], field: str) -> Iterator[tuple[date, Decimal]]:
+    """The `average` of each data point that has one (minutes without traffic have none)."""
+    for at, point in enumerate(_list(series.get("data") or [], f"{field}.data")):
+        if not isinstance(point, Mapping):
+            raise InvalidInput(f"{field}.data[{at}]", "expected a data point")
+        value = point.get("average")
+        if value is None:
+            continue
+        stamp = _timestamp(point.get("timeStamp"), f"{field}.data[{at}].timeStamp")
+        yield stamp.date(), _percent(value, f"{field}.data[{at}].average")
+
+
+def _percent(value: object, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value)) if not isinstance(value, bool) else Decimal("NaN")
+    except InvalidOperation:
+        raise InvalidInput(field, f"not a number: {value!r}") from None
+    if not number.is_finite() or number < 0:
+        raise InvalidInput(field, f"not a percentage: {value!r}")
+    return number
 
 
 def _metric_name(metric: Mapping[str, Any]) -> str:

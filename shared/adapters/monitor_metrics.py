@@ -28,6 +28,7 @@ from shared.adapters.metrics_json import (
     INPUT_METRIC,
     OUTPUT_METRIC,
     REQUESTS_METRIC,
+    UTILIZATION_METRIC,
     parse_metrics_response,
 )
 from shared.core.arm_ids import parse_account_id
@@ -37,7 +38,12 @@ from shared.errors import InvalidInput, SourceError, ThrottledError
 
 API_VERSION = "2024-02-01"
 METRIC_NAMESPACE = "Microsoft.CognitiveServices/accounts"
-METRIC_NAMES: tuple[str, ...] = (INPUT_METRIC, OUTPUT_METRIC, REQUESTS_METRIC)
+METRIC_NAMES: tuple[str, ...] = (
+    INPUT_METRIC,
+    OUTPUT_METRIC,
+    REQUESTS_METRIC,
+    UTILIZATION_METRIC,
+)
 DEPLOYMENT_FILTER = "ModelDeploymentName eq '*'"
 INTERVAL = "P1D"
 DEFAULT_TOP = 1000
@@ -63,7 +69,7 @@ def batch_params(window: DateWindow, top: int) -> dict[str, str]:
         "starttime": _midnight(window.start),
         "endtime": _midnight(window.end),
         "interval": INTERVAL,
-        "aggregation": "total",
+        "aggregation": "total,average",
         "filter": DEPLOYMENT_FILTER,
         "top": str(top),
     }

@@ -6,6 +6,7 @@ PartitionKey `{period}|{accountKey}`, RowKey `{date}|{hash of the deployment nam
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from shared.adapters.table_gateway import (
     PK,
@@ -66,6 +67,7 @@ def _entity(period: BillingPeriod, r: UsageRecord) -> Entity:
         "InputTokens": r.input_tokens,
         "OutputTokens": r.output_tokens,
         "Requests": r.requests,
+        "PtuUtilization": "" if r.ptu_utilization is None else str(r.ptu_utilization),
     }
 
 
@@ -77,4 +79,5 @@ def _record(row: Entity) -> UsageRecord:
         input_tokens=int(row["InputTokens"]),
         output_tokens=int(row["OutputTokens"]),
         requests=int(row["Requests"]),
+        ptu_utilization=Decimal(str(row["PtuUtilization"])) if row.get("PtuUtilization") else None,
     )

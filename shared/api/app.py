@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 from fastapi import FastAPI, Request
@@ -11,9 +12,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from shared.adapters.allocation_tables import PeriodReport
-from shared.api.presenter import COST_TYPES, present_period
+from shared.api.presenter import COST_TYPES, present_period, present_status
+from shared.api.reconciliation_presenter import present_reconciliation
 from shared.core.costs import CostType
 from shared.core.period import BillingPeriod
+from shared.core.reconciliation import Reconciliation
 from shared.errors import InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
@@ -24,6 +27,12 @@ class ReportReader(Protocol):
     def report(self, period: BillingPeriod, cost_type: CostType) -> PeriodReport | None: ...
 
 
+class ReconciliationReader(Protocol):
+    def reconciliation(
+        self, period: BillingPeriod, cost_type: CostType
+    ) -> Reconciliation | None: ...
+
+
 def problem(status: int, title: str, detail: str, field: str | None = None) -> JSONResponse:
     body: dict[str, object] = {"type": "about:blank", "title": title, "status": status}
     body["detail"] = detail
@@ -32,8 +41,28 @@ def problem(status: int, title: str, detail: str, field: str | None = None) -> J
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
-def create_app(reader: Callable[[], ReportReader]) -> FastAPI:
-    """The app; `reader` is called on first use so nothing does I/O at import."""
+def parse_query(period: str | None, cost_type: str | None) -> tuple[BillingPeriod, CostType]:
+    """The `period` and `costType` query parameters; InvalidInput names the bad one."""
+    if not period:
+        raise InvalidInput("period", "required, as YYYY-MM")
+    parsed = BillingPeriod.parse(period)
+    basis = COST_TYPES.get((cost_type or "amortized").lower())
+    if basis is None:
+        raise InvalidInput("costType", f"expected actual or amortized, got {cost_type!r}")
+    return parsed, basis
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def create_app(
+    reader: Callable[[], ReportReader],
+    today: Callable[[], date] = utc_today,
+    reconciliations: Callable[[], ReconciliationReader] | None = None,
+) -> FastAPI:
+    """The app; `reader` is called on first use so nothing does I/O at import; `today` is the
+    clock the periods' status is computed with; `reconciliations` serves /api/reconciliation."""
     app = FastAPI(title="Azure OpenAI unit costs", version="1", docs_url="/api/docs",
                   openapi_url="/api/openapi.json")  # fmt: skip
 
@@ -57,16 +86,15 @@ def create_app(reader: Callable[[], ReportReader]) -> FastAPI:
         return problem(500, "Internal error", "the request could not be served; see the logs")
 
     def load(period: str | None, cost_type: str | None) -> PeriodReport:
-        if not period:
-            raise InvalidInput("period", "required, as YYYY-MM")
-        parsed = BillingPeriod.parse(period)
-        basis = COST_TYPES.get((cost_type or "actual").lower())
-        if basis is None:
-            raise InvalidInput("costType", f"expected actual or amortized, got {cost_type!r}")
+        parsed, basis = parse_query(period, cost_type)
         report = reader().report(parsed, basis)
         if report is None:
             raise NotFound("period", f"{parsed} ({basis.value}) has not been allocated")
         return report
+
+    def present(report: PeriodReport) -> dict[str, object]:
+        """The period's JSON with its status (open/closed) as of `today()`."""
+        return {**present_period(report), **present_status(report.period, today())}
 
     @app.get("/api/health")
     def health() -> dict[str, str]:
@@ -74,7 +102,7 @@ def create_app(reader: Callable[[], ReportReader]) -> FastAPI:
 
     @app.get("/api/unit-costs")
     def period_unit_costs(period: str | None = None, costType: str | None = None) -> JSONResponse:
-        return JSONResponse(present_period(load(period, costType)))
+        return JSONResponse(present(load(period, costType)))
 
     @app.get("/api/deployments/{key}/unit-costs")
     def deployment_unit_costs(
@@ -83,14 +111,24 @@ def create_app(reader: Callable[[], ReportReader]) -> FastAPI:
         costType: str | None = None,
     ) -> JSONResponse:
         # The whole period is presented so the deployment's cost is rounded as in the list.
-        body = present_period(load(period, costType))
+        body = present(load(period, costType))
         deployments = body["deployments"]
         assert isinstance(deployments, list)
         for dep in deployments:
             if key.lower() == str(dep["key"]).lower():
-                return JSONResponse(
-                    {**{k: body[k] for k in ("period", "costType", "currency")}, **dep}
-                )
+                head = ("period", "costType", "currency", "status", "closesOn")
+                return JSONResponse({**{k: body[k] for k in head}, **dep})
         raise NotFound("deployment", key)
+
+    if reconciliations is not None:
+        read_reconciliation = reconciliations
+
+        @app.get("/api/reconciliation")
+        def reconciliation(period: str | None = None, costType: str | None = None) -> JSONResponse:
+            parsed, basis = parse_query(period, costType)
+            found = read_reconciliation().reconciliation(parsed, basis)
+            if found is None:
+                raise NotFound("period", f"{parsed} ({basis.value}) has not been reconciled")
+            return JSONResponse(present_reconciliation(found))
 
     return app

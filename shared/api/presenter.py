@@ -6,11 +6,14 @@ together, so allocatedCost + unallocatedCost == billedCost exactly in the respon
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from shared.adapters.allocation_tables import PeriodReport
 from shared.core.costs import CostType
 from shared.core.money import CENT, round_parts
+from shared.core.period import BillingPeriod
+from shared.core.period_status import closes_on, period_status
 from shared.core.unit_costs import UnitCost
 
 UNIT_QUANTUM = Decimal("1e-8")
@@ -61,6 +64,11 @@ def present_period(report: PeriodReport) -> Json:
     }
 
 
+def present_status(period: BillingPeriod, today: date) -> Json:
+    """`status` (`open` while Azure may restate the period, then `closed`) and `closesOn`."""
+    return {"status": period_status(period, today).value, "closesOn": closes_on(period).isoformat()}
+
+
 def present_unit_cost(u: UnitCost, rounded_cost: Decimal) -> Json:
     d = u.deployment
     return {
@@ -81,4 +89,11 @@ def present_unit_cost(u: UnitCost, rounded_cost: Decimal) -> Json:
         "costPer1kInputTokens": unit(u.cost_per_1k_input_tokens),
         "costPer1kOutputTokens": unit(u.cost_per_1k_output_tokens),
         "costPerRequest": unit(u.cost_per_request),
+        "provisionedCost": money(u.provisioned_cost.quantize(CENT)),
+        "provisionedIdleCost": None if u.idle_cost is None else money(u.idle_cost.quantize(CENT)),
+        "provisionedUsedCost": (
+            None
+            if u.used_provisioned_cost is None
+            else money(u.used_provisioned_cost.quantize(CENT))
+        ),
     }

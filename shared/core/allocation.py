@@ -1,14 +1,21 @@
 """Allocation: split each account-level cost line of a period onto the deployments that drove it.
 
 Rules (see README, "Allocation rules"):
-1. Classify the line's meter (model, token kind, deployment type, mode).
-2. Candidates: deployments of the same account (ids compared case-insensitively) in force that day
-   whose SKU has the meter's deployment type and mode, and whose model and version fit the meter.
-3. Weigh each candidate by the usage that drives the meter that day: input tokens for input
-   meters, output tokens for output meters, input tokens for cached-input and cache-write meters
-   (Azure has no cached-token metric), PTU capacity for provisioned-unit meters.
+1. Classify the line's meter (model, token kind, deployment type, mode, family). Purchases, unused
+   reservations, rows with no resource, unknown meters, account charges that belong to no model
+   and fine-tuning training stay unallocated, each with its reason.
+2. Candidates: deployments of the same account (ids compared case-insensitively) that ran that day
+   whose SKU has the meter's deployment type and mode and whose model and version fit the meter;
+   fine-tuning meters go to the fine-tuned deployments of their base model; PTU units go to the
+   provisioned deployments of the meter's model family.
+3. Weigh each candidate by what drives the meter that day: input tokens for input, cached-input
+   and cache-write meters (Azure has no cached-token metric), output tokens for output meters,
+   PTU capacity x hours deployed for provisioned units, hours deployed for fine-tuning hosting,
+   requests for per-unit meters (images, audio and video seconds, characters).
 4. Split the cost exactly (Decimal, largest remainder); a line that cannot be split becomes one
    unallocated line with a reason. Allocated + unallocated == billed for every account and day.
+5. A PTU share is divided into used and idle by the deployment's average provisioned-managed
+   utilization that day (`AzureOpenAIProvisionedManagedUtilizationV2`), when Azure reports one.
 """
 
 from __future__ import annotations
@@ -20,8 +27,9 @@ from decimal import Decimal
 from enum import Enum
 
 from shared.core.costs import ChargeType, CostLine, CostType, merge_cost_lines
-from shared.core.inventory import Deployment, InventorySnapshot, by_account, deployments_on
-from shared.core.meters import MeterCatalogue, MeterInfo, Mode, TokenKind
+from shared.core.deployment_timeline import DeploymentTimeline
+from shared.core.inventory import Deployment, InventorySnapshot, by_account
+from shared.core.meters import MeterCatalogue, MeterInfo, Mode, TokenKind, deployment_family
 from shared.core.money import ZERO, split_by_weights
 from shared.core.period import BillingPeriod
 from shared.core.usage import UsageRecord, merge_usage
@@ -36,6 +44,12 @@ class UnallocatedReason(Enum):
     RESERVATION_PURCHASE = "reservation-purchase"
     UNUSED_RESERVATION = "unused-reservation"
     UNSUPPORTED_METER_KIND = "unsupported-meter-kind"
+    ACCOUNT_LEVEL_CHARGE = "account-level-charge"
+    FINE_TUNING_TRAINING = "fine-tuning-training"
+
+
+HUNDRED = Decimal(100)
+IDLE_QUANTUM = Decimal("1e-12")
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,12 @@ class AllocatedLine:
     pricing_model: str
     cost: Decimal
     weight: Decimal
+    idle_cost: Decimal | None = None
+
+    @property
+    def used_cost(self) -> Decimal | None:
+        """The provisioned capacity actually used, when the idle part is known."""
+        return None if self.idle_cost is None else self.cost - self.idle_cost
 
 
 @dataclass(frozen=True)
@@ -127,19 +147,16 @@ def allocate_period(
         raise InvalidInput("lines", f"cost lines outside period {period} were given")
     currency = period_currency(own)
     index = _UsageIndex.build(u for u in usage if u.date in period.window)
+    timeline = DeploymentTimeline.build(snapshots)
     allocated: list[AllocatedLine] = []
     unallocated: list[UnallocatedLine] = []
     for line in sorted(own, key=_line_order):
-        shares, reason = _allocate_line(line, index, snapshots, catalogue)
+        shares, reason = _allocate_line(line, index, timeline, catalogue)
         if reason is not None:
             unallocated.append(_unallocated(line, reason))
         else:
             allocated.extend(shares)
-    seen = {
-        d.deployment_id.lower(): d
-        for day in period.window.days()
-        for d in deployments_on(snapshots, day)
-    }
+    seen = {d.deployment_id.lower(): d for day in period.window.days() for d in timeline.on(day)}
     return PeriodAllocation(
         period=period,
         cost_type=cost_type,
@@ -164,7 +181,7 @@ def _line_order(line: CostLine) -> tuple[object, ...]:
 def _allocate_line(
     line: CostLine,
     index: _UsageIndex,
-    snapshots: Sequence[InventorySnapshot],
+    timeline: DeploymentTimeline,
     catalogue: MeterCatalogue,
 ) -> tuple[list[AllocatedLine], UnallocatedReason | None]:
     if line.charge_type is ChargeType.PURCHASE:
@@ -175,14 +192,19 @@ def _allocate_line(
         return [], UnallocatedReason.NO_RESOURCE
     meter = catalogue.classify(line.meter_id, line.meter_name)
     if meter is None:
+        if catalogue.is_account_level(line.meter_id, line.meter_name):
+            return [], UnallocatedReason.ACCOUNT_LEVEL_CHARGE
         return [], UnallocatedReason.UNKNOWN_METER
-    if not (meter.kind.is_token or meter.kind is TokenKind.PTU_HOUR):
-        return [], UnallocatedReason.UNSUPPORTED_METER_KIND
-    in_account = by_account(deployments_on(snapshots, line.date)).get(line.account_id.lower(), [])
+    if meter.kind in (TokenKind.TRAINING_TOKEN, TokenKind.TRAINING_HOUR):
+        return [], UnallocatedReason.FINE_TUNING_TRAINING
+    in_account = by_account(timeline.on(line.date)).get(line.account_id.lower(), [])
     candidates = [d for d in in_account if _fits(meter, d)]
     if not candidates:
         return [], UnallocatedReason.NO_MATCHING_DEPLOYMENT
-    weights = [_weight(meter, d, index.get(line.date, d)) for d in candidates]
+    used = [index.get(line.date, d) for d in candidates]
+    weights = [
+        _weight(meter, d, u, line.date, timeline) for d, u in zip(candidates, used, strict=True)
+    ]
     if sum(weights, ZERO) <= 0:
         return [], UnallocatedReason.NO_USAGE
     parts = split_by_weights(line.cost, weights)
@@ -190,7 +212,7 @@ def _allocate_line(
         AllocatedLine(
             date=line.date,
             deployment_id=dep.deployment_id,
-            account_id=line.account_id,
+            account_id=dep.account_id,  # the inventory's spelling, whatever the bill's casing
             meter_id=line.meter_id,
             meter_name=line.meter_name,
             kind=meter.kind,
@@ -198,30 +220,63 @@ def _allocate_line(
             pricing_model=line.pricing_model,
             cost=part,
             weight=weight,
+            idle_cost=_idle(meter, part, usage),
         )
-        for dep, weight, part in zip(candidates, weights, parts, strict=True)
+        for dep, usage, weight, part in zip(candidates, used, weights, parts, strict=True)
         if weight > 0
     ]
     return shares, None
 
 
+def _is_ptu_unit(meter: MeterInfo) -> bool:
+    """Provisioned units: billed per deployment type and family, whatever the model."""
+    return meter.mode is Mode.PROVISIONED and not meter.model
+
+
 def _fits(meter: MeterInfo, dep: Deployment) -> bool:
     sku = dep.sku_type
-    if sku is None or sku != (meter.deployment_type, meter.mode):
+    if sku is None:
         return False
-    if meter.mode is Mode.PROVISIONED and meter.kind is TokenKind.PTU_HOUR:
-        return True  # PTU units are billed per deployment type, whatever the model
+    if meter.mode is Mode.FINE_TUNING:
+        return (
+            dep.is_fine_tuned
+            and sku[0] is meter.deployment_type
+            and dep.base_model.lower() == meter.model.lower()
+            and meter.matches_version(dep.base_version)
+        )
+    if sku != (meter.deployment_type, meter.mode):
+        return False
+    if _is_ptu_unit(meter):
+        return meter.family == deployment_family(dep.model, dep.model_format)
     return dep.model.lower() == meter.model.lower() and meter.matches_version(dep.model_version)
 
 
-def _weight(meter: MeterInfo, dep: Deployment, used: UsageRecord | None) -> Decimal:
-    if meter.kind is TokenKind.PTU_HOUR:
-        return Decimal(max(dep.capacity, 0))
+def _weight(
+    meter: MeterInfo,
+    dep: Deployment,
+    used: UsageRecord | None,
+    day: date,
+    timeline: DeploymentTimeline,
+) -> Decimal:
+    if _is_ptu_unit(meter):
+        return timeline.capacity_hours(day, dep.deployment_id)
+    if meter.kind is TokenKind.HOSTING_HOUR:
+        return timeline.hours(day, dep.deployment_id)
     if used is None:
         return ZERO
     if meter.kind.is_input_side:
         return Decimal(used.input_tokens)
-    return Decimal(used.output_tokens)
+    if meter.kind is TokenKind.OUTPUT:
+        return Decimal(used.output_tokens)
+    return Decimal(used.requests)  # images, audio and video seconds, characters
+
+
+def _idle(meter: MeterInfo, part: Decimal, used: UsageRecord | None) -> Decimal | None:
+    """The idle part of a PTU share: (100 - utilization %) of it; None when unknown."""
+    if not _is_ptu_unit(meter) or used is None or used.ptu_utilization is None:
+        return None
+    used_share = min(max(used.ptu_utilization, ZERO), HUNDRED) / HUNDRED
+    return (part * (1 - used_share)).quantize(IDLE_QUANTUM)
 
 
 def _unallocated(line: CostLine, reason: UnallocatedReason) -> UnallocatedLine:

@@ -15,9 +15,12 @@ from types import MappingProxyType
 from typing import Any
 
 from shared.core.meter_names import (
+    FAMILY_PRODUCTS,
     ParsedMeter,
     assumed_unit_of_measure,
     block_size,
+    is_non_model_meter,
+    is_openai_product,
     parse_meter_name,
 )
 from shared.core.meters import MeterInfo
@@ -105,6 +108,7 @@ class TableCatalogue:
     prices: Mapping[str, tuple[RetailPriceItem, ...]] = field(
         default_factory=lambda: MappingProxyType({}), repr=False
     )
+    account_level: frozenset[str] = frozenset()
 
     def classify(self, meter_id: str, meter_name: str) -> MeterInfo | None:
         """By meter id first; for an id the table does not know, by the name alone."""
@@ -112,6 +116,13 @@ class TableCatalogue:
         if key in self.entries:
             return self.entries[key]
         return classify_by_name(meter_id, meter_name)
+
+    def is_account_level(self, meter_id: str, meter_name: str) -> bool:
+        """A known non-model charge: by id (a non-model product or name), else by the name."""
+        key = _key(meter_id)
+        if key in self.entries:
+            return key in self.account_level
+        return is_non_model_meter(meter_name)
 
     def knows(self, meter_id: str) -> bool:
         """True when the meter id is in the table (as a model meter or as a known non-model one)."""
@@ -157,6 +168,7 @@ def meter_info(
         deployment_type=parsed.deployment_type,
         mode=parsed.mode,
         block=block_size(unit_of_measure),
+        family=parsed.family,
     )
 
 
@@ -168,6 +180,14 @@ def classify_item(item: RetailPriceItem) -> MeterInfo | None:
     return meter_info(
         parsed, item.meter_id, item.meter_name, item.product_name, item.unit_of_measure
     )
+
+
+def is_account_charge(item: RetailPriceItem) -> bool:
+    """A non-model item: a tool or storage meter of a model product, or a non-model product."""
+    product = " ".join(item.product_name.lower().split())
+    if is_openai_product(item.product_name) or product in FAMILY_PRODUCTS:
+        return is_non_model_meter(item.meter_name)
+    return True
 
 
 def classify_by_name(meter_id: str, meter_name: str) -> MeterInfo | None:
@@ -190,15 +210,19 @@ def build_catalogue(
     """
     ordered = sorted(items, key=lambda item: not item.is_consumption)
     entries: dict[str, MeterInfo | None] = {}
+    account_level: set[str] = set()
     prices: dict[str, list[RetailPriceItem]] = {}
     for item in ordered:
         key = _key(item.meter_id)
         if key not in entries or (entries[key] is None and item.is_consumption):
             entries[key] = classify_item(item)
+            if entries[key] is None and is_account_charge(item):
+                account_level.add(key)
         if item.is_consumption:
             prices.setdefault(key, []).append(item)
     catalogue = TableCatalogue(
         entries=MappingProxyType(entries),
         prices=MappingProxyType({key: tuple(found) for key, found in prices.items()}),
+        account_level=frozenset(k for k in account_level if entries.get(k) is None),
     )
     return catalogue.with_overrides(overrides) if overrides else catalogue

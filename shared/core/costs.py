@@ -110,3 +110,14 @@ def merge_cost_lines(lines: Iterable[CostLine]) -> list[CostLine]:
             seen, cost=seen.cost + line.cost, quantity=seen.quantity + line.quantity
         )
     return list(merged.values())
+
+
+def ensure_one_currency_per_month(lines: Iterable[CostLine]) -> None:
+    """Raise CurrencyMismatch, naming every currency, if one month's lines use more than one."""
+    months: dict[tuple[int, int], set[str]] = {}
+    for line in lines:
+        if line.currency:
+            months.setdefault((line.date.year, line.date.month), set()).add(line.currency.upper())
+    for currencies in months.values():
+        if len(currencies) > 1:
+            raise CurrencyMismatch(currencies)

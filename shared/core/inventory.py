@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from shared.core.arm_ids import AccountRef, deployment_key, parse_account_id
 from shared.core.meters import DeploymentType, Mode
@@ -35,6 +36,8 @@ class Deployment:
     capacity: int
     model_format: str = "OpenAI"
     account_location: str = ""
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
 
     @property
     def account(self) -> AccountRef:
@@ -53,25 +56,47 @@ class Deployment:
         """The deployment type and mode of the SKU, or None for a SKU we do not know."""
         return SKU_TYPES.get(self.sku.lower())
 
+    @property
+    def is_fine_tuned(self) -> bool:
+        """A fine-tuned model (`gpt-4o-mini-2024-07-18.ft-<job>`), billed on fine-tuning meters."""
+        return ".ft-" in self.model.lower()
+
+    @property
+    def base_model(self) -> str:
+        """The model a fine-tuned model was trained from (`gpt-4o-mini`), else the model."""
+        if not self.is_fine_tuned:
+            return self.model
+        return _DATED_SUFFIX.sub("", self._base())
+
+    @property
+    def base_version(self) -> str:
+        """The base model's version a fine-tuned model name carries (`2024-07-18`), else ""."""
+        found = _DATED_SUFFIX.search(self._base()) if self.is_fine_tuned else None
+        return found.group(0).lstrip("-") if found else ""
+
+    def _base(self) -> str:
+        cut = self.model.lower().find(".ft-")
+        return self.model if cut < 0 else self.model[:cut]
+
+
+_DATED_SUFFIX = re.compile(r"-\d{4}-\d{2}-\d{2}$|-\d{4}$")
+
 
 @dataclass(frozen=True)
 class InventorySnapshot:
-    """All deployments as seen on one day."""
+    """All deployments as seen at one moment (UTC)."""
 
-    as_of: date
+    taken_at: datetime
     deployments: tuple[Deployment, ...]
 
+    @classmethod
+    def on(cls, day: date, deployments: tuple[Deployment, ...]) -> InventorySnapshot:
+        """A snapshot taken at midnight UTC starting `day`."""
+        return cls(datetime.combine(day, time(0), tzinfo=UTC), deployments)
 
-def deployments_on(snapshots: Sequence[InventorySnapshot], day: date) -> tuple[Deployment, ...]:
-    """The deployments in force on `day`: the latest snapshot on or before it, else the earliest."""
-    if not snapshots:
-        return ()
-    ordered = sorted(snapshots, key=lambda s: s.as_of)
-    chosen = ordered[0]
-    for snap in ordered:
-        if snap.as_of <= day:
-            chosen = snap
-    return chosen.deployments
+    @property
+    def as_of(self) -> date:
+        return self.taken_at.date()
 
 
 def by_account(deployments: Iterable[Deployment]) -> dict[str, list[Deployment]]:

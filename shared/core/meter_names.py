@@ -23,6 +23,29 @@ from shared.errors import InvalidInput
 OPENAI_PRODUCT_PREFIXES: tuple[str, ...] = ("azure openai",)
 PTU_RESERVATION_PRODUCT = "azure ai foundry provisioned throughput reservation"
 
+# Other model families sold on the same accounts (Foundry Models): product -> (family, aliases).
+# Their aliases are bare (`R1`, `V3`), so they only apply under their own product.
+FAMILY_PRODUCTS: Mapping[str, tuple[str, tuple[tuple[re.Pattern[str], str], ...]]] = (
+    MappingProxyType(
+        {
+            "deepseek model family": (
+                "deepseek",
+                tuple(
+                    (re.compile(p), model)
+                    for p, model in (
+                        (r"mai ds r1\b", "MAI-DS-R1"),
+                        (r"v3 ?0324\b", "DeepSeek-V3-0324"),
+                        (r"v3 ?1\b", "DeepSeek-V3.1"),
+                        (r"v3\b", "DeepSeek-V3"),
+                        (r"r1 ?0528\b", "DeepSeek-R1-0528"),
+                        (r"r1\b", "DeepSeek-R1"),
+                    )
+                ),
+            ),
+        }
+    )
+)
+
 # Meters billed on an Azure OpenAI account that belong to no model deployment (tools, storage).
 NON_MODEL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p)
@@ -46,6 +69,7 @@ PTU_METERS: Mapping[str, tuple[DeploymentType, TokenKind]] = MappingProxyType(
         # Legacy commitment model (pre-August-2024 customers): regional, hourly and monthly.
         "provisioned throughput available unit": (DeploymentType.REGIONAL, TokenKind.PTU_HOUR),
         "provisioned throughput overage unit": (DeploymentType.REGIONAL, TokenKind.PTU_HOUR),
+        "provisioned throughput units overage": (DeploymentType.REGIONAL, TokenKind.PTU_HOUR),
         "provisioned throughput units": (DeploymentType.REGIONAL, TokenKind.OTHER),
     }
 )
@@ -105,6 +129,7 @@ class ParsedMeter:
     kind: TokenKind
     deployment_type: DeploymentType
     mode: Mode
+    family: str = "openai"
 
 
 def normalise_meter_name(meter_name: str) -> str:
@@ -126,6 +151,9 @@ def parse_meter_name(
     With no product, PTU meters are not recognised: their names are shared with other vendors.
     With a unit of measure, a kind the unit contradicts (a token meter billed per hour) gives None.
     """
+    family = FAMILY_PRODUCTS.get(" ".join(product.lower().split()))
+    if family is not None:
+        return _parse_family_meter(normalise_meter_name(meter_name), *family, unit_of_measure)
     if product and not is_openai_product(product):
         return None
     name = normalise_meter_name(meter_name)
@@ -135,6 +163,35 @@ def parse_meter_name(
     if parsed is None or (parsed.mode is Mode.PROVISIONED and not product):
         return None
     return parsed if unit_agrees(parsed.kind, unit_of_measure) else None
+
+
+def _parse_family_meter(
+    name: str,
+    family: str,
+    aliases: tuple[tuple[re.Pattern[str], str], ...],
+    unit_of_measure: str,
+) -> ParsedMeter | None:
+    """A meter of another model family's product: its PTU units, or its models' tokens."""
+    if name in PTU_METERS:
+        deployment_type, kind = PTU_METERS[name]
+        return ParsedMeter("", "", kind, deployment_type, Mode.PROVISIONED, family)
+    for pattern, model in aliases:
+        found = pattern.match(name)
+        if found is None:
+            continue
+        rest = name[found.end() :].strip()
+        kind = find_kind(rest)
+        deployment_type = find_deployment_type(rest)
+        if kind is None or deployment_type is None or not unit_agrees(kind, unit_of_measure):
+            return None
+        return ParsedMeter(model, "", kind, deployment_type, find_mode(rest), family)
+    return None
+
+
+def is_non_model_meter(meter_name: str) -> bool:
+    """True for a meter name of an account charge that belongs to no model (tools, storage)."""
+    name = normalise_meter_name(meter_name)
+    return any(p.search(name) for p in NON_MODEL_PATTERNS)
 
 
 def _parse_ptu(name: str) -> ParsedMeter:

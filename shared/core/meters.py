@@ -59,7 +59,9 @@ class MeterInfo:
     `model` is the deployment's model name as ARM spells it (`gpt-4o-mini`), or "" for meters that
     belong to no model (PTU units are shared by all models of a deployment type). `version` is the
     model version code the meter carries (`1120` for gpt-4o 2024-11-20), or "" when it carries none.
-    `block` is how many base units one billed quantity stands for (1000 for `1K`).
+    `block` is how many base units one billed quantity stands for (1000 for `1K`). `family` is the
+    model family whose deployments the meter bills (`openai`, `deepseek`): PTU units of one family
+    never go to another's deployments.
     """
 
     meter_id: str
@@ -72,6 +74,7 @@ class MeterInfo:
     deployment_type: DeploymentType
     mode: Mode
     block: Decimal
+    family: str = "openai"
 
     def matches_version(self, deployment_version: str) -> bool:
         """True when the meter carries no version, or its MMDD code is the deployment's."""
@@ -81,7 +84,24 @@ class MeterInfo:
         return digits.endswith(self.version)
 
 
+OPENAI_FAMILY = "openai"
+
+
+def deployment_family(model: str, model_format: str) -> str:
+    """The model family of a deployment, as meters name it (`openai`, `deepseek`, ...)."""
+    name = model.lower()
+    if name.startswith(("deepseek", "mai-ds")):
+        return "deepseek"
+    fmt = model_format.strip().lower()
+    return OPENAI_FAMILY if fmt in ("", "openai") else fmt
+
+
 class MeterCatalogue(Protocol):
     """Classifies meters: by meter id first, then by name; None for a meter it does not know."""
 
     def classify(self, meter_id: str, meter_name: str) -> MeterInfo | None: ...
+
+    def is_account_level(self, meter_id: str, meter_name: str) -> bool:
+        """True for a known charge of the account that belongs to no model (content safety,
+        assistants, file search, storage)."""
+        ...

@@ -5,7 +5,9 @@ Definitions (a zero denominator gives None, never zero or infinity):
 - cost per 1K input tokens: the cost of its input-side meters (input, cached input, cache write)
   / input tokens x 1000;
 - cost per 1K output tokens: the cost of its output meters / output tokens x 1000;
-- cost per request: the whole allocated cost / requests.
+- cost per request: the whole allocated cost / requests;
+- provisioned cost: the deployment's share of PTU units; its idle part is the share Azure's
+  utilization metric says went unused (None when Azure reported no utilization for any day).
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ class UnitCost:
     input_tokens: int
     output_tokens: int
     requests: int
+    provisioned_cost: Decimal = ZERO
+    idle_cost: Decimal | None = None
+
+    @property
+    def used_provisioned_cost(self) -> Decimal | None:
+        return None if self.idle_cost is None else self.provisioned_cost - self.idle_cost
 
     @property
     def total_tokens(self) -> int:
@@ -82,6 +90,8 @@ def unit_costs(allocation: PeriodAllocation, usage: Sequence[UsageRecord]) -> li
     cost: dict[str, Decimal] = defaultdict(Decimal)
     input_cost: dict[str, Decimal] = defaultdict(Decimal)
     output_cost: dict[str, Decimal] = defaultdict(Decimal)
+    provisioned: dict[str, Decimal] = defaultdict(Decimal)
+    idle: dict[str, Decimal] = {}
     for line in allocation.allocated:
         key = line.deployment_id.lower()
         cost[key] += line.cost
@@ -89,6 +99,10 @@ def unit_costs(allocation: PeriodAllocation, usage: Sequence[UsageRecord]) -> li
             input_cost[key] += line.cost
         elif line.kind is TokenKind.OUTPUT:
             output_cost[key] += line.cost
+        elif line.kind is TokenKind.PTU_HOUR:
+            provisioned[key] += line.cost
+        if line.idle_cost is not None:
+            idle[key] = idle.get(key, ZERO) + line.idle_cost
     tokens: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     by_name = {
         (d.account.norm, d.name.lower()): d.deployment_id.lower() for d in allocation.deployments
@@ -117,6 +131,8 @@ def unit_costs(allocation: PeriodAllocation, usage: Sequence[UsageRecord]) -> li
                 input_tokens=t_in,
                 output_tokens=t_out,
                 requests=reqs,
+                provisioned_cost=provisioned.get(key, ZERO),
+                idle_cost=idle.get(key),
             )
         )
     return result

@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
 class UsageRecord:
-    """Observed usage of one deployment (by name, within its account) on one UTC day."""
+    """Observed usage of one deployment (by name, within its account) on one UTC day.
+
+    `ptu_utilization` is the day's average `AzureOpenAIProvisionedManagedUtilizationV2` in percent
+    (provisioned deployments only; None when Azure reported none).
+    """
 
     date: date
     account_id: str
@@ -17,6 +22,7 @@ class UsageRecord:
     input_tokens: int = 0
     output_tokens: int = 0
     requests: int = 0
+    ptu_utilization: Decimal | None = None
 
     @property
     def total_tokens(self) -> int:
@@ -39,6 +45,7 @@ def merge_usage(records: Iterable[UsageRecord]) -> list[UsageRecord]:
                 seen.input_tokens + rec.input_tokens,
                 seen.output_tokens + rec.output_tokens,
                 seen.requests + rec.requests,
+                seen.ptu_utilization if seen.ptu_utilization is not None else rec.ptu_utilization,
             )
         )
     return list(merged.values())

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.adapters.allocation_tables import AllocationTables
+from shared.adapters.reconciliation_table import ReconciliationTable
 from shared.core.allocation import PeriodAllocation, allocate_period
 from shared.core.costs import CostType
 from shared.core.meters import MeterCatalogue
 from shared.core.period import BillingPeriod
+from shared.core.reconciliation import reconcile
 from shared.core.unit_costs import unallocated_totals, unit_costs
 from shared.services.ports import CostStore, InventoryStore, UsageStore
 
@@ -20,6 +22,7 @@ class AllocationService:
     inventory: InventoryStore
     results: AllocationTables
     catalogue: MeterCatalogue
+    reconciliation: ReconciliationTable
 
     def allocate(self, period: BillingPeriod) -> list[PeriodAllocation]:
         """Allocate every price basis that has cost lines (ActualCost at least); idempotent."""
@@ -34,5 +37,6 @@ class AllocationService:
             self.results.save(
                 allocation, unit_costs(allocation, usage), unallocated_totals(allocation)
             )
+            self.reconciliation.save(reconcile(allocation, lines, usage, self.catalogue))
             done.append(allocation)
         return done

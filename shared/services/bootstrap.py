@@ -15,12 +15,16 @@ from azure.storage.queue import QueueClient, TextBase64DecodePolicy, TextBase64E
 from shared.adapters.allocation_queue import StorageAllocationQueue
 from shared.adapters.allocation_tables import TABLES as RESULT_TABLES
 from shared.adapters.allocation_tables import AllocationTables
-from shared.adapters.catalogue_snapshot import load_bundled_catalogue
+from shared.adapters.catalogue_source import StoredCatalogue
 from shared.adapters.costs_table import TABLE as COSTS
 from shared.adapters.costs_table import CostsTable
 from shared.adapters.credentials import make_credential
 from shared.adapters.inventory_table import TABLE as INVENTORY
 from shared.adapters.inventory_table import InventoryTable
+from shared.adapters.price_table import TABLE as PRICES
+from shared.adapters.price_table import PriceTable
+from shared.adapters.reconciliation_table import TABLE as RECONCILIATION
+from shared.adapters.reconciliation_table import ReconciliationTable
 from shared.adapters.table_gateway import AzureTableGateway
 from shared.adapters.usage_table import TABLE as USAGE
 from shared.adapters.usage_table import UsageTable
@@ -28,9 +32,10 @@ from shared.core.costs import CostType
 from shared.services.allocation import AllocationService
 from shared.services.collection import CollectionService
 from shared.services.ports import CostSource, InventorySource, UsageSource
+from shared.services.price_refresh import PriceRefreshService
 from shared.settings import Settings, StorageConnection
 
-ALL_TABLES = (COSTS, USAGE, INVENTORY, *RESULT_TABLES)
+ALL_TABLES = (COSTS, USAGE, INVENTORY, PRICES, *RESULT_TABLES, RECONCILIATION)
 
 
 @dataclass
@@ -41,6 +46,8 @@ class Stores:
     results: AllocationTables
     queue: StorageAllocationQueue
     queue_client: QueueClient
+    reconciliation: ReconciliationTable
+    prices: PriceTable
 
 
 def queue_client(
@@ -85,17 +92,31 @@ def build_stores(
         results=AllocationTables(gateway),
         queue=queue,
         queue_client=client,
+        reconciliation=ReconciliationTable(gateway),
+        prices=PriceTable(gateway),
     )
 
 
 def build_allocation(stores: Stores) -> AllocationService:
+    """Allocation with the refreshed meter catalogue (bundled snapshot as fallback)."""
     return AllocationService(
         costs=stores.costs,
         usage=stores.usage,
         inventory=stores.inventory,
         results=stores.results,
-        catalogue=load_bundled_catalogue(),
+        reconciliation=stores.reconciliation,
+        catalogue=StoredCatalogue(stores.prices),
     )
+
+
+def build_price_refresh(
+    settings: Settings, stores: Stores, endpoint: str | None = None
+) -> PriceRefreshService:
+    """The catalogue refresh from the Retail Prices API at `endpoint` (default: the setting)."""
+    from shared.adapters.retail_prices import RetailPricesSource
+
+    source = RetailPricesSource(endpoint or settings.retail_prices_endpoint)
+    return PriceRefreshService(source=source, prices=stores.prices)
 
 
 def build_collection(
@@ -118,30 +139,36 @@ def build_collection(
 def live_collection(
     settings: Settings, stores: Stores, credential: TokenCredential | None = None
 ) -> CollectionService:
-    """Collection from Cost Management, ARM and Azure Monitor, as configured."""
+    """Collection from Cost Management (both price bases), ARM and Azure Monitor, as configured."""
     from shared.adapters.arm_inventory import ArmInventorySource
     from shared.adapters.cost_management import CostManagementSource
     from shared.adapters.monitor_metrics import MonitorUsageSource
 
     credential = credential or make_credential()
-    costs = CostManagementSource(
-        credential, settings.cost_scopes, settings.arm_endpoint, cost_type=CostType.ACTUAL
-    )
+    costs: list[CostSource] = [
+        CostManagementSource(credential, settings.cost_scopes, settings.arm_endpoint, basis)
+        for basis in CostType  # ActualCost and AmortizedCost: one query per scope, month, basis
+    ]
     subscriptions = sorted(
         {s.split("/")[2] for s in settings.cost_scopes if s.lower().startswith("/subscriptions/")}
     )
     inventory = ArmInventorySource(credential, subscriptions, settings.arm_endpoint)
     usage = MonitorUsageSource(credential, settings.metrics_endpoint)
-    return build_collection(stores, [costs], usage, inventory)
+    return build_collection(stores, costs, usage, inventory)
 
 
 def file_collection(stores: Stores, folder: Path) -> CollectionService:
-    """Collection from a folder of export files (the demo, backfills from exports)."""
+    """Collection from a folder of export files (the demo, backfills from exports): ActualCost
+    exports in `costs/`, AmortizedCost exports in `costs-amortized/` when present."""
     from shared.adapters.file_sources import FileCostSource, FileInventorySource, FileUsageSource
 
+    amortized = folder / "costs-amortized"
+    sources = [FileCostSource(folder / "costs", CostType.ACTUAL)]
+    if amortized.is_dir():
+        sources.append(FileCostSource(amortized, CostType.AMORTIZED))
     return build_collection(
         stores,
-        [FileCostSource(folder / "costs", CostType.ACTUAL)],
+        sources,
         FileUsageSource(folder / "metrics"),
         FileInventorySource(folder),
     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 
+from shared.core.costs import ensure_one_currency_per_month
 from shared.core.inventory import InventorySnapshot
 from shared.core.period import BillingPeriod, DateWindow
 from shared.services.ports import (
@@ -40,8 +41,9 @@ class CollectionService:
     inventory_source: InventorySource
 
     def collect_costs(self, window: DateWindow) -> CollectionReport:
-        """Fetch every price basis for the whole window first, then replace the stored rows."""
+        """Fetch every price basis for the whole window, check currencies, then replace rows."""
         fetched = [(src.cost_type, src.fetch(window)) for src in self.cost_sources]
+        ensure_one_currency_per_month(line for _, lines in fetched for line in lines)
         changed: set[BillingPeriod] = set()
         for cost_type, lines in fetched:
             changed |= self.costs.replace_window(window, cost_type, lines)
@@ -49,11 +51,11 @@ class CollectionService:
         total = sum(len(lines) for _, lines in fetched)
         return CollectionReport(cost_lines=total, changed_periods=frozenset(changed))
 
-    def collect_inventory(self, as_of: date) -> CollectionReport:
-        """Store today's inventory as a snapshot (only if it changed)."""
+    def collect_inventory(self, at: datetime) -> CollectionReport:
+        """Store the inventory as a snapshot taken `at` (only if it changed)."""
         deployments = tuple(self.inventory_source.fetch())
-        changed = self.inventory.save(InventorySnapshot(as_of, deployments))
-        periods = frozenset({BillingPeriod.of(as_of)}) if changed else frozenset()
+        changed = self.inventory.save(InventorySnapshot(at, deployments))
+        periods = frozenset({BillingPeriod.of(at.date())}) if changed else frozenset()
         self.queue.enqueue(periods)
         return CollectionReport(deployments=len(deployments), changed_periods=periods)
 
@@ -67,10 +69,10 @@ class CollectionService:
         self.queue.enqueue(changed)
         return CollectionReport(usage_records=len(records), changed_periods=frozenset(changed))
 
-    def collect_all(self, window: DateWindow, as_of: date) -> CollectionReport:
+    def collect_all(self, window: DateWindow, at: datetime) -> CollectionReport:
         """Inventory, then costs, then usage (usage needs the accounts the inventory found)."""
         parts = [
-            self.collect_inventory(as_of),
+            self.collect_inventory(at),
             self.collect_costs(window),
             self.collect_usage(window),
         ]

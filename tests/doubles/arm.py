@@ -120,9 +120,17 @@ def _deployment_json(account: DoubleAccount, dep: Deployment) -> dict[str, Any]:
                 {"key": "token", "renewalPeriod": 60, "count": max(dep.capacity, 1) * 1000},
             ],
         },
-        "systemData": {
-            "createdBy": "someone@example.com",
-            "createdByType": "User",
-            "createdAt": "2025-01-01T00:00:00.0000000Z",
-        },
+        "systemData": _system_data(dep),
     }
+
+
+def _system_data(dep: Deployment) -> dict[str, str]:
+    """ARM's systemData, with the deployment's times written as ARM does (7 fraction digits)."""
+    data = {"createdBy": "someone@example.com", "createdByType": "User"}
+    if dep.created_at is not None:
+        data["createdAt"] = dep.created_at.strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+    if dep.modified_at is not None:
+        data["lastModifiedBy"] = "someone@example.com"
+        data["lastModifiedByType"] = "User"
+        data["lastModifiedAt"] = dep.modified_at.strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+    return data

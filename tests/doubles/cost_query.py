@@ -1,10 +1,11 @@
 """The Cost Management Query API, rendered from cost lines (no code shared with the adapters).
 
-It groups and sums the lines by the requested dimensions, honours `type`, `timePeriod` (days
-inclusive; a Daily range longer than a month is cut to its last month, as Azure does) and the
-`filter`; a line's `ServiceName` is its `meter_category`, `Cognitive Services` when blank. Pages
-carry a `nextLink` with a `$skiptoken` and an older api-version; the next page must be POSTed with
-the identical body. Throttling, failures and 204 are switched on by the owner (`AzureDouble`).
+It groups and sums the lines by the requested dimensions, honours `type` (only the lines of that
+price basis: ActualCost or AmortizedCost), `timePeriod` (days inclusive; a Daily range longer than
+a month is cut to its last month, as Azure does) and the `filter`; a line's `ServiceName` is its
+`meter_category`, `Cognitive Services` when blank. Pages carry a `nextLink` with a `$skiptoken` and
+an older api-version; the next page must be POSTed with the identical body. Throttling, failures
+(of every query, or of one price basis) and 204 are switched on by the owner (`AzureDouble`).
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ class CostQueryDouble:
     throttle_after_pages: int | None = None
     fail_after_pages: int | None = None
     no_content_when_empty: bool = False
+    failing_cost_types: frozenset[str] = frozenset()  # e.g. {"AmortizedCost"}: answered with 500
     base_url: str = ""
     _cursors: dict[str, tuple[str, str]] = field(default_factory=dict)
     _requests: int = 0
@@ -103,7 +105,7 @@ class CostQueryDouble:
                 return self._throttled()
             if self.throttle_after_pages is not None and self._pages >= self.throttle_after_pages:
                 return self._throttled()
-            if self.fail_after_pages is not None and self._pages >= self.fail_after_pages:
+            if self._fails(request):
                 return Reply.json(
                     500,
                     {"error": {"code": "InternalServerError", "message": "Something went wrong."}},
@@ -115,6 +117,17 @@ class CostQueryDouble:
             if reply.status == 200:
                 self._pages += 1
             return reply
+
+    def _fails(self, request: RecordedRequest) -> bool:
+        if self.fail_after_pages is not None and self._pages >= self.fail_after_pages:
+            return True
+        if not self.failing_cost_types:
+            return False
+        try:
+            body = json.loads(request.body or b"null")
+        except ValueError:
+            return False
+        return isinstance(body, dict) and body.get("type") in self.failing_cost_types
 
     def _throttled(self) -> Reply:
         headers = {

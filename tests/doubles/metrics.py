@@ -19,6 +19,7 @@ from shared.core.usage import UsageRecord
 from tests.doubles.server import RecordedRequest, Reply
 
 NAMESPACE = "Microsoft.CognitiveServices/accounts"
+UTILIZATION = "AzureOpenAIProvisionedManagedUtilizationV2"  # a Percent metric: `average` only
 METRICS: dict[str, tuple[str, str]] = {
     # REST name -> (localized name, description)
     "ProcessedPromptTokens": ("Processed Prompt Tokens", "Number of prompt tokens processed."),
@@ -28,6 +29,10 @@ METRICS: dict[str, tuple[str, str]] = {
         "Number of calls made to the Azure OpenAI API.",
     ),
     "TokenTransaction": ("Processed Inference Tokens", "Prompt tokens plus generated tokens."),
+    UTILIZATION: (
+        "Provisioned-managed Utilization V2",
+        "Utilization % for a provisoned-managed deployment.",
+    ),
 }
 DEFAULT_TOP = 10
 MAX_RESOURCES = 50
@@ -149,6 +154,7 @@ class MetricsDouble:
             if r.account_id.lower() == rid
             and start.date() <= r.date < (end + timedelta(days=1)).date()
             and (only is None or r.deployment.lower() in only)
+            and (metric != UTILIZATION or r.ptu_utilization is not None)
         ]
         groups: dict[str, list[UsageRecord]] = {}
         for record in records:
@@ -163,7 +169,7 @@ class MetricsDouble:
             "type": "Microsoft.Insights/metrics",
             "name": {"value": metric, "localizedValue": localized},
             "displayDescription": description,
-            "unit": "Count",
+            "unit": "Percent" if metric == UTILIZATION else "Count",
             "timeseries": [
                 {
                     "metadatavalues": [
@@ -192,6 +198,8 @@ class MetricsDouble:
         end: datetime,
         step: timedelta,
     ) -> list[dict[str, Any]]:
+        if metric == UTILIZATION:
+            return _average_points(records, start, end, step)
         hourly: dict[datetime, int] = {}
         for record in records:
             midnight = datetime(record.date.year, record.date.month, record.date.day, tzinfo=UTC)
@@ -210,6 +218,30 @@ class MetricsDouble:
             points.append(point)
             bucket = upper
         return points
+
+
+def _average_points(
+    records: list[UsageRecord], start: datetime, end: datetime, step: timedelta
+) -> list[dict[str, Any]]:
+    """Each record's utilization held for its day's 24 hours; a bucket averages its hours."""
+    hourly: dict[datetime, list[float]] = {}
+    for record in records:
+        midnight = datetime(record.date.year, record.date.month, record.date.day, tzinfo=UTC)
+        for hour in range(24):
+            hourly.setdefault(midnight + timedelta(hours=hour), []).append(
+                float(record.ptu_utilization or 0)
+            )
+    points = []
+    bucket = start
+    while bucket < end:
+        upper = min(bucket + step, end)
+        values = [v for h, vs in hourly.items() if bucket <= h < upper for v in vs]
+        point: dict[str, Any] = {"timeStamp": _stamp(bucket)}
+        if values:
+            point["average"] = sum(values) / len(values)
+        points.append(point)
+        bucket = upper
+    return points
 
 
 def _instant(text: str | None, name: str) -> datetime:

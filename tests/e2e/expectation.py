@@ -2,7 +2,8 @@
 
 It does not use the meter catalogue or the allocator: it knows, from the generator, which
 deployment put tokens on which meter each day, and applies the documented weighting rule
-(input tokens for input and cached-input meters, output tokens for output meters).
+(input tokens for input and cached-input meters, output tokens for output meters, PTU capacity x
+hours deployed for provisioned units). Rows without a resource stay unallocated.
 """
 
 from __future__ import annotations
@@ -10,31 +11,36 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from shared.core.costs import CostType
 from shared.core.meters import TokenKind
-from shared.sample_tenant import SampleTenant
+from shared.sample_tenant import SampleTenant, TokenCount
 
 
-def expected_costs(tenant: SampleTenant) -> tuple[dict[str, Decimal], Decimal]:
+def expected_costs(
+    tenant: SampleTenant, cost_type: CostType = CostType.ACTUAL
+) -> tuple[dict[str, Decimal], Decimal]:
     """Expected cost per deployment ARM id (lower-cased), and the expected unallocated total."""
     listed = {d.deployment_id.lower() for d in tenant.deployments}
     usage = {(u.date, u.account_id.lower(), u.deployment.lower()): u for u in tenant.usage}
-    contributors: dict[tuple, dict[str, TokenKind]] = defaultdict(dict)
+    contributors: dict[tuple, dict[str, TokenCount]] = defaultdict(dict)
     for count in tenant.token_counts:
         key = (count.date, count.account_id.lower(), count.meter_id.lower())
-        contributors[key][count.deployment.lower()] = count.kind
+        contributors[key][count.deployment.lower()] = count
     per_deployment: dict[str, Decimal] = defaultdict(Decimal)
     unallocated = Decimal(0)
-    for line in tenant.cost_lines:
+    for line in tenant.lines(cost_type):
         account = line.account_id.lower()
-        deps = contributors.get((line.date, account, line.meter_id.lower()), {})
+        deps = contributors.get((line.date, account, line.meter_id.lower()), {}) if account else {}
         weights: dict[str, Decimal] = {}
-        for name, kind in deps.items():
+        for name, count in deps.items():
             if f"{account}/deployments/{name}" not in listed:
                 continue
             used = usage.get((line.date, account, name))
             tokens = 0
-            if used is not None:
-                is_output = kind is TokenKind.OUTPUT
+            if count.kind is TokenKind.PTU_HOUR:
+                tokens = count.tokens  # PTU-hours the deployment ran
+            elif used is not None:
+                is_output = count.kind is TokenKind.OUTPUT
                 tokens = used.output_tokens if is_output else used.input_tokens
             weights[name] = Decimal(tokens)
         total = sum(weights.values(), Decimal(0))

@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from shared.api.presenter import API_NAMES
+from shared.core.costs import CostType
 from shared.sample_tenant import SampleTenant, generate
 from tests.e2e.expectation import expected_costs
 
@@ -65,26 +67,47 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, S
 
 def test_the_demo_prints_a_per_deployment_table_and_where_the_api_is(demo) -> None:
     _, output, _ = demo
-    expected = ("chat-prod", "chat-test", "cost/1K tokens", "cost/request", "Unallocated by reason",
-                "unknown-meter", "no-matching-deployment", "no-usage", "API served at")  # fmt: skip
+    expected = ("chat-prod", "chat-test", "chat-ptu", "cost/1K tokens", "cost/request", "PTU idle",
+                "Unallocated by reason", "account-level-charge", "no-matching-deployment",
+                "no-usage", "unused-reservation", "2026-10 (amortized cost",
+                "actual cost for 2026-10", "API served at")  # fmt: skip
     for text in expected:
         assert text in output
 
 
-def test_the_api_matches_an_independent_expectation_to_the_cent(demo) -> None:
+@pytest.mark.parametrize("cost_type", [CostType.ACTUAL, CostType.AMORTIZED])
+def test_the_api_matches_an_independent_expectation_to_the_cent(demo, cost_type) -> None:
     base, _, tenant = demo
-    body = httpx.get(f"{base}/api/unit-costs", params={"period": str(tenant.period)}).json()
-    expected, unallocated = expected_costs(tenant)
+    params = {"period": str(tenant.period), "costType": API_NAMES[cost_type]}
+    body = httpx.get(f"{base}/api/unit-costs", params=params).json()
+    assert body["costType"] == API_NAMES[cost_type]
+    expected, unallocated = expected_costs(tenant, cost_type)
     got = {d["deploymentId"].lower(): Decimal(str(d["cost"])) for d in body["deployments"]}
     assert set(expected) <= set(got)
     for dep_id, cost in expected.items():
         assert abs(got[dep_id] - cost) <= CENT, dep_id
     assert abs(Decimal(str(body["unallocatedCost"])) - unallocated) <= CENT
     billed = Decimal(str(body["billedCost"]))
-    assert billed == tenant.total_billed.quantize(CENT)
+    assert billed == tenant.billed(cost_type).quantize(CENT)
     allocated, left = Decimal(str(body["allocatedCost"])), Decimal(str(body["unallocatedCost"]))
     assert allocated + left == billed
     assert sum(Decimal(str(d["cost"])) for d in body["deployments"]) == allocated
+
+
+def test_showback_is_the_default_and_the_ptu_deployment_shows_used_and_idle(demo) -> None:
+    base, _, tenant = demo
+    body = httpx.get(f"{base}/api/unit-costs", params={"period": str(tenant.period)}).json()
+    assert body["costType"] == "amortized" and body["status"] in ("open", "closed")
+    ptu = next(d for d in body["deployments"] if d["deployment"] == "chat-ptu")
+    assert ptu["provisionedCost"] == ptu["cost"] > 0
+    used, idle = Decimal(str(ptu["provisionedUsedCost"])), Decimal(str(ptu["provisionedIdleCost"]))
+    assert used > 0 and idle > 0
+    assert abs(used + idle - Decimal(str(ptu["cost"]))) <= CENT
+    reasons = {item["reason"] for item in body["unallocated"]}
+    assert "unused-reservation" in reasons and "reservation-purchase" not in reasons
+    params = {"period": str(tenant.period), "costType": "actual"}
+    actual = httpx.get(f"{base}/api/unit-costs", params=params).json()
+    assert "reservation-purchase" in {item["reason"] for item in actual["unallocated"]}
 
 
 def test_the_api_reports_observed_tokens_and_unit_costs(demo) -> None:

@@ -13,7 +13,7 @@ from shared.cli import drain_allocation_queue, main
 from shared.core.costs import CostType
 from shared.services.bootstrap import ALL_TABLES, build_allocation, build_stores
 from shared.settings import Settings
-from tests.live_tenant import serve_tenant
+from tests.live_tenant import seen_at_subscription_scope, serve_tenant
 
 
 def snapshot(conn: str) -> dict[str, list[tuple]]:
@@ -37,40 +37,47 @@ def collect_and_allocate(tenant) -> None:
     drain_allocation_queue(stores, build_allocation(stores))
 
 
-def test_collect_allocate_serve_conserves_money_per_account_and_day_and_reruns_change_nothing(
+def test_live_path_conserves_money_per_basis_account_and_day_and_reruns_change_nothing(
     tmp_path, serve_azure, monkeypatch, storage_env
 ) -> None:
     tenant, running = serve_tenant(tmp_path, serve_azure, monkeypatch, page_size=150)
     collect_and_allocate(tenant)
 
     stores = build_stores(Settings.from_env())
-    billed: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
-    for line in stores.costs.lines_for(tenant.period, CostType.ACTUAL):
-        billed[(line.account_id.lower(), line.date)] += line.cost
-    expected: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
-    for line in tenant.cost_lines:
-        expected[(line.account_id.lower(), line.date)] += line.cost
-    assert billed == expected  # every row of every page, both ServiceNames, made it
-
-    carried: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
-    gateway_rows = (
+    allocations = (
         TableServiceClient.from_connection_string(storage_env["AzureWebJobsStorage"])
         .get_table_client("allocations")
         .list_entities()
     )
-    for row in gateway_rows:
-        carried[(row["AccountId"].lower(), date.fromisoformat(row["Date"]))] += Decimal(row["Cost"])
-    assert set(carried) == set(billed)
-    for key, amount in billed.items():
-        assert carried[key] == amount, key  # exact, hence also to the cent
+    carried: dict[tuple[str, str, date], Decimal] = defaultdict(Decimal)
+    for row in allocations:
+        basis = row["PartitionKey"].split("|")[1]
+        day = date.fromisoformat(row["Date"])
+        carried[(basis, row["AccountId"].lower(), day)] += Decimal(row["Cost"])
+    for basis in CostType:  # both price bases, each collected and allocated on its own
+        billed: dict[tuple[str, str, date], Decimal] = defaultdict(Decimal)
+        for line in stores.costs.lines_for(tenant.period, basis):
+            billed[(basis.value, line.account_id.lower(), line.date)] += line.cost
+        expected: dict[tuple[str, str, date], Decimal] = defaultdict(Decimal)
+        for line in seen_at_subscription_scope(tenant, basis):
+            expected[(basis.value, line.account_id.lower(), line.date)] += line.cost
+        assert expected, f"the sample tenant has no {basis.value} lines"
+        assert billed == expected  # every row of every page, both ServiceNames, made it
+        assert {k for k in carried if k[0] == basis.value} == set(billed)
+        for key, amount in billed.items():
+            assert carried[key] == amount, key  # exact, hence also to the cent
 
-    report = stores.results.report(tenant.period, CostType.ACTUAL)
-    assert report is not None
-    body = present_period(report)  # what the API serves (HTTP itself: tests/e2e/test_demo.py)
-    assert Decimal(str(body["billedCost"])) == tenant.total_billed.quantize(Decimal("0.01"))
-    assert Decimal(str(body["allocatedCost"])) + Decimal(str(body["unallocatedCost"])) == Decimal(
-        str(body["billedCost"])
-    )
+        report = stores.results.report(tenant.period, basis)
+        assert report is not None
+        body = present_period(report)  # what the API serves (HTTP: tests/e2e/test_demo.py)
+        served = {
+            k: Decimal(str(body[k])) for k in ("billedCost", "allocatedCost", "unallocatedCost")
+        }
+        total = sum(expected.values(), Decimal(0))
+        assert served["billedCost"] == total.quantize(Decimal("0.01"))
+        assert served["allocatedCost"] + served["unallocatedCost"] == served["billedCost"]
+    queried = {q.json()["type"] for q in running.double.cost_queries()}
+    assert queried == {"ActualCost", "AmortizedCost"}
     batches = running.double.metrics_batches()
     assert batches and all(int(req.param("top") or 0) > 10 for req in batches)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -14,8 +14,9 @@ from azure.functions.timer import TimerRequest
 
 import function_app
 from functions import composition
+from shared.core.costs import CostType
 from shared.errors import InvalidInput
-from tests.live_tenant import serve_tenant
+from tests.live_tenant import billed_at_subscription_scope, serve_tenant
 
 # get_functions() indexes the app once (a second call reports duplicate names), as the host does.
 FUNCTIONS = {f.get_function_name(): f for f in function_app.app.get_functions()}
@@ -28,7 +29,7 @@ def registered(name: str):
 def test_exactly_the_expected_functions_are_registered() -> None:
     names = set(FUNCTIONS)
     expected = {"http_app_func", "collect_costs", "collect_usage", "collect_inventory",
-                "allocate_period"}  # fmt: skip
+                "allocate_period", "refresh_prices"}  # fmt: skip
     assert names == expected
 
 
@@ -90,10 +91,12 @@ def test_the_triggers_collect_allocate_and_serve_one_period(live) -> None:
     message = func.QueueMessage(body=json.dumps({"period": str(tenant.period)}).encode())
     registered("allocate_period").get_user_function()(message)
 
-    resp = call_http("/api/unit-costs", period=str(tenant.period))
+    resp = call_http("/api/unit-costs", period=str(tenant.period), costType="actual")
     assert resp.status_code == 200
     body = json.loads(resp.get_body())
-    assert body["billedCost"] == float(round(tenant.total_billed, 2))
+    assert (body["costType"], body["status"]) == ("actual", "closed")  # the sample month is past
+    billed = billed_at_subscription_scope(tenant, CostType.ACTUAL)
+    assert body["billedCost"] == float(round(billed, 2))
     assert round(body["allocatedCost"] + body["unallocatedCost"], 2) == body["billedCost"]
     assert {d["deployment"] for d in body["deployments"]} >= {"chat-prod", "chat-test"}
 
@@ -118,7 +121,9 @@ def test_http_errors_are_problem_bodies_not_stack_traces(live) -> None:
     assert call_http("/api/health").status_code == 200
 
 
-def test_the_trailing_window_ends_today_and_spans_the_lookback() -> None:
+def test_the_trailing_window_ends_today_and_spans_the_lookback_and_every_open_month() -> None:
     window = composition.trailing_window(35)
     assert window.end - timedelta(days=1) == datetime.now(UTC).date()
-    assert (window.end - window.start).days == 35
+    assert (window.end - window.start).days >= 35
+    # On 5 November October is still open: all of it is re-read, not just the last 35 days.
+    assert composition.trailing_window(35, date(2026, 11, 5)).start == date(2026, 10, 1)

@@ -61,3 +61,66 @@ def test_the_cost_estimate_covers_10_100_and_1000_deployments_with_stated_prices
     for price in ("$0.000026 per GB-s", "$0.40 per million", "$2.30 per GB"):
         assert price in text
     assert "GB-s" in text and "transactions" in text and "Log Analytics ingestion" in text
+
+
+def _normalized(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_readme_deploy_block_is_the_deployment_doc_verbatim() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- deploy:start -->\n", "<!-- deploy:end -->"
+    assert readme.count(start) == 1 and readme.count(end) == 1
+    block = readme[readme.index(start) + len(start) : readme.index(end)]
+    assert block == doc()
+
+
+def _runs_per_day(schedule: str) -> int:
+    """Runs a day of a six-field NCRONTAB that fires every day (`*` day, month and weekday)."""
+    second, minute, hour, *days = schedule.split()
+    assert days == ["*", "*", "*"], schedule
+    sizes = {0: 60, 1: 60, 2: 24}
+    runs = 1
+    for position, field in enumerate((second, minute, hour)):
+        if field == "*":
+            runs *= sizes[position]
+        elif field.startswith("*/"):
+            runs *= sizes[position] // int(field[2:])
+        else:
+            runs *= len(field.split(","))
+    return runs
+
+
+@pytest.mark.parametrize(
+    ("function", "parameter"),
+    [
+        ("collect_costs", "costsSchedule"),
+        ("collect_usage", "usageSchedule"),
+        ("collect_inventory", "inventorySchedule"),
+        ("refresh_prices", "pricesSchedule"),
+    ],
+)
+def test_the_cost_estimate_counts_the_runs_of_each_default_schedule(
+    function: str, parameter: str
+) -> None:
+    per_day = _runs_per_day(load("main.bicep").params()[parameter].default)
+    assert f"`{function}` {per_day}/day = {per_day * 30:,}" in _normalized(doc())
+
+
+def test_the_section_lists_every_timer_and_where_it_reaches_outbound() -> None:
+    text = _normalized(doc())
+    for function in ("collect_costs", "collect_usage", "collect_inventory", "refresh_prices"):
+        assert text.count(f"`{function}`") >= 3, function
+    assert "https://prices.azure.com" in text and "`RETAIL_PRICES_ENDPOINT`" in text
+
+
+def test_the_section_explains_the_metrics_publisher_role_with_its_source() -> None:
+    text = _normalized(doc())
+    assert "Monitoring Metrics Publisher is the one role beyond" in text
+    assert "https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication" in text
+
+
+def test_the_section_says_what_to_do_at_a_billing_scope_and_warns_of_double_counting() -> None:
+    text = _normalized(doc())
+    assert "gives costs with an empty inventory" in text
+    assert "Do not combine a billing scope with subscriptions under it" in text

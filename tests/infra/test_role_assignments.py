@@ -18,6 +18,9 @@ from bicep_query import object_comments as comments_of
 LEARN = "https://learn.microsoft.com/azure/role-based-access-control/built-in-roles"
 AVM = "https://github.com/Azure/bicep-registry-modules/blob/main/avm/res"
 CATALOG = "https://azure-rbac-catalog.org/roles"
+APPINSIGHTS_ENTRA_INGESTION = (
+    "https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication"
+)
 
 BUILT_IN_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "72fafb9e-0641-4937-9268-a91bfd8191a3": (
@@ -72,6 +75,9 @@ BUILT_IN_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
         "Monitoring Metrics Publisher",
         (
             f"{LEARN}/monitor#monitoring-metrics-publisher",
+            # Why it is granted: with local auth disabled, the identity that sends telemetry needs
+            # this role on the Application Insights resource (it publishes all telemetry).
+            APPINSIGHTS_ENTRA_INGESTION,
             f"{CATALOG}/3913510d-42f4-4e42-8a64-420c390055eb/monitoring-metrics-publisher",
             "https://github.com/Azure-Samples/fastapi-on-azure-functions/blob/main/infra/app/rbac.bicep",
         ),
@@ -274,3 +280,14 @@ def test_only_the_subscriptions_among_the_cost_scopes_are_granted_by_bicep() -> 
     assert loops == dict.fromkeys(
         ("costManagementReader", "monitoringReader", "reader"), Ref("costSubscriptionIds")
     )
+
+
+def test_the_metrics_publisher_role_is_granted_because_telemetry_local_auth_is_off() -> None:
+    """Granted beyond the issue's list: without it no telemetry arrives once local auth is off."""
+    publisher = [a for a in role_assignments() if role_of(a) == "Monitoring Metrics Publisher"]
+    assert [scope_of(a) for a in publisher] == ["applicationInsightsResourceId"]
+    assert load("main.bicep").module("appInsights").params["disableLocalAuth"] is True
+    assert load("main.bicep").module("rbac").params["applicationInsightsResourceId"] == Ref(
+        "appInsights.outputs.resourceId"
+    )
+    assert APPINSIGHTS_ENTRA_INGESTION in BUILT_IN_ROLES["3913510d-42f4-4e42-8a64-420c390055eb"][1]

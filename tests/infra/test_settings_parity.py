@@ -138,9 +138,42 @@ def test_bicep_defaults_equal_the_sample_values_wherever_both_are_literals() -> 
         settings.COSTS_SCHEDULE,
         settings.USAGE_SCHEDULE,
         settings.INVENTORY_SCHEDULE,
+        settings.PRICES_SCHEDULE,
+        settings.RETAIL_PRICES_ENDPOINT,
         settings.ALLOCATION_QUEUE,
         settings.LOOKBACK_DAYS,
     } <= set(compared)
+
+
+@pytest.mark.parametrize(
+    ("name", "parameter"),
+    [
+        (settings.COSTS_SCHEDULE, "costsSchedule"),
+        (settings.USAGE_SCHEDULE, "usageSchedule"),
+        (settings.INVENTORY_SCHEDULE, "inventorySchedule"),
+        (settings.PRICES_SCHEDULE, "pricesSchedule"),
+        (settings.RETAIL_PRICES_ENDPOINT, "retailPricesEndpoint"),
+    ],
+)
+def test_each_schedule_and_endpoint_setting_comes_from_a_main_parameter_with_one_default(
+    name: str, parameter: str
+) -> None:
+    assert bicep_settings()[name] == Ref(parameter)
+    assert load("main.bicep").module("api").params[parameter] == Ref(parameter)
+    main_default = load("main.bicep").params()[parameter].default
+    assert main_default == load("app/api.bicep").params()[parameter].default
+    assert main_default == sample_settings()[name]
+
+
+def test_the_retail_prices_endpoint_defaults_to_the_code_default() -> None:
+    default = load("main.bicep").params()["retailPricesEndpoint"].default
+    assert default == settings.DEFAULT_RETAIL_PRICES_ENDPOINT == "https://prices.azure.com"
+
+
+def test_inventory_is_collected_hourly_by_default() -> None:
+    seconds, minutes, hours, *_ = load("main.bicep").params()["inventorySchedule"].default.split()
+    assert (seconds, hours) == ("0", "*"), "one snapshot an hour: provisioned hours need it"
+    assert minutes.isdigit()
 
 
 def test_the_queue_bicep_creates_is_the_allocation_queue_the_code_uses_by_default() -> None:

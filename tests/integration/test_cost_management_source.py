@@ -225,6 +225,28 @@ def test_amortized_cost_is_asked_for_and_returned_as_amortized(
     assert azure.double.cost_queries()[0].json()["type"] == "AmortizedCost"
 
 
+def test_each_price_basis_gets_only_its_own_lines_from_the_same_scope_and_days(
+    serve_azure: Serve, credential_for: Credential
+) -> None:
+    day = date(2026, 11, 6)
+    both = [line(day, cost="3.00"), line(day, cost="2.75", cost_type=CostType.AMORTIZED)]
+    azure = serve_azure(AzureDouble(costs=both))
+    credential = credential_for(azure)
+
+    got = {
+        basis: source(azure, credential, [], cost_type=basis).fetch(NOVEMBER) for basis in CostType
+    }
+
+    assert {basis: billed(lines) for basis, lines in got.items()} == {
+        CostType.ACTUAL: billed(both[:1]),
+        CostType.AMORTIZED: billed(both[1:]),
+    }
+    assert [q.json()["type"] for q in azure.double.cost_queries()] == [
+        "ActualCost",
+        "AmortizedCost",
+    ]
+
+
 @pytest.mark.parametrize(
     "header",
     [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from azure.core.credentials import TokenCredential
@@ -95,9 +96,12 @@ def test_one_batch_asks_for_one_metric_family_daily_from_utc_midnight_with_lower
     (batch,) = azure.double.metrics_batches()
     assert batch.path == f"/subscriptions/{SUB.lower()}/metrics:getBatch"
     assert batch.json() == {"resourceids": [PROD.lower()]}
-    assert batch.param("metricnames") == "ProcessedPromptTokens,GeneratedTokens,AzureOpenAIRequests"
+    assert batch.param("metricnames") == (
+        "ProcessedPromptTokens,GeneratedTokens,AzureOpenAIRequests,"
+        "AzureOpenAIProvisionedManagedUtilizationV2"
+    )
     assert batch.param("metricnamespace") == "Microsoft.CognitiveServices/accounts"
-    assert batch.param("aggregation") == "total"
+    assert batch.param("aggregation") == "total,average"
     assert batch.param("interval") == "P1D"
     assert batch.param("starttime") == "2026-11-01T00:00:00.000Z"
     assert batch.param("endtime") == "2026-11-04T00:00:00.000Z"
@@ -177,3 +181,23 @@ def test_the_token_is_asked_for_the_metrics_audience(
 
     (token_request,) = azure.double.token_requests()
     assert b"scope=https%3A%2F%2Fmetrics.monitor.azure.com%2F.default" in token_request.body
+
+
+def test_ptu_utilization_is_read_as_the_daily_average_per_deployment(
+    serve_azure: Serve, credential_for: Credential
+) -> None:
+    ptu = [
+        UsageRecord(WINDOW.start, PROD, "ptu", 500, 100, 5, Decimal("62.5")),
+        UsageRecord(WINDOW.start + timedelta(days=1), PROD, "ptu", 0, 0, 0, Decimal("12.25")),
+    ]
+    azure = serve_azure(AzureDouble(usage=[*usage_of(PROD, deployments=1), *ptu]))
+    source = MonitorUsageSource(credential_for(azure), azure.metrics_endpoint)
+
+    records = source.fetch(WINDOW, [(PROD, "East US 2")])
+
+    got = {(r.deployment, r.date): r.ptu_utilization for r in records}
+    assert got[("ptu", WINDOW.start)] == Decimal("62.5")
+    assert got[("ptu", WINDOW.start + timedelta(days=1))] == Decimal("12.25")
+    assert got[("chat-00", WINDOW.start)] is None
+    idle_day = [r for r in records if r.deployment == "ptu" and r.input_tokens == 0]
+    assert len(idle_day) == 1  # a day with utilization but no tokens is still a record

@@ -94,17 +94,17 @@ def test_stores_round_trip_domain_records_on_azurite(storage_env) -> None:
     assert stores.usage.records_for(NOV) == [rec]
 
     dep = Deployment(ACC, "chat", "gpt-4o", "2024-11-20", "GlobalStandard", 10, "OpenAI", "eastus2")
-    assert stores.inventory.save(InventorySnapshot(date(2026, 11, 1), (dep,)))
-    assert not stores.inventory.save(InventorySnapshot(date(2026, 11, 5), (dep,)))
-    assert stores.inventory.snapshots_for(NOV) == [InventorySnapshot(date(2026, 11, 1), (dep,))]
+    assert stores.inventory.save(InventorySnapshot.on(date(2026, 11, 1), (dep,)))
+    assert not stores.inventory.save(InventorySnapshot.on(date(2026, 11, 5), (dep,)))
+    assert stores.inventory.snapshots_for(NOV) == [InventorySnapshot.on(date(2026, 11, 1), (dep,))]
 
 
 def test_inventory_snapshots_keep_changes_and_empty_inventories(storage_env) -> None:
     gw = MemoryTableGateway()
     inventory = InventoryTable(gw)
     dep = Deployment(ACC, "chat", "gpt-4o", "2024-11-20", "GlobalStandard", 10)
-    inventory.save(InventorySnapshot(date(2026, 10, 20), (dep,)))
-    inventory.save(InventorySnapshot(date(2026, 11, 10), ()))
+    inventory.save(InventorySnapshot.on(date(2026, 10, 20), (dep,)))
+    inventory.save(InventorySnapshot.on(date(2026, 11, 10), ()))
     snaps = inventory.snapshots_for(NOV)
     got = [(s.as_of, len(s.deployments)) for s in snaps]
     assert got == [(date(2026, 10, 20), 1), (date(2026, 11, 10), 0)]
@@ -136,8 +136,8 @@ def test_a_collection_window_replaces_only_its_own_days(storage_env) -> None:
 def test_a_backfill_older_than_every_snapshot_uses_the_earliest_snapshot() -> None:
     inventory = InventoryTable(MemoryTableGateway())
     dep = Deployment(ACC, "chat", "gpt-4o", "2024-11-20", "GlobalStandard", 10)
-    inventory.save(InventorySnapshot(date(2026, 11, 29), (dep,)))
-    inventory.save(InventorySnapshot(date(2026, 12, 5), ()))
+    inventory.save(InventorySnapshot.on(date(2026, 11, 29), (dep,)))
+    inventory.save(InventorySnapshot.on(date(2026, 12, 5), ()))
     assert inventory.snapshots_for(BillingPeriod(2026, 10)) == [
-        InventorySnapshot(date(2026, 11, 29), (dep,))
+        InventorySnapshot.on(date(2026, 11, 29), (dep,))
     ]

@@ -39,12 +39,17 @@ MINI_IN = meter("m-mini-in", "gpt-4o-mini", TokenKind.INPUT, version="0718")
 MINI_OUT = meter("m-mini-out", "gpt-4o-mini", TokenKind.OUTPUT, version="0718")
 PTU_GLOBAL = meter("m-ptu-g", "", TokenKind.PTU_HOUR, mode=Mode.PROVISIONED)
 DZ_IN = meter("m-41-dz-in", "gpt-4.1", TokenKind.INPUT, dtype=DZ)
+ACCOUNT_CHARGE = "m-file-search"
 ALL = (GPT4O_IN, GPT4O_CACHED, GPT4O_OUT, MINI_IN, MINI_OUT, PTU_GLOBAL, DZ_IN)
 
 
 @dataclass
 class DictCatalogue:
     meters: dict[str, MeterInfo] = field(default_factory=lambda: {m.meter_id: m for m in ALL})
+    account_level: frozenset[str] = frozenset({ACCOUNT_CHARGE})
 
     def classify(self, meter_id: str, meter_name: str) -> MeterInfo | None:
         return self.meters.get(meter_id)
+
+    def is_account_level(self, meter_id: str, meter_name: str) -> bool:
+        return meter_id in self.account_level

@@ -60,7 +60,7 @@ def conservation_by_account_day(
     return {k: (billed.get(k, ZERO), carried.get(k, ZERO)) for k in keys}
 
 
-SNAP = [InventorySnapshot(date(2026, 10, 1), (dep("chat-prod"), dep("chat-test")))]
+SNAP = [InventorySnapshot.on(date(2026, 10, 1), (dep("chat-prod"), dep("chat-test")))]
 
 
 def test_a_shared_input_meter_is_split_by_input_tokens() -> None:
@@ -124,7 +124,7 @@ def test_a_line_that_cannot_be_split_becomes_unallocated_with_its_reason(
 
 
 def test_a_meter_version_must_match_the_deployment_version() -> None:
-    snap = [InventorySnapshot(date(2026, 10, 1), (dep("old", version="2024-08-06"),))]
+    snap = [InventorySnapshot.on(date(2026, 10, 1), (dep("old", version="2024-08-06"),))]
     result = allocate_period(
         NOV, [line(GPT4O_IN.meter_id, "1")], [use("old", 5)], snap, DictCatalogue()
     )
@@ -132,7 +132,7 @@ def test_a_meter_version_must_match_the_deployment_version() -> None:
 
 
 def test_ptu_hours_go_to_provisioned_deployments_by_capacity() -> None:
-    snap = [InventorySnapshot(date(2026, 10, 1), (
+    snap = [InventorySnapshot.on(date(2026, 10, 1), (
         dep("ptu-a", sku="GlobalProvisionedManaged", capacity=15),
         dep("ptu-b", model="gpt-4o-mini", version="2024-07-18", sku="GlobalProvisionedManaged",
             capacity=45),
@@ -145,8 +145,8 @@ def test_ptu_hours_go_to_provisioned_deployments_by_capacity() -> None:
 
 def test_the_snapshot_in_force_on_each_day_is_used() -> None:
     snaps = [
-        InventorySnapshot(date(2026, 11, 1), (dep("a"),)),
-        InventorySnapshot(date(2026, 11, 10), (dep("b"),)),
+        InventorySnapshot.on(date(2026, 11, 1), (dep("a"),)),
+        InventorySnapshot.on(date(2026, 11, 10), (dep("b"),)),
     ]
     lines = [line(GPT4O_IN.meter_id, "1", day=date(2026, 11, 5)),
              line(GPT4O_IN.meter_id, "2", day=date(2026, 11, 12))]  # fmt: skip
@@ -197,7 +197,7 @@ usage_st = st.lists(
               st.integers(0, 10**9), st.integers(0, 10**8), days, st.sampled_from([ACC, OTHER])),
     max_size=60,
 )  # fmt: skip
-TENANT = [InventorySnapshot(date(2026, 1, 1), (
+TENANT = [InventorySnapshot.on(date(2026, 1, 1), (
     dep("chat-prod"), dep("chat-test"), dep("mini", "gpt-4o-mini", "2024-07-18"),
     dep("ptu", sku="GlobalProvisionedManaged", capacity=50),
     dep("dz", "gpt-4.1", "2025-04-14", "DataZoneStandard"), dep("chat-prod", account=OTHER),

@@ -23,9 +23,12 @@ ITEMS = load_bundled_items()
 CATALOGUE = load_bundled_catalogue()
 OPENAI_ITEMS = [item for item in ITEMS if is_openai_product(item.product_name)]
 OTHER_ITEMS = [item for item in ITEMS if not is_openai_product(item.product_name)]
+DEEPSEEK_ITEMS = [item for item in OTHER_ITEMS if item.product_name == "Deepseek model family"]
+CONTENT_SAFETY_ITEMS = [i for i in OTHER_ITEMS if i.product_name == "Azure AI Content Safety"]
+DEEPSEEK_MODELS = frozenset({"DeepSeek-R1", "DeepSeek-V3", "DeepSeek-V3-0324", "MAI-DS-R1"})
 
 # Reviewed: meters billed under an Azure OpenAI product that belong to no model deployment
-# (Assistants tools and storage). The allocator reports them as unknown-meter, unallocated.
+# (Assistants tools and storage). The allocator reports them as account-level-charge, unallocated.
 KNOWN_NON_MODEL_METERS = frozenset(
     {
         "Assistants-File Search-glbl GB",
@@ -72,6 +75,8 @@ def _assert_coherent(info: MeterInfo, item: RetailPriceItem) -> None:
     if info.mode is Mode.PROVISIONED:
         assert info.model == ""
         assert info.kind in (TokenKind.PTU_HOUR, TokenKind.OTHER)
+    elif info.family == "deepseek":
+        assert info.model in DEEPSEEK_MODELS
     else:
         assert info.model in KNOWN_MODELS
     if info.kind is TokenKind.PTU_HOUR:
@@ -108,13 +113,40 @@ def test_every_openai_meter_of_the_snapshot_is_classified_or_a_reviewed_non_mode
         else:
             _assert_coherent(info, item)
     assert unknown == KNOWN_NON_MODEL_METERS
+    for item in OPENAI_ITEMS:
+        is_charge = CATALOGUE.is_account_level(item.meter_id, item.meter_name)
+        assert is_charge is (item.meter_name in KNOWN_NON_MODEL_METERS)
 
 
-def test_the_snapshot_classifies_1585_meter_ids_of_which_105_are_not_openai_models() -> None:
+def test_the_snapshot_classifies_1585_meter_ids_of_which_44_are_account_charges() -> None:
     known = [info for info in CATALOGUE.entries.values() if info is not None]
     assert len(CATALOGUE) == 1585
-    assert len(CATALOGUE) - len(known) == 105
-    assert {info.model for info in known if info.model} == KNOWN_MODELS
+    assert len(CATALOGUE) - len(known) == 44
+    models = {info.model for info in known if info.model}
+    assert models == KNOWN_MODELS | DEEPSEEK_MODELS
+    no_model = [key for key, info in CATALOGUE.entries.items() if info is None]
+    assert all(CATALOGUE.is_account_level(key, "") for key in no_model)
+
+
+def test_every_deepseek_meter_is_classified_into_its_own_family() -> None:
+    assert DEEPSEEK_ITEMS
+    for item in DEEPSEEK_ITEMS:
+        info = CATALOGUE.classify(item.meter_id, item.meter_name)
+        assert info is not None, item.meter_name
+        _assert_coherent(info, item)
+        assert info.family == "deepseek"
+
+
+def test_content_safety_meters_are_account_charges_not_unknown_meters() -> None:
+    assert CONTENT_SAFETY_ITEMS
+    for item in CONTENT_SAFETY_ITEMS:
+        assert CATALOGUE.classify(item.meter_id, item.meter_name) is None
+        assert CATALOGUE.is_account_level(item.meter_id, item.meter_name)
+
+
+def test_an_unknown_meter_id_is_an_account_charge_only_by_a_tool_or_storage_name() -> None:
+    assert CATALOGUE.is_account_level(str(uuid.uuid4()), "file-search-tool-calls-glbl Calls")
+    assert not CATALOGUE.is_account_level(str(uuid.uuid4()), "gpt 9 Inp glbl Tokens")
 
 
 def test_every_ptu_reservation_item_classifies_as_an_openai_ptu_hour() -> None:
@@ -133,7 +165,8 @@ def test_non_openai_products_never_classify_as_an_openai_model() -> None:
         "Deepseek model family",
     }
     for item in OTHER_ITEMS:
-        assert CATALOGUE.classify(item.meter_id, item.meter_name) is None
+        info = CATALOGUE.classify(item.meter_id, item.meter_name)
+        assert info is None or info.family == "deepseek"
         assert CATALOGUE.knows(item.meter_id)
         assert CATALOGUE.classify(str(uuid.uuid4()), item.meter_name) is None
 
@@ -143,7 +176,10 @@ def test_a_deepseek_ptu_meter_does_not_resolve_to_the_openai_ptu_meter_of_the_sa
     openai = CATALOGUE.classify(OPENAI_PTU_GLOBAL_EASTUS2, name)
     assert openai is not None
     assert (openai.kind, openai.deployment_type) == (TokenKind.PTU_HOUR, DeploymentType.GLOBAL)
-    assert CATALOGUE.classify(DEEPSEEK_PTU_GLOBAL_EASTUS2, name) is None
+    deepseek = CATALOGUE.classify(DEEPSEEK_PTU_GLOBAL_EASTUS2, name)
+    assert deepseek is not None
+    assert (deepseek.family, openai.family) == ("deepseek", "openai")
+    assert (deepseek.kind, deepseek.deployment_type) == (openai.kind, openai.deployment_type)
 
 
 def test_the_meter_id_beats_the_meter_name() -> None:
@@ -153,8 +189,10 @@ def test_the_meter_id_beats_the_meter_name() -> None:
     assert info.meter_name == "gpt 4o 1120 Inp glbl Tokens"
 
 
-def test_a_known_non_model_meter_id_stays_unknown_whatever_its_name() -> None:
-    assert CATALOGUE.classify(DEEPSEEK_PTU_GLOBAL_EASTUS2, "gpt 4o 1120 Inp glbl Tokens") is None
+def test_a_known_non_model_meter_id_stays_unclassified_whatever_its_name() -> None:
+    safety = CONTENT_SAFETY_ITEMS[0].meter_id
+    assert CATALOGUE.classify(safety, "gpt 4o 1120 Inp glbl Tokens") is None
+    assert CATALOGUE.is_account_level(safety, "gpt 4o 1120 Inp glbl Tokens")
 
 
 @given(st.sampled_from(OPENAI_ITEMS), st.randoms(use_true_random=False), st.sampled_from(["", " "]))

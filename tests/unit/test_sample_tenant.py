@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -13,22 +13,38 @@ from typing import Any
 import pytest
 
 from shared.adapters.export_csv import read_cost_export
+from shared.core.costs import ChargeType, CostLine, CostType
 from shared.core.meters import TokenKind
 from shared.core.period import BillingPeriod
 from shared.sample_tenant import DEFAULT_PERIOD, SampleTenant, generate
-from shared.sample_tenant_catalogue import CONTENT_SAFETY_METER, METERS
+from shared.sample_tenant_catalogue import (
+    CONTENT_SAFETY_METER,
+    DEPLOYMENTS,
+    METERS,
+    PTU_GLOBAL_METER,
+    RESERVATION_PRICE_PER_PTU_MONTH,
+    RESERVED_PTU,
+)
 from shared.sample_tenant_files import EA_2024_08_01_COLUMNS
 
 RETAIL = Path(__file__).resolve().parents[3] / "shared" / "payloads" / "azure-cost"
 RETAIL_FILES = (
     "retail-prices_azure-openai_eastus2_consumption_2025-08-25.ndjson",
     "retail-prices_aoai-swedencentral-westeurope_2025-08-25.ndjson",
+    "retail-prices_azure-openai_ptu-hourly_all-regions_2025-08-25.ndjson",
 )
+RETAIL_RESERVATIONS = "retail-prices_azure-openai_ptu-reservations_all-regions_2025-08-25.ndjson"
+UTILIZATION = "AzureOpenAIProvisionedManagedUtilizationV2"
 METRIC_FIELDS = {
     "ProcessedPromptTokens": "input_tokens",
     "GeneratedTokens": "output_tokens",
     "AzureOpenAIRequests": "requests",
 }
+EIGHT_DECIMALS = Decimal("1e-8")
+PTU = next(d for d in DEPLOYMENTS if d.name == "chat-ptu")
+# The reservation covers RESERVED_PTU PTUs in every hour of the month.
+RESERVED_HOURS_PER_DAY = Decimal(RESERVED_PTU * 24)
+PURCHASE = RESERVED_PTU * RESERVATION_PRICE_PER_PTU_MONTH
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +52,24 @@ def tenant(tmp_path_factory: pytest.TempPathFactory) -> SampleTenant:
     return generate(tmp_path_factory.mktemp("tenant"))
 
 
-def csv_rows(tenant: SampleTenant) -> list[dict[str, str]]:
-    with tenant.cost_export.open(encoding="utf-8-sig", newline="") as f:
+def csv_rows(tenant: SampleTenant, cost_type: CostType = CostType.ACTUAL) -> list[dict[str, str]]:
+    path = tenant.cost_export if cost_type is CostType.ACTUAL else tenant.amortized_export
+    with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(EIGHT_DECIMALS, rounding=ROUND_HALF_UP)
+
+
+def hourly_reservation_price(period: BillingPeriod) -> Decimal:
+    """The amortized price of one reserved PTU-hour: the monthly price over the month's hours."""
+    return RESERVATION_PRICE_PER_PTU_MONTH / (len(list(period.window.days())) * 24)
+
+
+def reserved(lines: list[CostLine] | tuple[CostLine, ...], charge: ChargeType) -> list[CostLine]:
+    """The reservation lines of a charge type (covered hours are Usage, Reservation)."""
+    return [ln for ln in lines if ln.charge_type is charge and ln.pricing_model == "Reservation"]
 
 
 def load(path: Path) -> Any:
@@ -56,7 +87,7 @@ def metric_totals(tenant: SampleTenant) -> dict[tuple[str, str, date, str], floa
                 for point in series["data"]:
                     day = date.fromisoformat(point["timeStamp"][:10])
                     key = (path.stem, meta["value"], day, metric["name"]["value"])
-                    totals[key] = point.get("total")
+                    totals[key] = point.get("average" if metric["unit"] == "Percent" else "total")
     return totals
 
 
@@ -70,6 +101,7 @@ def test_the_same_seed_writes_byte_identical_files(tmp_path: Path) -> None:
     for name in names:
         assert (first.out_dir / name).read_bytes() == (second.out_dir / name).read_bytes()
     assert first.cost_lines == second.cost_lines
+    assert first.amortized_lines == second.amortized_lines
     assert first.usage == second.usage
 
 
@@ -85,6 +117,7 @@ def test_the_files_are_where_the_file_sources_look_for_them(tenant: SampleTenant
         [
             "accounts.json",
             "costs/actual-2026-10.csv",
+            "costs-amortized/amortized-2026-10.csv",
             "deployments/contoso-ai-eus2.json",
             "deployments/contoso-openai-swc.json",
             "deployments/contoso-ai-rag-swc.json",
@@ -99,25 +132,48 @@ def test_the_files_are_where_the_file_sources_look_for_them(tenant: SampleTenant
 # --- the cost export ------------------------------------------------------------------------------
 
 
-def test_the_cost_export_is_an_ea_2024_08_01_file_with_a_bom_and_us_dates(
-    tenant: SampleTenant,
+@pytest.mark.parametrize("cost_type", list(CostType))
+def test_the_cost_exports_are_ea_2024_08_01_files_with_a_bom_and_us_dates(
+    tenant: SampleTenant, cost_type: CostType
 ) -> None:
-    raw = tenant.cost_export.read_bytes()
+    path = tenant.cost_export if cost_type is CostType.ACTUAL else tenant.amortized_export
+    raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbfInvoiceSectionName,AccountName,")
     assert b"\r\n" not in raw
-    rows = csv_rows(tenant)
+    rows = csv_rows(tenant, cost_type)
     assert tuple(rows[0]) == EA_2024_08_01_COLUMNS and len(EA_2024_08_01_COLUMNS) == 57
     assert {r["Date"][:3] for r in rows} == {"10/"}
     assert {r["BillingCurrencyCode"] for r in rows} == {"USD"}
-    assert all(len(r["CostInBillingCurrency"].split(".")[1]) == 8 for r in rows)
+    costs = [r["CostInBillingCurrency"] for r in rows]
+    assert [c for c in costs if "." not in c or len(c.split(".")[1]) != 8] == []
 
 
-def test_every_row_costs_its_quantity_times_its_discounted_price(tenant: SampleTenant) -> None:
-    for row in csv_rows(tenant):
+@pytest.mark.parametrize("cost_type", list(CostType))
+def test_every_row_costs_its_quantity_times_its_effective_price(
+    tenant: SampleTenant, cost_type: CostType
+) -> None:
+    hourly = hourly_reservation_price(tenant.period)
+    for row in csv_rows(tenant, cost_type):
         quantity, price = Decimal(row["Quantity"]), Decimal(row["EffectivePrice"])
-        assert price == Decimal(row["PayGPrice"]) * Decimal("0.96") == Decimal(row["UnitPrice"])
-        expected = (quantity * price).quantize(Decimal("1e-8"), rounding=ROUND_HALF_UP)
-        assert Decimal(row["CostInBillingCurrency"]) == expected
+        cost = Decimal(row["CostInBillingCurrency"])
+        unit_price = Decimal(row["UnitPrice"])
+        assert unit_price == Decimal(row["PayGPrice"]) * Decimal("0.96")
+        assert cost == money(quantity * price)
+        charge, model = row["ChargeType"], row["PricingModel"]
+        if row["MeterId"] != PTU_GLOBAL_METER:  # token and record meters: on demand, discounted
+            assert (charge, model) == ("Usage", "OnDemand")
+            assert price == unit_price
+        elif charge == "Purchase":  # the monthly reservation, bought at its list price
+            assert cost_type is CostType.ACTUAL
+            assert (quantity, price, model) == (RESERVED_PTU, RESERVATION_PRICE_PER_PTU_MONTH,
+                                                "Reservation")  # fmt: skip
+        elif model == "OnDemand":  # PTU hours above the reservation: hourly price, discounted
+            assert charge == "Usage" and price == unit_price == Decimal("0.96")
+        elif cost_type is CostType.ACTUAL:  # covered hours: prepaid, free on the actual bill
+            assert (charge, model, price, cost) == ("Usage", "Reservation", 0, 0)
+        else:  # covered and unused hours carry the prorated reservation price
+            assert charge in {"Usage", "UnusedReservation"} and model == "Reservation"
+            assert cost == money(quantity * hourly) > 0
 
 
 def test_the_parsed_export_equals_the_ground_truth_cost_lines_exactly(tenant: SampleTenant) -> None:
@@ -128,19 +184,65 @@ def test_the_parsed_export_equals_the_ground_truth_cost_lines_exactly(tenant: Sa
     assert total == sum(Decimal(r["CostInBillingCurrency"]) for r in csv_rows(tenant))
 
 
+def test_the_parsed_amortized_export_equals_the_ground_truth_amortized_lines_exactly(
+    tenant: SampleTenant,
+) -> None:
+    lines = read_cost_export(tenant.amortized_export, cost_type=CostType.AMORTIZED)
+    assert lines == list(tenant.amortized_lines) == list(tenant.lines(CostType.AMORTIZED))
+    assert {line.cost_type for line in lines} == {CostType.AMORTIZED}
+    total = sum((line.cost for line in lines), Decimal(0))
+    assert total == tenant.billed(CostType.AMORTIZED)
+    rows = csv_rows(tenant, CostType.AMORTIZED)
+    assert total == sum(Decimal(r["CostInBillingCurrency"]) for r in rows)
+
+
 def test_billed_quantities_are_the_true_tokens_of_every_deployment_on_the_meter(
     tenant: SampleTenant,
 ) -> None:
     tokens: dict[tuple[date, str, str], int] = defaultdict(int)
     for count in tenant.token_counts:
         tokens[(count.date, count.account_id.lower(), count.meter_id)] += count.tokens
-    billed = {
-        (line.date, line.account_id.lower(), line.meter_id): line.quantity
-        * METERS[line.meter_id].block
+    expected = {key: Decimal(value) for key, value in tokens.items()}
+    for cost_type in CostType:
+        billed: dict[tuple[date, str, str], Decimal] = defaultdict(Decimal)
+        lines: dict[tuple[date, str, str], list[CostLine]] = defaultdict(list)
+        for line in tenant.lines(cost_type):
+            if line.meter_id == CONTENT_SAFETY_METER or line.charge_type is not ChargeType.USAGE:
+                continue  # records, not tokens; the purchase and unused hours bill no deployment
+            key = (line.date, line.account_id.lower(), line.meter_id)
+            billed[key] += line.quantity * METERS[line.meter_id].block
+            lines[key].append(line)
+        assert billed == expected
+        for (_, _, meter_id), found in lines.items():
+            if meter_id == PTU_GLOBAL_METER:  # covered by the reservation, the excess on demand
+                assert len(found) <= 2 and {ln.pricing_model for ln in found} <= {
+                    "Reservation",
+                    "OnDemand",
+                }
+            else:  # a token meter is one bill line a day (split rows summed)
+                assert [ln.pricing_model for ln in found] == ["OnDemand"]
+
+
+def test_the_ptu_meter_bills_capacity_times_the_hours_deployed(tenant: SampleTenant) -> None:
+    assert PTU.sku == "GlobalProvisionedManaged" and PTU.capacity == 50
+    assert METERS[PTU_GLOBAL_METER].unit == "1/Hour" and METERS[PTU_GLOBAL_METER].block == 1
+    counts = [c for c in tenant.token_counts if c.deployment == "chat-ptu"]
+    assert {(c.kind, c.meter_id) for c in counts} == {(TokenKind.PTU_HOUR, PTU_GLOBAL_METER)}
+    hours = {c.date.day: c.tokens for c in counts}
+    assert min(hours) == 10 and hours[10] == 12 * 50  # created on day 10 at 12:00
+    assert hours == {day: 24 * 50 for day in range(11, 32)} | {10: 12 * 50}
+    billed: dict[int, Decimal] = defaultdict(Decimal)
+    for line in tenant.cost_lines:
+        if line.meter_id == PTU_GLOBAL_METER and line.charge_type is ChargeType.USAGE:
+            assert line.unit_of_measure == "1/Hour"
+            billed[line.date.day] += line.quantity
+    assert billed == {day: Decimal(h) for day, h in hours.items()}
+    on_demand = {
+        line.date.day: line.quantity
         for line in tenant.cost_lines
-        if line.meter_id != CONTENT_SAFETY_METER
+        if line.meter_id == PTU_GLOBAL_METER and line.pricing_model == "OnDemand"
     }
-    assert billed == {key: Decimal(value) for key, value in tokens.items()}
+    assert on_demand == {day: Decimal(h) * (50 - RESERVED_PTU) / 50 for day, h in hours.items()}
 
 
 @pytest.mark.skipif(not (RETAIL / RETAIL_FILES[0]).exists(), reason="no retail price snapshot")
@@ -152,15 +254,23 @@ def test_every_meter_billed_is_a_real_retail_meter_with_its_name_unit_and_list_p
         for text in (RETAIL / name).read_text(encoding="utf-8").splitlines():
             item = json.loads(text)
             retail[(item["meterId"], item["armRegionName"])] = item
+    reservations = {
+        (item["meterId"], item["armRegionName"], item["reservationTerm"]): item
+        for item in map(json.loads, (RETAIL / RETAIL_RESERVATIONS).read_text().splitlines())
+    }
     seen = set()
-    for row in csv_rows(tenant):
+    for row in csv_rows(tenant) + csv_rows(tenant, CostType.AMORTIZED):
         region = METERS[row["MeterId"]].region
         item = retail[(row["MeterId"], region)]
+        assert item["type"] == "Consumption"
         assert item["meterName"] == row["MeterName"]
         assert item["unitOfMeasure"] == row["UnitOfMeasure"]
         assert item["productName"] == row["MeterSubCategory"]
         assert item["location"] == row["MeterRegion"]
         assert Decimal(str(item["retailPrice"])) == Decimal(row["PayGPrice"])
+        if row["ChargeType"] == "Purchase":  # a one-month reservation of the same meter
+            bought = reservations[(row["MeterId"], region, "1 Month")]
+            assert Decimal(str(bought["retailPrice"])) == Decimal(row["EffectivePrice"])
         seen.add(row["MeterId"])
     assert seen == set(METERS)
 
@@ -183,19 +293,47 @@ def test_the_metrics_files_have_the_metrics_list_shape(tenant: SampleTenant) -> 
         assert body["timespan"] == "2026-10-01T00:00:00Z/2026-11-01T00:00:00Z"
         assert body["namespace"] == "Microsoft.CognitiveServices/accounts"
         assert body["resourceregion"] in {"eastus2", "swedencentral"}
-        assert [m["name"]["value"] for m in body["value"]] == list(METRIC_FIELDS)
+        assert [m["name"]["value"] for m in body["value"]] == [UTILIZATION, *METRIC_FIELDS]
+        assert len(body["value"]) == 4
         for metric in body["value"]:
-            assert metric["unit"] == "Count" and metric["errorCode"] == "Success"
+            percent = metric["name"]["value"] == UTILIZATION
+            assert metric["unit"] == ("Percent" if percent else "Count")
+            assert metric["errorCode"] == "Success"
             for series in metric["timeseries"]:
                 stamps = [p["timeStamp"] for p in series["data"]]
                 assert stamps == [f"2026-10-{d:02d}T00:00:00Z" for d in range(1, 32)]
+                assert all("total" not in p for p in series["data"]) is percent
+        (utilization,) = [m for m in body["value"] if m["name"]["value"] == UTILIZATION]
+        series_of = [s["metadatavalues"][0]["value"] for s in utilization["timeseries"]]
+        assert series_of == (["chat-ptu"] if path.stem == "contoso-ai-eus2" else [])
+
+
+def test_the_utilization_metric_is_the_daily_ptu_utilization_from_creation_on(
+    tenant: SampleTenant,
+) -> None:
+    totals = metric_totals(tenant)
+    observed = {
+        (u.deployment, u.date): u.ptu_utilization
+        for u in tenant.usage
+        if u.deployment == "chat-ptu"
+    }
+    assert len(observed) == 31
+    for (deployment, day), utilization in observed.items():
+        average = totals[("contoso-ai-eus2", deployment, day, UTILIZATION)]
+        if day.day < 10:  # not deployed yet
+            assert utilization is None and average is None
+        else:
+            assert utilization is not None and 0 < utilization <= 100
+            assert average == float(utilization)
+    assert all(u.ptu_utilization is None for u in tenant.usage if u.deployment != "chat-ptu")
 
 
 def test_the_metrics_totals_per_deployment_and_day_equal_the_ground_truth_usage(
     tenant: SampleTenant,
 ) -> None:
     totals = metric_totals(tenant)
-    assert len(totals) == len(tenant.usage) * len(METRIC_FIELDS)
+    counted = {key: total for key, total in totals.items() if key[3] in METRIC_FIELDS}
+    assert len(counted) == len(tenant.usage) * len(METRIC_FIELDS)
     for record in tenant.usage:
         account = record.account_id.rsplit("/", 1)[1]
         for metric, field in METRIC_FIELDS.items():
@@ -214,6 +352,11 @@ def test_observed_prompt_tokens_are_input_plus_cached_tokens_except_on_a_metrics
     }
     for record in tenant.usage:
         kinds = truth.get((record.deployment, record.date), {})
+        if record.deployment == "chat-ptu":  # bills PTU-hours; its tokens are only observed
+            assert set(kinds) <= {TokenKind.PTU_HOUR}
+            assert (record.input_tokens > 0) is (record.date.day >= 10)
+            assert record.output_tokens > 0 or record.date.day < 10
+            continue
         if (record.deployment, record.date) in gaps:
             assert record.input_tokens == 0 and kinds[TokenKind.INPUT] > 0
             continue
@@ -250,6 +393,29 @@ def test_the_deployment_listings_have_the_arm_shape_and_match_the_inventory(
         for d in tenant.deployments
     ]
     assert listed == inventory
+
+
+def test_the_ptu_deployment_was_created_on_day_10_at_noon_and_the_others_before(
+    tenant: SampleTenant,
+) -> None:
+    created = {
+        item["name"]: item["systemData"]["createdAt"]
+        for path in tenant.deployments_files
+        for item in load(path)["value"]
+    }
+    assert created.pop("chat-ptu") == "2026-10-10T12:00:00.0000000Z"
+    assert created and all(text < "2026-10-01" for text in created.values())
+    (ptu,) = [d for d in tenant.deployments if d.name == "chat-ptu"]
+    assert (ptu.sku, ptu.capacity) == ("GlobalProvisionedManaged", 50)
+    assert ptu.created_at == datetime(2026, 10, 10, 12, tzinfo=UTC)
+    assert all(
+        d.created_at is not None and d.created_at < datetime(2026, 10, 1, tzinfo=UTC)
+        for d in tenant.deployments
+        if d.name != "chat-ptu"
+    )
+    (case,) = tenant.cases("created-mid-month")
+    assert case.deployments == ("chat-ptu",) and case.meter_ids == (PTU_GLOBAL_METER,)
+    assert case.reason == "" and case.days == tuple(date(2026, 10, d) for d in range(10, 32))
 
 
 def test_the_tenant_has_two_subscriptions_and_three_accounts_in_two_regions(
@@ -309,8 +475,8 @@ def test_two_deployments_share_one_gpt_4o_meter_on_one_bill_line(tenant: SampleT
 
 
 def test_a_content_safety_meter_is_billed_that_no_deployment_uses(tenant: SampleTenant) -> None:
-    (case,) = tenant.cases("unknown-meter")
-    assert case.reason == "unknown-meter" and case.meter_ids == (CONTENT_SAFETY_METER,)
+    (case,) = tenant.cases("account-level-charge")
+    assert case.reason == "account-level-charge" and case.meter_ids == (CONTENT_SAFETY_METER,)
     rows = [r for r in csv_rows(tenant) if r["MeterId"] == CONTENT_SAFETY_METER]
     assert {r["MeterName"] for r in rows} == {"Standard Text Records"}
     assert {r["MeterSubCategory"] for r in rows} == {"Azure AI Content Safety"}
@@ -345,7 +511,7 @@ def test_the_bill_uses_both_service_names_and_lower_cased_resource_ids(
 ) -> None:
     rows = csv_rows(tenant)
     assert {r["MeterCategory"] for r in rows} == {"Cognitive Services", "Foundry Models"}
-    ids = {r["ResourceId"] for r in rows}
+    ids = {r["ResourceId"] for r in rows if r["ResourceId"]}  # the purchase has no resource
     canonical = {
         line.account_id for line in tenant.cost_lines if line.account_id != line.account_id.lower()
     }
@@ -384,8 +550,77 @@ def test_usage_is_higher_on_weekdays_than_at_weekends(tenant: SampleTenant) -> N
     )
 
 
-def test_the_bill_has_per_1k_and_per_1m_token_meters(tenant: SampleTenant) -> None:
-    assert {line.unit_of_measure for line in tenant.cost_lines} == {"1K", "1M"}
+def test_the_bill_has_per_1k_and_per_1m_token_meters_and_an_hourly_ptu_meter(
+    tenant: SampleTenant,
+) -> None:
+    for cost_type in CostType:
+        lines = tenant.lines(cost_type)
+        units = {line.unit_of_measure for line in lines if line.meter_id != PTU_GLOBAL_METER}
+        assert units == {"1K", "1M"}
+        assert {ln.unit_of_measure for ln in lines if ln.meter_id == PTU_GLOBAL_METER} == {"1/Hour"}
+
+
+# --- the PTU reservation --------------------------------------------------------------------------
+
+
+def test_the_actual_cost_has_one_purchase_of_the_month_and_no_unused_hours(
+    tenant: SampleTenant,
+) -> None:
+    purchases = [r for r in csv_rows(tenant) if r["ChargeType"] == "Purchase"]
+    (row,) = purchases
+    assert Decimal(row["CostInBillingCurrency"]) == PURCHASE == Decimal(10_400)
+    assert (row["Date"], row["ResourceId"], row["PricingModel"]) == (
+        "10/01/2026",
+        "",
+        "Reservation",
+    )
+    assert row["MeterId"] == PTU_GLOBAL_METER and row["ReservationId"]
+    (line,) = reserved(tenant.cost_lines, ChargeType.PURCHASE)
+    assert (line.date, line.account_id, line.cost) == (date(2026, 10, 1), "", PURCHASE)
+    assert not [r for r in csv_rows(tenant) if r["ChargeType"] == "UnusedReservation"]
+    assert all(line.cost == 0 for line in reserved(tenant.cost_lines, ChargeType.USAGE))
+
+
+def test_the_amortized_cost_spreads_the_reservation_over_every_reserved_hour(
+    tenant: SampleTenant,
+) -> None:
+    rows = csv_rows(tenant, CostType.AMORTIZED)
+    assert not [r for r in rows if r["ChargeType"] == "Purchase"]
+    lines = tenant.amortized_lines
+    covered, unused = (
+        reserved(lines, ChargeType.USAGE),
+        reserved(lines, ChargeType.UNUSED_RESERVATION),
+    )
+    assert all(line.account_id == "" for line in unused)
+    assert all(line.account_id and line.meter_id == PTU_GLOBAL_METER for line in covered)
+    hours: dict[date, Decimal] = defaultdict(Decimal)
+    for line in covered + unused:
+        hours[line.date] += line.quantity
+    assert hours == {day: RESERVED_HOURS_PER_DAY for day in tenant.period.window.days()}
+    assert {ln.date.day for ln in unused} == set(range(1, 11))  # idle until chat-ptu runs all day
+    assert {ln.date.day for ln in covered} == set(range(10, 32))
+
+
+def test_the_amortized_total_swaps_the_purchase_for_the_prorated_reserved_hours(
+    tenant: SampleTenant,
+) -> None:
+    lines = tenant.amortized_lines
+    covered, unused = (
+        reserved(lines, ChargeType.USAGE),
+        reserved(lines, ChargeType.UNUSED_RESERVATION),
+    )
+    amortized_reservation = sum((ln.cost for ln in covered + unused), Decimal(0))
+    actual, amortized = tenant.billed(CostType.ACTUAL), tenant.billed(CostType.AMORTIZED)
+    assert amortized == actual - PURCHASE + amortized_reservation
+    assert amortized != actual
+    rows = [r for r in csv_rows(tenant, CostType.AMORTIZED) if r["PricingModel"] == "Reservation"]
+    assert abs(amortized_reservation - PURCHASE) <= EIGHT_DECIMALS * len(rows)
+    # everything that is not the reservation is billed the same on both bases
+    rest = [ln for ln in tenant.cost_lines if ln.pricing_model != "Reservation"]
+    same = [ln for ln in lines if ln.pricing_model != "Reservation"]
+    assert [(ln.date, ln.account_id, ln.meter_id, ln.quantity, ln.cost) for ln in rest] == [
+        (ln.date, ln.account_id, ln.meter_id, ln.quantity, ln.cost) for ln in same
+    ]
 
 
 def test_another_month_has_its_own_number_of_days(tmp_path: Path) -> None:
@@ -394,3 +629,14 @@ def test_another_month_has_its_own_number_of_days(tmp_path: Path) -> None:
     assert len({u.date for u in february.usage}) == 28
     assert february.cost_export.name == "actual-2027-02.csv"
     assert read_cost_export(february.cost_export) == list(february.cost_lines)
+    assert february.amortized_export.name == "amortized-2027-02.csv"
+    amortized = read_cost_export(february.amortized_export, cost_type=CostType.AMORTIZED)
+    assert amortized == list(february.amortized_lines)
+    covered = reserved(amortized, ChargeType.USAGE)
+    unused = reserved(amortized, ChargeType.UNUSED_RESERVATION)
+    hourly = hourly_reservation_price(february.period)
+    assert hourly == Decimal(260) / 672
+    assert all(ln.cost == money(ln.quantity * hourly) for ln in covered + unused)
+    assert sum((ln.quantity for ln in covered + unused), Decimal(0)) == 28 * RESERVED_HOURS_PER_DAY
+    total = sum((ln.cost for ln in covered + unused), Decimal(0))
+    assert abs(total - PURCHASE) <= EIGHT_DECIMALS * len(covered + unused)

@@ -1,0 +1,137 @@
+"""When each deployment ran, at which capacity: spans rebuilt from the dated inventory snapshots.
+
+Snapshot i stands for [taken_at_i, taken_at_i+1); the earliest also stands for all time before it
+(ARM only tells what exists now, so a backfill uses the earliest knowledge) and the latest for all
+time after it. ARM's `systemData` sharpens the edges a snapshot cannot see:
+- a deployment first seen in a snapshot started at its `createdAt` when ARM gives one (never
+  before the previous snapshot, which did not have it); otherwise when that snapshot was taken
+  (or, in the earliest snapshot, at any time before);
+- a deployment whose SKU or capacity changed between two snapshots changed at its
+  `lastModifiedAt` when that lies between them; otherwise when the later snapshot was taken;
+- a deployment missing from snapshot i+1 ran until snapshot i+1 was taken (no deletion time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from shared.core.inventory import Deployment, InventorySnapshot
+from shared.core.money import ZERO
+
+_SECONDS_PER_HOUR = Decimal(3600)
+_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class DeployedSpan:
+    """One deployment, as configured, running over [start, end); None is open-ended."""
+
+    deployment: Deployment
+    start: datetime | None
+    end: datetime | None
+
+    def hours_on(self, day: date) -> Decimal:
+        """Hours of `day` (UTC) the span covers."""
+        day_start = day_start_utc(day)
+        lo = day_start if self.start is None else max(self.start, day_start)
+        hi = day_start + _DAY if self.end is None else min(self.end, day_start + _DAY)
+        if hi <= lo:
+            return ZERO
+        return Decimal(int((hi - lo).total_seconds())) / _SECONDS_PER_HOUR
+
+
+def day_start_utc(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class DeploymentTimeline:
+    """Every deployment's spans; answers which deployments ran on a day and for how long."""
+
+    spans: tuple[DeployedSpan, ...]
+
+    @classmethod
+    def build(cls, snapshots: Sequence[InventorySnapshot]) -> DeploymentTimeline:
+        ordered = sorted(snapshots, key=lambda s: s.taken_at)
+        spans: list[DeployedSpan] = []
+        for i, snap in enumerate(ordered):
+            before = _by_id(ordered[i - 1]) if i > 0 else {}
+            after = ordered[i + 1].taken_at if i + 1 < len(ordered) else None
+            after_ids = _by_id(ordered[i + 1]) if i + 1 < len(ordered) else {}
+            lower = ordered[i - 1].taken_at if i > 0 else None
+            for dep in snap.deployments:
+                start = _start(dep, before.get(_id(dep)), lower, None if i == 0 else snap.taken_at)
+                follower = after_ids.get(_id(dep))
+                end = after
+                if follower is not None and after is not None and _changed(dep, follower):
+                    end = _change_time(follower, snap.taken_at, after)
+                spans.append(DeployedSpan(dep, start, end))
+        return cls(tuple(spans))
+
+    def on(self, day: date) -> tuple[Deployment, ...]:
+        """The deployments that ran during `day`, each once (its last configuration that day)."""
+        found: dict[str, Deployment] = {}
+        for span in self.spans:
+            if span.hours_on(day) > 0:
+                found[_id(span.deployment)] = span.deployment
+        return tuple(found.values())
+
+    def capacity_hours(self, day: date, deployment_id: str) -> Decimal:
+        """Capacity x hours deployed on `day` (PTU-hours for a provisioned deployment)."""
+        wanted = deployment_id.lower()
+        return sum(
+            (
+                Decimal(max(s.deployment.capacity, 0)) * s.hours_on(day)
+                for s in self.spans
+                if _id(s.deployment) == wanted
+            ),
+            ZERO,
+        )
+
+    def hours(self, day: date, deployment_id: str) -> Decimal:
+        """Hours the deployment existed on `day`, whatever its capacity."""
+        wanted = deployment_id.lower()
+        return sum(
+            (s.hours_on(day) for s in self.spans if _id(s.deployment) == wanted),
+            ZERO,
+        )
+
+
+def _id(dep: Deployment) -> str:
+    return dep.deployment_id.lower()
+
+
+def _by_id(snapshot: InventorySnapshot) -> dict[str, Deployment]:
+    return {_id(d): d for d in snapshot.deployments}
+
+
+def _changed(a: Deployment, b: Deployment) -> bool:
+    return (a.sku.lower(), a.capacity) != (b.sku.lower(), b.capacity)
+
+
+def _start(
+    dep: Deployment,
+    previous: Deployment | None,
+    lower: datetime | None,
+    seen_at: datetime | None,
+) -> datetime | None:
+    """Where the span of `dep` in a snapshot seen at `seen_at` (None: the earliest) begins."""
+    if previous is None:
+        created = dep.created_at
+        if created is None or seen_at is None:
+            return created if seen_at is None else seen_at
+        # Absent from the previous snapshot, so it started after that one was taken.
+        return min(max(created, lower), seen_at) if lower is not None else min(created, seen_at)
+    if _changed(previous, dep) and seen_at is not None and lower is not None:
+        return _change_time(dep, lower, seen_at)
+    return seen_at
+
+
+def _change_time(dep: Deployment, lower: datetime, upper: datetime) -> datetime:
+    modified = dep.modified_at
+    if modified is not None and lower < modified <= upper:
+        return modified
+    return upper

@@ -1,0 +1,48 @@
+"""A plain-text reconciliation report from the API's body: billed against observed tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from shared.report_table import _table
+
+HEADERS = ["account", "meter", "kind", "cost", "coverage", "billed tokens", "observed tokens",
+           "side billed", "side observed", "variance", "flag"]  # fmt: skip
+
+
+def _count(value: object) -> str:
+    return "-" if value is None else f"{int(value):,}"  # type: ignore[call-overload]
+
+
+def _pct(value: object, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{float(value):+.2f}%" if signed else f"{float(value):.2f}%"  # type: ignore[arg-type]
+
+
+def render_reconciliation(body: Mapping[str, object]) -> str:
+    cur = str(body["currency"])
+    rows = body["rows"]
+    summary = body["summary"]
+    assert isinstance(rows, list) and isinstance(summary, dict)
+    cells = [
+        [
+            str(r["account"]) or "(no resource)", str(r["meter"]), str(r["tokenKind"] or "unknown"),
+            f"{float(r['cost']):,.2f} {cur}", _pct(r["coveragePct"]), _count(r["billedTokens"]),
+            _count(r["observedTokens"]), _count(r["sideBilledTokens"]),
+            _count(r["sideObservedTokens"]), _pct(r["variancePct"], signed=True),
+            "FLAG" if r["flagged"] else "",
+        ]
+        for r in rows
+    ]  # fmt: skip
+    lines = [
+        f"Reconciliation for {body['period']} ({body['costType']} cost, {cur}): billed vs "
+        f"observed tokens, flagged beyond +{float(body['tolerancePct']):.2f}%",  # type: ignore[arg-type]
+        "",
+        *_table(HEADERS, cells, right={3, 4, 5, 6, 7, 8, 9}),
+        "",
+        f"{summary['rows']} rows, {summary['flaggedRows']} flagged; cost "
+        f"{float(summary['cost']):,.2f} {cur}, allocated {float(summary['allocatedCost']):,.2f} "
+        f"{cur} (coverage {_pct(summary['coveragePct'])})",
+    ]
+    return "\n".join(lines)

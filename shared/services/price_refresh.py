@@ -1,0 +1,61 @@
+"""Refresh the stored meter catalogue from the Retail Prices API (the `refresh_prices` timer).
+
+The whole catalogue is fetched before anything is written; a failure, or a fetch with no items
+(a renamed service, a broken filter), raises and leaves the stored catalogue as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from shared.adapters.price_table import PriceTable, unique_items
+from shared.core.catalogue import RetailPriceItem
+from shared.errors import SourceError
+
+log = logging.getLogger(__name__)
+
+
+class PriceSource(Protocol):
+    """Every retail price item wanted, complete or an exception."""
+
+    @property
+    def endpoint(self) -> str: ...
+
+    def fetch(self) -> list[RetailPriceItem]: ...
+
+
+@dataclass(frozen=True)
+class PriceRefreshReport:
+    items: int
+    changed: bool
+    refreshed_at: datetime
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class PriceRefreshService:
+    source: PriceSource
+    prices: PriceTable
+    clock: Callable[[], datetime] = field(default=_utc_now)
+
+    def refresh(self) -> PriceRefreshReport:
+        """Fetch everything, then replace the stored items by diff; idempotent."""
+        items = unique_items(self.source.fetch())
+        if not items:
+            log.warning(
+                "retail prices from %s: no items; stored catalogue kept", self.source.endpoint
+            )
+            raise SourceError(
+                f"retail prices from {self.source.endpoint} returned no items; "
+                "the stored catalogue was kept"
+            )
+        now = self.clock()
+        changed = self.prices.replace_items(items, now, self.source.endpoint)
+        return PriceRefreshReport(items=len(items), changed=changed, refreshed_at=now)

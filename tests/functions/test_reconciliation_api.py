@@ -1,0 +1,167 @@
+"""GET /api/reconciliation: the report as JSON, through the Functions host's ASGI handler."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date
+from decimal import Decimal
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+import azure.functions as func
+import pytest
+from azure.functions.timer import TimerRequest
+
+from functions import composition
+from shared import cli
+from shared.adapters.allocation_tables import AllocationTables
+from shared.adapters.reconciliation_table import TABLE, ReconciliationTable
+from shared.adapters.table_gateway import MemoryTableGateway
+from shared.api.app import create_app
+from shared.core.allocation import allocate_period
+from shared.core.costs import CostLine, CostType
+from shared.core.inventory import Deployment, InventorySnapshot
+from shared.core.period import BillingPeriod
+from shared.core.reconciliation import reconcile
+from shared.core.usage import UsageRecord
+from shared.services.bootstrap import build_stores
+from shared.settings import Settings
+from tests.functions.test_functions import call_http, registered
+from tests.live_tenant import serve_tenant
+from tests.unit.catalogue_double import GPT4O_CACHED, GPT4O_IN, GPT4O_OUT, DictCatalogue
+
+ACC = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acc"
+NOV = BillingPeriod(2026, 11)
+D1 = date(2026, 11, 3)
+LOOP = asyncio.new_event_loop()
+
+
+def doubled_cached_tokens() -> ReconciliationTable:
+    """A stored November: 800K input + 2 x 200K cached input billed, 1,000K prompt tokens seen."""
+    catalogue = DictCatalogue()
+    lines = [
+        CostLine(D1, ACC, meter, f"meter {meter}", Decimal(qty), Decimal(cost), "USD")
+        for meter, qty, cost in [
+            (GPT4O_IN.meter_id, "800", "2.004"),
+            (GPT4O_CACHED.meter_id, "400", "0.5"),
+            (GPT4O_OUT.meter_id, "150", "1.5"),
+            ("content-safety", "3", "1.125"),
+        ]
+    ]
+    usage = [UsageRecord(D1, ACC, "chat", 1_000_000, 150_000, 10)]
+    snap = [InventorySnapshot(D1, (Deployment(ACC, "chat", "gpt-4o", "2024-11-20",
+                                              "GlobalStandard", 10),))]  # fmt: skip
+    allocation = allocate_period(NOV, lines, usage, snap, catalogue)
+    gateway = MemoryTableGateway()
+    gateway.ensure([TABLE])
+    table = ReconciliationTable(gateway)
+    table.save(reconcile(allocation, lines, usage, catalogue))
+    return table
+
+
+def get(app: object, path: str, **params: str) -> tuple[int, dict]:
+    url = f"http://localhost{path}" + (f"?{urlencode(params)}" if params else "")
+    req = func.HttpRequest("GET", url, params=params, body=b"")
+    context = SimpleNamespace(invocation_id="t", function_name="http", function_directory=".",
+                              trace_context=None, retry_context=None)  # fmt: skip
+    resp = LOOP.run_until_complete(func.AsgiMiddleware(app).handle_async(req, context))
+    return resp.status_code, json.loads(resp.get_body())
+
+
+@pytest.fixture(scope="module")
+def app() -> object:
+    table = doubled_cached_tokens()
+    return create_app(lambda: AllocationTables(MemoryTableGateway()), reconciliations=lambda: table)
+
+
+def test_a_doubled_cached_token_quantity_is_flagged_in_the_response(app: object) -> None:
+    status, body = get(app, "/api/reconciliation", period="2026-11", costType="actual")
+    assert status == 200
+    assert (body["period"], body["costType"], body["currency"]) == ("2026-11", "actual", "USD")
+    assert body["tolerancePct"] == 2.0
+    # cost 5.129, of which 4.004 allocated: coverage 78.0659%
+    assert body["summary"] == {"rows": 4, "flaggedRows": 2, "cost": 5.13,
+                               "allocatedCost": 4.0, "coveragePct": 78.0659}  # fmt: skip
+    rows = {r["meterId"]: r for r in body["rows"]}
+    inp, cached = rows[GPT4O_IN.meter_id], rows[GPT4O_CACHED.meter_id]
+    assert inp["cost"] == 2.0 and inp["coveragePct"] == 100.0
+    assert (inp["billedQuantity"], inp["billedTokens"], inp["observedTokens"]) == (
+        800.0, 800_000, 1_000_000
+    )  # fmt: skip
+    for row in (inp, cached):
+        assert (row["sideBilledTokens"], row["sideObservedTokens"]) == (1_200_000, 1_000_000)
+        assert (row["varianceTokens"], row["variancePct"], row["flagged"]) == (200_000, 20.0, True)
+        assert (row["side"], row["meterGroup"]) == ("input", "gpt-4o 1120 global standard")
+    out = rows[GPT4O_OUT.meter_id]
+    assert (out["variancePct"], out["flagged"]) == (0.0, False)
+    unknown = rows["content-safety"]
+    assert (unknown["tokenKind"], unknown["billedTokens"], unknown["coveragePct"]) == (
+        None, None, 0.0
+    )  # fmt: skip
+    assert unknown["account"] == "acc" and unknown["flagged"] is False
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"period": "2026-13"}, "period"), ({}, "period"),
+     ({"period": "2026-11", "costType": "billed"}, "costType")],
+)  # fmt: skip
+def test_bad_input_is_a_400_problem_naming_the_field(
+    app: object, params: dict[str, str], field: str
+) -> None:
+    status, body = get(app, "/api/reconciliation", **params)
+    assert status == 400
+    assert (body["status"], body["field"]) == (400, field)
+
+
+def test_a_period_never_reconciled_is_a_404(app: object) -> None:
+    status, body = get(app, "/api/reconciliation", period="2026-10", costType="actual")
+    assert (status, body["field"]) == (404, "period")
+    status, _ = get(app, "/api/reconciliation", period="2026-11", costType="amortized")
+    assert status == 404
+
+
+@pytest.fixture
+def live(tmp_path, serve_azure, monkeypatch, storage_env):
+    tenant, _running = serve_tenant(tmp_path, serve_azure, monkeypatch)
+    monkeypatch.setenv("LOOKBACK_DAYS", "70")  # today is after the sample month
+    composition.reset()
+    yield tenant
+    composition.reset()
+
+
+def test_the_queue_trigger_reconciles_the_sample_tenant_without_a_flag(live) -> None:
+    tenant = live
+    assert call_http("/api/reconciliation", period=str(tenant.period)).status_code == 404
+    timer = TimerRequest(past_due=False)
+    for name in ("collect_inventory", "collect_costs", "collect_usage"):
+        registered(name).get_user_function()(timer)
+    message = func.QueueMessage(body=json.dumps({"period": str(tenant.period)}).encode())
+    registered("allocate_period").get_user_function()(message)
+
+    for basis in ("actual", "amortized"):
+        resp = call_http("/api/reconciliation", period=str(tenant.period), costType=basis)
+        assert resp.status_code == 200
+        body = json.loads(resp.get_body())
+        assert body["summary"]["flaggedRows"] == 0
+        unit_costs = call_http("/api/unit-costs", period=str(tenant.period), costType=basis)
+        assert body["summary"]["cost"] == json.loads(unit_costs.get_body())["billedCost"]
+        compared = [r for r in body["rows"] if r["sideObservedTokens"]]
+        assert len(compared) >= 20
+        assert all(r["sideBilledTokens"] == r["sideObservedTokens"] for r in compared)
+
+
+def test_the_cli_prints_the_stored_report_with_its_flags(storage_env, capsys) -> None:
+    stored = doubled_cached_tokens().reconciliation(NOV, CostType.ACTUAL)
+    assert stored is not None
+    build_stores(Settings.from_env()).reconciliation.save(stored)
+    assert cli.main(["reconcile", "--period", "2026-11", "--cost-type", "actual"]) == 0
+    out = capsys.readouterr().out
+    flagged = [ln for ln in out.splitlines() if ln.rstrip().endswith("FLAG")]
+    assert len(flagged) == 2 and all("+20.00%" in ln for ln in flagged)
+    assert "4 rows, 2 flagged; cost 5.13 USD, allocated 4.00 USD (coverage 78.07%)" in out
+    assert cli.main(["reconcile", "--period", "2026-13"]) == 2
+    assert cli.main(["reconcile", "--period", "2026-10", "--cost-type", "actual"]) == 2
+    err = capsys.readouterr().err
+    assert "error: period: month must be 01..12" in err and "has not been reconciled" in err

@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from shared.adapters.catalogue_snapshot import load_bundled_catalogue, load_bundled_items
 from shared.adapters.price_table import PriceRefreshMarker, PriceTable
 from shared.core.catalogue import RetailPriceItem, TableCatalogue, build_catalogue
-from shared.core.meters import MeterInfo
 from shared.errors import FinOpsError
 
 DEFAULT_RECHECK_SECONDS = 600.0
@@ -45,11 +44,9 @@ def load_catalogue(prices: PriceTable) -> TableCatalogue:
 
 
 class StoredCatalogue:
-    """A `MeterCatalogue` that follows refreshes: it loads on first use and, at most every
-    `recheck_seconds`, reloads when the table's marker says the items changed.
-
-    A reload between two lines of one allocation is possible but rare; the period's next
-    allocation (every collection re-enqueues its periods) then uses one catalogue throughout.
+    """A `CatalogueSource` that follows refreshes: it loads on first use and, at most every
+    `recheck_seconds`, reloads when the table's marker says the items changed. An allocation
+    takes `current()` once, so one period is always allocated with one catalogue.
     """
 
     def __init__(
@@ -65,12 +62,6 @@ class StoredCatalogue:
         self._loaded: TableCatalogue | None = None
         self._version: PriceRefreshMarker | None = None
         self._checked_at = 0.0
-
-    def classify(self, meter_id: str, meter_name: str) -> MeterInfo | None:
-        return self.current().classify(meter_id, meter_name)
-
-    def is_account_level(self, meter_id: str, meter_name: str) -> bool:
-        return self.current().is_account_level(meter_id, meter_name)
 
     def current(self) -> TableCatalogue:
         """The catalogue in force, reloaded first if the stored one changed since the load."""

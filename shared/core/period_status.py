@@ -34,13 +34,21 @@ def period_status(period: BillingPeriod, today: date) -> PeriodStatus:
     return PeriodStatus.CLOSED if today >= closes_on(period) else PeriodStatus.OPEN
 
 
+def open_periods(today: date) -> tuple[BillingPeriod, ...]:
+    """The periods Azure may still restate on `today`: the previous one until it closes, and the
+    current one."""
+    current = BillingPeriod.of(today)
+    previous = BillingPeriod.of(current.start - timedelta(days=1))
+    if period_status(previous, today) is PeriodStatus.OPEN:
+        return (previous, current)
+    return (current,)
+
+
 def collection_window(today: date, lookback_days: int) -> DateWindow:
     """The last `lookback_days` days up to `today` (included), widened to cover every open period
     whole: the current month, and the previous one until it closes (§7's collector rule)."""
     if lookback_days < 1:
         raise InvalidInput("lookback_days", f"must be positive, got {lookback_days}")
-    current = BillingPeriod.of(today)
-    previous = BillingPeriod.of(current.start - timedelta(days=1))
-    first_open = previous if period_status(previous, today) is PeriodStatus.OPEN else current
+    first_open = open_periods(today)[0]
     start = min(today - timedelta(days=lookback_days - 1), first_open.start)
     return DateWindow.inclusive(start, today)

@@ -116,7 +116,7 @@ def build_price_refresh(
     from shared.adapters.retail_prices import RetailPricesSource
 
     source = RetailPricesSource(endpoint or settings.retail_prices_endpoint)
-    return PriceRefreshService(source=source, prices=stores.prices)
+    return PriceRefreshService(source=source, prices=stores.prices, queue=stores.queue)
 
 
 def build_collection(

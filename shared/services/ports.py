@@ -7,6 +7,7 @@ from typing import Protocol
 
 from shared.core.costs import CostLine, CostType
 from shared.core.inventory import Deployment, InventorySnapshot
+from shared.core.meters import MeterCatalogue
 from shared.core.period import BillingPeriod, DateWindow
 from shared.core.usage import UsageRecord
 
@@ -62,3 +63,9 @@ class InventoryStore(Protocol):
     def snapshots_for(self, period: BillingPeriod) -> list[InventorySnapshot]: ...
 
     def latest(self) -> InventorySnapshot | None: ...
+
+
+class CatalogueSource(Protocol):
+    """The meter catalogue in force now (it may follow refreshes between calls)."""
+
+    def current(self) -> MeterCatalogue: ...

@@ -1,7 +1,9 @@
 """Refresh the stored meter catalogue from the Retail Prices API (the `refresh_prices` timer).
 
 The whole catalogue is fetched before anything is written; a failure, or a fetch with no items
-(a renamed service, a broken filter), raises and leaves the stored catalogue as it was.
+(a renamed service, a broken filter), raises and leaves the stored catalogue as it was. A refresh
+that changed the catalogue re-enqueues the open periods, whose allocation may classify differently
+now; closed periods keep the allocation they were closed with until something else changes them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from typing import Protocol
 
 from shared.adapters.price_table import PriceTable, unique_items
 from shared.core.catalogue import RetailPriceItem
+from shared.core.period import BillingPeriod
+from shared.core.period_status import open_periods
 from shared.errors import SourceError
+from shared.services.ports import AllocationQueue
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +38,7 @@ class PriceRefreshReport:
     items: int
     changed: bool
     refreshed_at: datetime
+    enqueued: tuple[BillingPeriod, ...] = ()
 
 
 def _utc_now() -> datetime:
@@ -43,6 +49,7 @@ def _utc_now() -> datetime:
 class PriceRefreshService:
     source: PriceSource
     prices: PriceTable
+    queue: AllocationQueue
     clock: Callable[[], datetime] = field(default=_utc_now)
 
     def refresh(self) -> PriceRefreshReport:
@@ -58,4 +65,6 @@ class PriceRefreshService:
             )
         now = self.clock()
         changed = self.prices.replace_items(items, now, self.source.endpoint)
-        return PriceRefreshReport(items=len(items), changed=changed, refreshed_at=now)
+        enqueued = open_periods(now.date()) if changed else ()
+        self.queue.enqueue(enqueued)
+        return PriceRefreshReport(len(items), changed, now, enqueued)

@@ -67,7 +67,7 @@ def test_the_timer_refreshes_the_stored_catalogue_that_allocation_then_uses(serv
     assert marker is not None and marker.items == len(snapshot_items()) + 1
     catalogue = composition.allocation().catalogue
     assert isinstance(catalogue, StoredCatalogue)
-    assert catalogue.classify(NEW_METER, "") is not None
+    assert catalogue.current().classify(NEW_METER, "") is not None
 
 
 def test_a_failed_refresh_raises_for_the_host_to_record(serve_prices) -> None:

@@ -52,7 +52,7 @@ def stores(storage_env: dict[str, str]) -> Stores:
 
 def refresh(stores: Stores, running: RunningPrices) -> Any:
     source = RetailPricesSource(running.endpoint, retry_total=1, retry_backoff_seconds=0.01)
-    return PriceRefreshService(source, stores.prices).refresh()
+    return PriceRefreshService(source, stores.prices, stores.queue).refresh()
 
 
 def stored_rows(storage_env: dict[str, str]) -> dict[tuple[str, str], tuple[str, dict]]:
@@ -182,7 +182,7 @@ def test_loading_prefers_stored_items_and_keeps_bundled_meters_the_api_dropped(
 def test_without_a_refresh_allocation_uses_the_bundled_catalogue(stores: Stores) -> None:
     assert stores.prices.items() == [] and stores.prices.marker() is None
     assert load_catalogue(stores.prices) is load_bundled_catalogue()
-    catalogue = build_allocation(stores).catalogue
+    catalogue = build_allocation(stores).catalogue.current()
     bundled = load_bundled_catalogue()
     for meter_id in (GPT_4O_1120_INPUT_EASTUS2, RESERVATION_ONLY_PTU_WESTUS2, NEW_METER):
         assert catalogue.classify(meter_id, "") == bundled.classify(meter_id, "")
@@ -194,4 +194,4 @@ def test_allocation_built_after_a_refresh_classifies_with_the_stored_items(
     gpt_4o = next(i for i in snapshot_items() if i["meterId"] == GPT_4O_1120_INPUT_EASTUS2)
     refresh(stores, serve_prices(RetailPricesDouble([{**gpt_4o, "meterId": NEW_METER}])))
 
-    assert build_allocation(stores).catalogue.classify(NEW_METER, "") is not None
+    assert build_allocation(stores).catalogue.current().classify(NEW_METER, "") is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -24,6 +25,7 @@ from shared.adapters.retail_prices import (
 )
 from shared.adapters.table_gateway import MemoryTableGateway
 from shared.core.catalogue import RetailPriceItem
+from shared.core.period import BillingPeriod
 from shared.errors import SourceError
 from shared.services.price_refresh import PriceRefreshService
 
@@ -230,12 +232,26 @@ def test_the_table_never_replaces_items_with_none() -> None:
         PriceTable(MemoryTableGateway()).replace_items([], NOW, "x")
 
 
+class ListQueue:
+    """An AllocationQueue double: remembers every period enqueued."""
+
+    def __init__(self) -> None:
+        self.periods: list[BillingPeriod] = []
+
+    def enqueue(self, periods: Iterable[BillingPeriod]) -> None:
+        self.periods.extend(periods)
+
+
 def test_refresh_reports_items_and_change_and_is_idempotent() -> None:
-    table = PriceTable(MemoryTableGateway())
-    service = PriceRefreshService(FixedSource(ITEMS + ITEMS[:5]), table, clock=lambda: NOW)
+    table, queue = PriceTable(MemoryTableGateway()), ListQueue()
+    service = PriceRefreshService(FixedSource(ITEMS + ITEMS[:5]), table, queue, lambda: NOW)
     first = service.refresh()
     assert (first.items, first.changed) == (len(ITEMS), True)  # repeated items count once
-    assert service.refresh().changed is False
+    # 3 Nov: October is still open, so both it and November are allocated again.
+    assert queue.periods == [BillingPeriod(2026, 10), BillingPeriod(2026, 11)]
+    again = service.refresh()
+    assert again.changed is False and again.enqueued == ()
+    assert len(queue.periods) == 2
 
 
 @pytest.mark.parametrize("fetched", [[], SourceError("page 3 failed")])
@@ -245,7 +261,7 @@ def test_a_failed_or_empty_fetch_keeps_the_stored_catalogue(fetched: object) -> 
     table.replace_items(ITEMS, NOW, "x")
     before = {k: dict(v) for k, v in gateway.tables[TABLE].items()}
     with pytest.raises(SourceError):
-        PriceRefreshService(FixedSource(fetched), table, clock=lambda: NOW).refresh()  # type: ignore[arg-type]
+        PriceRefreshService(FixedSource(fetched), table, ListQueue(), lambda: NOW).refresh()  # type: ignore[arg-type]
     assert gateway.tables[TABLE] == before
 
 
@@ -290,6 +306,6 @@ def test_the_stored_catalogue_answers_like_the_catalogue_it_loaded() -> None:
     catalogue = StoredCatalogue(PriceTable(MemoryTableGateway()))
     for item in ITEMS:
         args = (item.meter_id, item.meter_name)
-        assert catalogue.classify(*args) == bundled.classify(*args)
-        assert catalogue.is_account_level(*args) == bundled.is_account_level(*args)
-    assert any(catalogue.is_account_level(i.meter_id, i.meter_name) for i in ITEMS)
+        assert catalogue.current().classify(*args) == bundled.classify(*args)
+        assert catalogue.current().is_account_level(*args) == bundled.is_account_level(*args)
+    assert any(catalogue.current().is_account_level(i.meter_id, i.meter_name) for i in ITEMS)

@@ -174,7 +174,9 @@ def drain_allocation_queue(stores: Stores, allocation: AllocationService) -> lis
 
 def _demo(args: argparse.Namespace) -> int:
     from shared.api.presenter import present_period
+    from shared.api.reconciliation_presenter import present_reconciliation
     from shared.local.azurite import start_azurite
+    from shared.reconciliation_text import render_summary
     from shared.report_table import render_report, render_totals
     from shared.sample_tenant import generate
     from shared.services.bootstrap import file_collection
@@ -201,6 +203,10 @@ def _demo(args: argparse.Namespace) -> int:
         assert showback and invoice, "the demo period was not allocated"
         print(render_report(present_period(showback)))
         print(render_totals(present_period(invoice)))
+        checked = stores.reconciliation.reconciliation(tenant.period, CostType.ACTUAL)
+        if checked is not None:
+            summary = render_summary(present_reconciliation(checked))
+            print(f"Reconciliation of billed and observed tokens (actual cost): {summary}")
         if args.no_serve:
             return 0
         base = f"http://127.0.0.1:{args.port}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from shared.report_table import _table
+from shared.report_table import text_table
 
 HEADERS = ["account", "meter", "kind", "cost", "coverage", "billed tokens", "observed tokens",
            "side billed", "side observed", "variance", "flag"]  # fmt: skip
@@ -39,10 +39,19 @@ def render_reconciliation(body: Mapping[str, object]) -> str:
         f"Reconciliation for {body['period']} ({body['costType']} cost, {cur}): billed vs "
         f"observed tokens, flagged beyond +{float(body['tolerancePct']):.2f}%",  # type: ignore[arg-type]
         "",
-        *_table(HEADERS, cells, right={3, 4, 5, 6, 7, 8, 9}),
+        *text_table(HEADERS, cells, right={3, 4, 5, 6, 7, 8, 9}),
         "",
-        f"{summary['rows']} rows, {summary['flaggedRows']} flagged; cost "
-        f"{float(summary['cost']):,.2f} {cur}, allocated {float(summary['allocatedCost']):,.2f} "
-        f"{cur} (coverage {_pct(summary['coveragePct'])})",
+        render_summary(body),
     ]
     return "\n".join(lines)
+
+
+def render_summary(body: Mapping[str, object]) -> str:
+    """One line: rows, flagged rows, cost and how much of it usage allocated."""
+    cur, summary = str(body["currency"]), body["summary"]
+    assert isinstance(summary, dict)
+    return (
+        f"{summary['rows']} rows, {summary['flaggedRows']} flagged; cost "
+        f"{float(summary['cost']):,.2f} {cur}, allocated {float(summary['allocatedCost']):,.2f} "
+        f"{cur} (coverage {_pct(summary['coveragePct'])})"
+    )

@@ -14,7 +14,8 @@ def _unit(value: object) -> str:
     return "-" if value is None else f"{float(value):.6f}"  # type: ignore[arg-type]
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
+    """Aligned text columns (the `right` ones right-aligned) under a header and a rule."""
     widths = [
         max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
     ]
@@ -48,7 +49,7 @@ def render_report(body: Mapping[str, object]) -> str:
     headers = ["account", "deployment", "model", "sku", "cost", "input tokens", "output tokens",
                "requests", "cost/1K tokens", "cost/request", "PTU idle"]  # fmt: skip
     lines = [f"Unit costs for {body['period']} ({body['costType']} cost, {cur})", ""]
-    lines += _table(headers, rows, right={4, 5, 6, 7, 8, 9, 10})
+    lines += text_table(headers, rows, right={4, 5, 6, 7, 8, 9, 10})
     by_reason: dict[str, float] = defaultdict(float)
     left = body["unallocated"]
     assert isinstance(left, list)

@@ -183,9 +183,11 @@ def classify_item(item: RetailPriceItem) -> MeterInfo | None:
 
 
 def is_account_charge(item: RetailPriceItem) -> bool:
-    """A non-model item: a tool or storage meter of a model product, or a non-model product."""
+    """A non-model item: a tool or storage meter of a model product, or a non-model product
+    (content safety, speech...). Model products (`Azure OpenAI ...`, `Llama models`, `Deepseek
+    model family`) whose meter the parser cannot read stay unknown, never account charges."""
     product = " ".join(item.product_name.lower().split())
-    if is_openai_product(item.product_name) or product in FAMILY_PRODUCTS:
+    if is_openai_product(item.product_name) or product in FAMILY_PRODUCTS or "model" in product:
         return is_non_model_meter(item.meter_name)
     return True
 

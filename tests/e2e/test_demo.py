@@ -70,7 +70,7 @@ def test_the_demo_prints_a_per_deployment_table_and_where_the_api_is(demo) -> No
     expected = ("chat-prod", "chat-test", "chat-ptu", "cost/1K tokens", "cost/request", "PTU idle",
                 "Unallocated by reason", "account-level-charge", "no-matching-deployment",
                 "no-usage", "unused-reservation", "2026-10 (amortized cost",
-                "actual cost for 2026-10", "API served at")  # fmt: skip
+                "actual cost for 2026-10", "0 flagged", "API served at")  # fmt: skip
     for text in expected:
         assert text in output
 

@@ -16,7 +16,7 @@ import function_app
 from functions import composition
 from shared.core.costs import CostType
 from shared.errors import InvalidInput
-from tests.live_tenant import billed_at_subscription_scope, serve_tenant
+from tests.live_tenant import billed_at_subscription_scope
 
 # get_functions() indexes the app once (a second call reports duplicate names), as the host does.
 FUNCTIONS = {f.get_function_name(): f for f in function_app.app.get_functions()}
@@ -54,15 +54,6 @@ def test_the_http_api_is_one_asgi_function_that_needs_a_function_key() -> None:
     trigger = registered("http_app_func").get_trigger().get_dict_repr()
     assert trigger["type"] == "httpTrigger" and trigger["route"] == "/{*route}"
     assert trigger["authLevel"] is func.AuthLevel.FUNCTION
-
-
-@pytest.fixture
-def live(tmp_path, serve_azure, monkeypatch, storage_env):
-    tenant, _running = serve_tenant(tmp_path, serve_azure, monkeypatch)
-    monkeypatch.setenv("LOOKBACK_DAYS", "70")  # today is after the sample month
-    composition.reset()
-    yield tenant
-    composition.reset()
 
 
 # The host runs every invocation of a worker on one event loop; so do the tests.

@@ -13,7 +13,6 @@ import azure.functions as func
 import pytest
 from azure.functions.timer import TimerRequest
 
-from functions import composition
 from shared import cli
 from shared.adapters.allocation_tables import AllocationTables
 from shared.adapters.reconciliation_table import TABLE, ReconciliationTable
@@ -28,7 +27,6 @@ from shared.core.usage import UsageRecord
 from shared.services.bootstrap import build_stores
 from shared.settings import Settings
 from tests.functions.test_functions import call_http, registered
-from tests.live_tenant import serve_tenant
 from tests.unit.catalogue_double import GPT4O_CACHED, GPT4O_IN, GPT4O_OUT, DictCatalogue
 
 ACC = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acc"
@@ -120,15 +118,6 @@ def test_a_period_never_reconciled_is_a_404(app: object) -> None:
     assert (status, body["field"]) == (404, "period")
     status, _ = get(app, "/api/reconciliation", period="2026-11", costType="amortized")
     assert status == 404
-
-
-@pytest.fixture
-def live(tmp_path, serve_azure, monkeypatch, storage_env):
-    tenant, _running = serve_tenant(tmp_path, serve_azure, monkeypatch)
-    monkeypatch.setenv("LOOKBACK_DAYS", "70")  # today is after the sample month
-    composition.reset()
-    yield tenant
-    composition.reset()
 
 
 def test_the_queue_trigger_reconciles_the_sample_tenant_without_a_flag(live) -> None:

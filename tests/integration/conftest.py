@@ -1,14 +1,18 @@
-"""Integration fixtures: credentials for the HTTPS Azure double (served by `serve_azure`)."""
+"""Integration fixtures: credentials for the HTTPS Azure double (served by `serve_azure`), and
+the Retail Prices double (`serve_prices`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+import trustme
 from azure.core.credentials import TokenCredential
 
 from shared.adapters.credentials import make_credential
 from tests.doubles.fixtures import RunningDouble
+from tests.doubles.retail_prices import RetailPricesDouble, RunningPrices, prices_server
 
 
 @pytest.fixture
@@ -27,3 +31,12 @@ def credential_for(serve_azure: object) -> Iterator[Callable[[RunningDouble], To
         close = getattr(credential, "close", None)
         if close is not None:
             close()
+
+
+@pytest.fixture
+def serve_prices(
+    azure_tls: tuple[trustme.CA, trustme.LeafCert], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[RetailPricesDouble], RunningPrices]]:
+    """A starter of Retail Prices doubles on loopback HTTPS, trusted by the SDKs."""
+    with prices_server(azure_tls, tmp_path, monkeypatch) as start:
+        yield start

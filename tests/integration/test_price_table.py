@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
 from azure.data.tables import TableServiceClient
 
 from shared.adapters.catalogue_snapshot import load_bundled_catalogue
@@ -26,7 +24,6 @@ from shared.settings import Settings
 from tests.doubles.retail_prices import (
     RetailPricesDouble,
     RunningPrices,
-    prices_server,
     snapshot_items,
 )
 
@@ -35,14 +32,6 @@ GPT_4O_1120_INPUT_EASTUS2 = "e44b94b3-934f-5f67-bf3a-c9a64d3a83d5"
 RESERVATION_ONLY_PTU_WESTUS2 = "c7abed63-3b8b-5277-a6fa-a2bbf35a7f76"
 NEW_METER = "0f0e0d0c-0000-5000-8000-000000000001"
 ON = date(2025, 8, 25)
-
-
-@pytest.fixture
-def serve_prices(
-    azure_tls: tuple[trustme.CA, trustme.LeafCert], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Serve]:
-    with prices_server(azure_tls, tmp_path, monkeypatch) as start:
-        yield start
 
 
 @pytest.fixture

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
 
 from shared.adapters.catalogue_snapshot import load_bundled_items
 from shared.adapters.retail_prices import RetailPricesSource
@@ -17,19 +15,10 @@ from shared.errors import SourceError
 from tests.doubles.retail_prices import (
     RetailPricesDouble,
     RunningPrices,
-    prices_server,
     snapshot_items,
 )
 
 Serve = Callable[[RetailPricesDouble], RunningPrices]
-
-
-@pytest.fixture
-def serve_prices(
-    azure_tls: tuple[trustme.CA, trustme.LeafCert], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Serve]:
-    with prices_server(azure_tls, tmp_path, monkeypatch) as start:
-        yield start
 
 
 def renamed(items: list[dict[str, Any]], every: int) -> list[dict[str, Any]]:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
@@ -8,10 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.core.allocation import PeriodAllocation, UnallocatedReason, allocate_period
+from shared.core.allocation import UnallocatedReason, allocate_period
 from shared.core.costs import ChargeType, CostLine, CostType
 from shared.core.inventory import Deployment, InventorySnapshot
-from shared.core.money import ZERO
 from shared.core.period import BillingPeriod
 from shared.core.usage import UsageRecord
 from shared.errors import CurrencyMismatch, InvalidInput
@@ -24,6 +22,7 @@ from tests.unit.catalogue_double import (
     PTU_GLOBAL,
     DictCatalogue,
 )
+from tests.unit.conservation import conservation_by_account_day
 
 ACC = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acc"
 OTHER = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/other"
@@ -43,21 +42,6 @@ def line(meter_id: str, cost: str, day: date = D1, account: str = ACC, **kw: obj
 
 def use(name: str, inp: int, out: int = 0, reqs: int = 0, day: date = D1, account: str = ACC):
     return UsageRecord(day, account, name, inp, out, reqs)
-
-
-def conservation_by_account_day(
-    allocation: PeriodAllocation, lines: list[CostLine]
-) -> dict[tuple[str, date], tuple[Decimal, Decimal]]:
-    """(billed, allocated + unallocated) for every account and day: the two must be equal."""
-    billed: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
-    for line in lines:
-        if line.cost_type is allocation.cost_type:
-            billed[(line.account_id.lower(), line.date)] += line.cost
-    carried: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
-    for part in (*allocation.allocated, *allocation.unallocated):
-        carried[(part.account_id.lower(), part.date)] += part.cost
-    keys = set(billed) | set(carried)
-    return {k: (billed.get(k, ZERO), carried.get(k, ZERO)) for k in keys}
 
 
 SNAP = [InventorySnapshot.on(date(2026, 10, 1), (dep("chat-prod"), dep("chat-test")))]

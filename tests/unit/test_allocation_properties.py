@@ -3,7 +3,6 @@ allocated + unallocated == billed per account, day and price basis, whatever the
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -11,13 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.adapters.catalogue_snapshot import load_bundled_catalogue
-from shared.core.allocation import PeriodAllocation, allocate_period
+from shared.core.allocation import allocate_period
 from shared.core.costs import ChargeType, CostLine, CostType
 from shared.core.deployment_timeline import DeploymentTimeline
 from shared.core.inventory import Deployment, InventorySnapshot
-from shared.core.money import ZERO
 from shared.core.period import BillingPeriod
 from shared.core.usage import UsageRecord
+from tests.unit.conservation import conservation_by_account_day
 
 CATALOGUE = load_bundled_catalogue()
 OCT = BillingPeriod(2026, 10)
@@ -136,17 +135,6 @@ def bill(draw: st.DrawFn) -> list[CostLine]:
     return lines
 
 
-def conservation(result: PeriodAllocation, lines: list[CostLine]) -> dict[object, tuple]:
-    billed: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
-    for line in lines:
-        if line.cost_type is result.cost_type:
-            billed[(line.account_id.lower(), line.date)] += line.cost
-    carried: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
-    for part in (*result.allocated, *result.unallocated):
-        carried[(part.account_id.lower(), part.date)] += part.cost
-    return {k: (billed.get(k, ZERO), carried.get(k, ZERO)) for k in set(billed) | set(carried)}
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(snapshots(), usage(), bill())
 def test_every_family_conserves_money_per_account_day_and_price_basis(
@@ -155,7 +143,7 @@ def test_every_family_conserves_money_per_account_day_and_price_basis(
     timeline = DeploymentTimeline.build(snaps)
     for basis in CostType:
         result = allocate_period(OCT, lines, used, snaps, CATALOGUE, basis)
-        for key, (billed, carried) in conservation(result, lines).items():
+        for key, (billed, carried) in conservation_by_account_day(result, lines).items():
             assert billed == carried, key
         assert result.allocated_cost + result.unallocated_cost == result.billed
         for part in result.allocated:

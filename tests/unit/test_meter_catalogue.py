@@ -6,6 +6,7 @@ import json
 import random
 import re
 import uuid
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -348,3 +349,16 @@ def test_a_retail_item_reads_its_end_date_and_reservation_term() -> None:
 def test_a_malformed_retail_item_is_invalid_input(changes: dict[str, object]) -> None:
     with pytest.raises(InvalidInput):
         RetailPriceItem.from_json(_raw_item(**changes))
+
+
+@pytest.mark.parametrize("product", ["Llama models", "Mistral Models", "BFL Flux Models"])
+def test_an_unparsed_meter_of_another_model_family_stays_unknown_not_an_account_charge(
+    product: str,
+) -> None:
+    item = replace(ITEMS[0], meter_id=str(uuid.uuid4()), meter_name="Llama 3.3 70B Inp glbl",
+                   product_name=product)  # fmt: skip
+    catalogue = build_catalogue([item])
+    assert catalogue.classify(item.meter_id, item.meter_name) is None
+    assert not catalogue.is_account_level(item.meter_id, item.meter_name)
+    safety = replace(item, meter_id=str(uuid.uuid4()), product_name="Azure AI Content Safety")
+    assert build_catalogue([safety]).is_account_level(safety.meter_id, safety.meter_name)

@@ -233,3 +233,14 @@ def test_negative_rows_are_allocated_like_their_meter() -> None:
     assert shares(result) == {"a": Decimal(20), "b": Decimal(60)}
     negatives = [p.cost for p in result.allocated if p.charge_type is ChargeType.REFUND]
     assert sorted(negatives) == [Decimal(-15), Decimal(-5)]
+
+
+def test_spillover_tokens_on_standard_meters_go_to_the_standard_deployment_only() -> None:
+    # PTU traffic spilled over to `overflow`: Azure bills it on the standard gpt-4o meter. The
+    # PTU deployment's own tokens (served within its capacity) are paid by the PTU hours.
+    snaps = [InventorySnapshot(at(1), (dep("ptu"), dep("overflow", sku="GlobalStandard")))]
+    usage = [use("ptu", 9_000_000, utilization="100"), use("overflow", 500_000)]
+    result = allocate([line(GPT4O_IN, "1.25"), line(PTU_GLOBAL, "1200")], usage, snaps)
+    assert shares(result) == {"overflow": Decimal("1.25"), "ptu": Decimal(1200)}
+    ptu = next(p for p in result.allocated if p.deployment_id.endswith("/ptu"))
+    assert ptu.idle_cost == 0

@@ -20,7 +20,7 @@ Rules (see README, "Allocation rules"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -148,15 +148,22 @@ def allocate_period(
     currency = period_currency(own)
     index = _UsageIndex.build(u for u in usage if u.date in period.window)
     timeline = DeploymentTimeline.build(snapshots)
+    # The deployments that ran each day, by lower-cased account id (computed once per day).
+    running = {day: by_account(timeline.on(day)) for day in period.window.days()}
     allocated: list[AllocatedLine] = []
     unallocated: list[UnallocatedLine] = []
     for line in sorted(own, key=_line_order):
-        shares, reason = _allocate_line(line, index, timeline, catalogue)
+        shares, reason = _allocate_line(line, index, timeline, running, catalogue)
         if reason is not None:
             unallocated.append(_unallocated(line, reason))
         else:
             allocated.extend(shares)
-    seen = {d.deployment_id.lower(): d for day in period.window.days() for d in timeline.on(day)}
+    seen = {
+        d.deployment_id.lower(): d
+        for accounts in running.values()
+        for deps in accounts.values()
+        for d in deps
+    }
     return PeriodAllocation(
         period=period,
         cost_type=cost_type,
@@ -182,6 +189,7 @@ def _allocate_line(
     line: CostLine,
     index: _UsageIndex,
     timeline: DeploymentTimeline,
+    running: Mapping[date, Mapping[str, list[Deployment]]],
     catalogue: MeterCatalogue,
 ) -> tuple[list[AllocatedLine], UnallocatedReason | None]:
     if line.charge_type is ChargeType.PURCHASE:
@@ -197,7 +205,7 @@ def _allocate_line(
         return [], UnallocatedReason.UNKNOWN_METER
     if meter.kind in (TokenKind.TRAINING_TOKEN, TokenKind.TRAINING_HOUR):
         return [], UnallocatedReason.FINE_TUNING_TRAINING
-    in_account = by_account(timeline.on(line.date)).get(line.account_id.lower(), [])
+    in_account = running.get(line.date, {}).get(line.account_id.lower(), [])
     candidates = [d for d in in_account if _fits(meter, d)]
     if not candidates:
         return [], UnallocatedReason.NO_MATCHING_DEPLOYMENT

@@ -13,8 +13,8 @@ time after it. ARM's `systemData` sharpens the edges a snapshot cannot see:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -52,23 +52,43 @@ class DeploymentTimeline:
     """Every deployment's spans; answers which deployments ran on a day and for how long."""
 
     spans: tuple[DeployedSpan, ...]
+    by_id: Mapping[str, tuple[DeployedSpan, ...]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.by_id and self.spans:
+            index: dict[str, list[DeployedSpan]] = {}
+            for span in self.spans:
+                index.setdefault(_id(span.deployment), []).append(span)
+            object.__setattr__(self, "by_id", {k: tuple(v) for k, v in index.items()})
 
     @classmethod
     def build(cls, snapshots: Sequence[InventorySnapshot]) -> DeploymentTimeline:
+        """One span per deployment and configuration (SKU, capacity): unchanged snapshots extend
+        the open span, so hourly snapshots cost no more than the changes they record."""
         ordered = sorted(snapshots, key=lambda s: s.taken_at)
         spans: list[DeployedSpan] = []
+        running: dict[str, tuple[Deployment, datetime | None]] = {}
+        lower: datetime | None = None
         for i, snap in enumerate(ordered):
-            before = _by_id(ordered[i - 1]) if i > 0 else {}
-            after = ordered[i + 1].taken_at if i + 1 < len(ordered) else None
-            after_ids = _by_id(ordered[i + 1]) if i + 1 < len(ordered) else {}
-            lower = ordered[i - 1].taken_at if i > 0 else None
-            for dep in snap.deployments:
-                start = _start(dep, before.get(_id(dep)), lower, None if i == 0 else snap.taken_at)
-                follower = after_ids.get(_id(dep))
-                end = after
-                if follower is not None and after is not None and _changed(dep, follower):
-                    end = _change_time(follower, snap.taken_at, after)
-                spans.append(DeployedSpan(dep, start, end))
+            seen_at = None if i == 0 else snap.taken_at
+            present = _by_id(snap)
+            for key, (dep, start) in list(running.items()):
+                if key not in present:  # gone: it ran until this snapshot
+                    spans.append(DeployedSpan(dep, start, snap.taken_at))
+                    del running[key]
+            for key, dep in present.items():
+                if key not in running:
+                    running[key] = (dep, _start(dep, lower, seen_at))
+                    continue
+                previous, start = running[key]
+                if _changed(previous, dep) and seen_at is not None and lower is not None:
+                    change = _change_time(dep, lower, seen_at)
+                    spans.append(DeployedSpan(previous, start, change))
+                    running[key] = (dep, change)
+                else:
+                    running[key] = (dep, start)  # same configuration: keep its newest record
+            lower = snap.taken_at
+        spans.extend(DeployedSpan(dep, start, None) for dep, start in running.values())
         return cls(tuple(spans))
 
     def on(self, day: date) -> tuple[Deployment, ...]:
@@ -81,23 +101,18 @@ class DeploymentTimeline:
 
     def capacity_hours(self, day: date, deployment_id: str) -> Decimal:
         """Capacity x hours deployed on `day` (PTU-hours for a provisioned deployment)."""
-        wanted = deployment_id.lower()
         return sum(
             (
                 Decimal(max(s.deployment.capacity, 0)) * s.hours_on(day)
-                for s in self.spans
-                if _id(s.deployment) == wanted
+                for s in self.by_id.get(deployment_id.lower(), ())
             ),
             ZERO,
         )
 
     def hours(self, day: date, deployment_id: str) -> Decimal:
         """Hours the deployment existed on `day`, whatever its capacity."""
-        wanted = deployment_id.lower()
-        return sum(
-            (s.hours_on(day) for s in self.spans if _id(s.deployment) == wanted),
-            ZERO,
-        )
+        spans = self.by_id.get(deployment_id.lower(), ())
+        return sum((s.hours_on(day) for s in spans), ZERO)
 
 
 def _id(dep: Deployment) -> str:
@@ -112,22 +127,14 @@ def _changed(a: Deployment, b: Deployment) -> bool:
     return (a.sku.lower(), a.capacity) != (b.sku.lower(), b.capacity)
 
 
-def _start(
-    dep: Deployment,
-    previous: Deployment | None,
-    lower: datetime | None,
-    seen_at: datetime | None,
-) -> datetime | None:
-    """Where the span of `dep` in a snapshot seen at `seen_at` (None: the earliest) begins."""
-    if previous is None:
-        created = dep.created_at
-        if created is None or seen_at is None:
-            return created if seen_at is None else seen_at
-        # Absent from the previous snapshot, so it started after that one was taken.
-        return min(max(created, lower), seen_at) if lower is not None else min(created, seen_at)
-    if _changed(previous, dep) and seen_at is not None and lower is not None:
-        return _change_time(dep, lower, seen_at)
-    return seen_at
+def _start(dep: Deployment, lower: datetime | None, seen_at: datetime | None) -> datetime | None:
+    """Where the span of `dep`, first seen in a snapshot taken at `seen_at` (None: the earliest
+    snapshot) after one taken at `lower` that did not have it, begins."""
+    created = dep.created_at
+    if created is None or seen_at is None:
+        return created if seen_at is None else seen_at
+    # Absent from the previous snapshot, so it started after that one was taken.
+    return min(max(created, lower), seen_at) if lower is not None else min(created, seen_at)
 
 
 def _change_time(dep: Deployment, lower: datetime, upper: datetime) -> datetime:

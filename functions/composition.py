@@ -41,7 +41,11 @@ def credential() -> TokenCredential:
 @cache
 def stores() -> Stores:
     config = settings()
-    return build_stores(config, credential=credential() if config.storage.uses_identity else None)
+    if config.storage.uses_identity:
+        # In Azure the Bicep creates every table and the queue (infra/main.bicep): a cold start
+        # does not pay a create call for each of them.
+        return build_stores(config, credential=credential(), ensure=False)
+    return build_stores(config)  # a connection string: Azurite or a hand-made account
 
 
 @cache

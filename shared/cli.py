@@ -13,8 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from shared.core.costs import CostType
-from shared.core.deployment_timeline import day_start_utc
-from shared.core.period import BillingPeriod, DateWindow
+from shared.core.period import BillingPeriod, DateWindow, midnight_utc
 from shared.core.requests import AllocationRequest
 from shared.errors import FinOpsError, NotFound
 from shared.services.allocation import AllocationService
@@ -94,7 +93,7 @@ def _collect(args: argparse.Namespace) -> int:
     window = DateWindow.inclusive(args.since, args.until)
     if args.from_files:
         service = file_collection(stores, args.from_files)
-        taken_at = day_start_utc(window.start)
+        taken_at = midnight_utc(window.start)
     else:
         service = live_collection(settings, stores)
         taken_at = datetime.now(UTC)
@@ -189,7 +188,7 @@ def _demo(args: argparse.Namespace) -> int:
         tenant = generate(out, DEMO_PERIOD)
         print(f"Sample tenant for {tenant.period} written to {out}", flush=True)
         collected = file_collection(stores, out).collect_all(
-            tenant.period.window, day_start_utc(tenant.period.start)
+            tenant.period.window, midnight_utc(tenant.period.start)
         )
         print(
             f"Collected {collected.cost_lines} cost lines, {collected.usage_records} usage "

@@ -15,7 +15,7 @@ The shape (accounts, deployments, meters, edge cases) lives in `sample_tenant_ca
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,7 +36,6 @@ from shared.sample_tenant_catalogue import (
 )
 from shared.sample_tenant_files import (
     accounts_response,
-    created_at_text,
     deployments_response,
     metrics_response,
     write_cost_export,
@@ -165,7 +164,6 @@ def generate(
 
 
 def _deployment(dep: SampleDeployment, period: BillingPeriod) -> Deployment:
-    created = datetime.fromisoformat(created_at_text(dep, period)[:19]).replace(tzinfo=UTC)
     return Deployment(
         account_id=dep.account.id,
         name=dep.name,
@@ -174,7 +172,7 @@ def _deployment(dep: SampleDeployment, period: BillingPeriod) -> Deployment:
         sku=dep.sku,
         capacity=dep.capacity,
         account_location=dep.account.location,
-        created_at=created,
+        created_at=dep.created_at(period),
     )
 
 

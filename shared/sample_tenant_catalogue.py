@@ -9,9 +9,11 @@ name, unit of measure, list price (USD), region, retail `location` and `skuName`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from shared.core.meters import TokenKind
+from shared.core.period import BillingPeriod, midnight_utc
 
 # The EA negotiated discount on these meters: EffectivePrice = PayGPrice x (1 - discount).
 DISCOUNT = Decimal("0.04")
@@ -184,6 +186,13 @@ class SampleDeployment:
     @property
     def is_provisioned(self) -> bool:
         return "provisioned" in self.sku.lower()
+
+    def created_at(self, period: BillingPeriod) -> datetime:
+        """When ARM says the deployment was created (before the period unless `created` is set)."""
+        day, hour = self.created
+        if day == 0:
+            return datetime(2025, 6, 2, 9, 30, tzinfo=UTC)
+        return midnight_utc(period.start.replace(day=day)) + timedelta(hours=hour)
 
     def hours_on(self, day: int) -> int:
         """Hours of the day (of month) the deployment existed."""

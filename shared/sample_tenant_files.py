@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from shared.adapters.deployments_json import arm_timestamp
 from shared.core.costs import ChargeType
 from shared.core.period import BillingPeriod
 from shared.core.usage import UsageRecord
@@ -183,20 +184,12 @@ def deployments_response(
                 "systemData": {
                     "createdBy": "ai-platform@contoso.com",
                     "createdByType": "User",
-                    "createdAt": created_at_text(dep, period),
+                    "createdAt": arm_timestamp(dep.created_at(period)),
                 },
             }
             for dep in deployments
         ]
     }
-
-
-def created_at_text(dep: SampleDeployment, period: BillingPeriod) -> str:
-    """When ARM says the deployment was created (before the period unless `created` is set)."""
-    day, hour = dep.created
-    if day == 0:
-        return "2025-06-02T09:30:00.0000000Z"
-    return f"{period.start.replace(day=day).isoformat()}T{hour:02d}:00:00.0000000Z"
 
 
 def accounts_response(accounts: Sequence[SampleAccount]) -> dict[str, Any]:

@@ -63,6 +63,11 @@ def _deployment(item: object, field: str, account_location: str) -> Deployment:
     )
 
 
+def arm_timestamp(moment: datetime) -> str:
+    """A moment as ARM writes `systemData` times: UTC, 7 fraction digits, `Z`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+
+
 def _moment(value: object, field: str) -> datetime | None:
     """An ARM timestamp (`2025-01-01T00:00:00.0000000Z`, 7 fraction digits) as aware UTC."""
     text = _text(value)

@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from shared.adapters.table_gateway import PK, Entity, TableGateway, exact_range, replace
-from shared.core.deployment_timeline import day_start_utc
 from shared.core.inventory import Deployment, InventorySnapshot
-from shared.core.period import BillingPeriod
+from shared.core.period import BillingPeriod, midnight_utc
 
 TABLE = "inventory"
 MARKER = "_snapshot"
@@ -37,7 +36,7 @@ class InventoryTable:
         tells what exists now, so that is the best knowledge of what ran then.
         """
         snaps = self._all(before="9999-12-31")
-        begins, ends = day_start_utc(period.start), day_start_utc(period.end)
+        begins, ends = midnight_utc(period.start), midnight_utc(period.end)
         start = [s for s in snaps if s.taken_at <= begins][-1:]
         inside = [s for s in snaps if begins < s.taken_at < ends]
         if not start and not inside:

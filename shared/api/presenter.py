@@ -28,6 +28,15 @@ def money(value: Decimal) -> float:
     return float(value)
 
 
+def cents(value: Decimal) -> float:
+    """A Decimal rounded on its own to the cent (half even), for amounts not in the bill's sum."""
+    return money(value.quantize(CENT, rounding=ROUND_HALF_EVEN))
+
+
+def optional_cents(value: Decimal | None) -> float | None:
+    return None if value is None else cents(value)
+
+
 def unit(value: Decimal | None) -> float | None:
     if value is None:
         return None
@@ -89,11 +98,7 @@ def present_unit_cost(u: UnitCost, rounded_cost: Decimal) -> Json:
         "costPer1kInputTokens": unit(u.cost_per_1k_input_tokens),
         "costPer1kOutputTokens": unit(u.cost_per_1k_output_tokens),
         "costPerRequest": unit(u.cost_per_request),
-        "provisionedCost": money(u.provisioned_cost.quantize(CENT)),
-        "provisionedIdleCost": None if u.idle_cost is None else money(u.idle_cost.quantize(CENT)),
-        "provisionedUsedCost": (
-            None
-            if u.used_provisioned_cost is None
-            else money(u.used_provisioned_cost.quantize(CENT))
-        ),
+        "provisionedCost": cents(u.provisioned_cost),
+        "provisionedIdleCost": optional_cents(u.idle_cost),
+        "provisionedUsedCost": optional_cents(u.used_provisioned_cost),
     }

@@ -8,17 +8,12 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from shared.api.presenter import API_NAMES, Json
+from shared.api.presenter import API_NAMES, Json, cents
 from shared.core.arm_ids import is_account_id, parse_account_id
-from shared.core.money import CENT
 from shared.core.reconciliation import Reconciliation, ReconciliationRow
 
 PCT_QUANTUM = Decimal("0.0001")
 HUNDRED = Decimal(100)
-
-
-def cents(value: Decimal) -> float:
-    return float(value.quantize(CENT, rounding=ROUND_HALF_EVEN))
 
 
 def tokens(value: Decimal | int | None) -> int | None:

@@ -20,20 +20,20 @@ Rules (see README, "Allocation rules"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
 
-from shared.core.costs import ChargeType, CostLine, CostType, merge_cost_lines
+from shared.core.costs import ChargeType, CostLine, CostType, billing_currency, merge_cost_lines
 from shared.core.deployment_timeline import DeploymentTimeline
 from shared.core.inventory import Deployment, InventorySnapshot, by_account
 from shared.core.meters import MeterCatalogue, MeterInfo, Mode, TokenKind, deployment_family
 from shared.core.money import ZERO, split_by_weights
 from shared.core.period import BillingPeriod
-from shared.core.usage import UsageRecord, merge_usage
-from shared.errors import CurrencyMismatch, InvalidInput
+from shared.core.usage import UsageIndex, UsageRecord
+from shared.errors import InvalidInput
 
 
 class UnallocatedReason(Enum):
@@ -109,30 +109,6 @@ class PeriodAllocation:
         return sum((line.cost for line in self.unallocated), ZERO)
 
 
-@dataclass(frozen=True)
-class _UsageIndex:
-    """Usage by (day, lower-cased account id, lower-cased deployment name)."""
-
-    rows: dict[tuple[date, str, str], UsageRecord]
-
-    @classmethod
-    def build(cls, usage: Iterable[UsageRecord]) -> _UsageIndex:
-        return cls(
-            {(r.date, r.account_id.lower(), r.deployment.lower()): r for r in merge_usage(usage)}
-        )
-
-    def get(self, day: date, dep: Deployment) -> UsageRecord | None:
-        return self.rows.get((day, dep.account.norm, dep.name.lower()))
-
-
-def period_currency(lines: Sequence[CostLine]) -> str:
-    """The one billing currency of the lines; two currencies are an explicit error."""
-    currencies = {line.currency.upper() for line in lines if line.currency}
-    if len(currencies) > 1:
-        raise CurrencyMismatch(currencies)
-    return next(iter(currencies), "USD")
-
-
 def allocate_period(
     period: BillingPeriod,
     lines: Sequence[CostLine],
@@ -145,8 +121,8 @@ def allocate_period(
     own = merge_cost_lines(ln for ln in lines if ln.cost_type is cost_type)
     if any(ln.date not in period.window for ln in own):
         raise InvalidInput("lines", f"cost lines outside period {period} were given")
-    currency = period_currency(own)
-    index = _UsageIndex.build(u for u in usage if u.date in period.window)
+    currency = billing_currency(own) or "USD"  # two currencies are an explicit error
+    index = UsageIndex.build(u for u in usage if u.date in period.window)
     timeline = DeploymentTimeline.build(snapshots)
     # The deployments that ran each day, by lower-cased account id (computed once per day).
     running = {day: by_account(timeline.on(day)) for day in period.window.days()}
@@ -187,7 +163,7 @@ def _line_order(line: CostLine) -> tuple[object, ...]:
 
 def _allocate_line(
     line: CostLine,
-    index: _UsageIndex,
+    index: UsageIndex,
     timeline: DeploymentTimeline,
     running: Mapping[date, Mapping[str, list[Deployment]]],
     catalogue: MeterCatalogue,
@@ -209,7 +185,7 @@ def _allocate_line(
     candidates = [d for d in in_account if _fits(meter, d)]
     if not candidates:
         return [], UnallocatedReason.NO_MATCHING_DEPLOYMENT
-    used = [index.get(line.date, d) for d in candidates]
+    used = [index.get(line.date, d.deployment_id) for d in candidates]
     weights = [
         _weight(meter, d, u, line.date, timeline) for d, u in zip(candidates, used, strict=True)
     ]

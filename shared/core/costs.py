@@ -112,12 +112,18 @@ def merge_cost_lines(lines: Iterable[CostLine]) -> list[CostLine]:
     return list(merged.values())
 
 
+def billing_currency(lines: Iterable[CostLine]) -> str | None:
+    """The one currency of the lines (None when none names one); two are a CurrencyMismatch."""
+    currencies = {line.currency.upper() for line in lines if line.currency}
+    if len(currencies) > 1:
+        raise CurrencyMismatch(currencies)
+    return next(iter(currencies), None)
+
+
 def ensure_one_currency_per_month(lines: Iterable[CostLine]) -> None:
     """Raise CurrencyMismatch, naming every currency, if one month's lines use more than one."""
-    months: dict[tuple[int, int], set[str]] = {}
+    months: dict[tuple[int, int], list[CostLine]] = {}
     for line in lines:
-        if line.currency:
-            months.setdefault((line.date.year, line.date.month), set()).add(line.currency.upper())
-    for currencies in months.values():
-        if len(currencies) > 1:
-            raise CurrencyMismatch(currencies)
+        months.setdefault((line.date.year, line.date.month), []).append(line)
+    for month in months.values():
+        billing_currency(month)

@@ -14,12 +14,13 @@ time after it. ARM's `systemData` sharpens the edges a snapshot cannot see:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.money import ZERO
+from shared.core.period import midnight_utc
 
 _SECONDS_PER_HOUR = Decimal(3600)
 _DAY = timedelta(days=1)
@@ -35,7 +36,7 @@ class DeployedSpan:
 
     def hours_on(self, day: date) -> Decimal:
         """Hours of `day` (UTC) the span covers."""
-        day_start = day_start_utc(day)
+        day_start = midnight_utc(day)
         lo = day_start if self.start is None else max(self.start, day_start)
         hi = day_start + _DAY if self.end is None else min(self.end, day_start + _DAY)
         if hi <= lo:
@@ -43,30 +44,19 @@ class DeployedSpan:
         return Decimal(int((hi - lo).total_seconds())) / _SECONDS_PER_HOUR
 
 
-def day_start_utc(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
 @dataclass(frozen=True)
 class DeploymentTimeline:
-    """Every deployment's spans; answers which deployments ran on a day and for how long."""
+    """Every deployment's spans in time order, by lower-cased deployment id; answers which
+    deployments ran on a day and for how long."""
 
-    spans: tuple[DeployedSpan, ...]
-    by_id: Mapping[str, tuple[DeployedSpan, ...]] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        if not self.by_id and self.spans:
-            index: dict[str, list[DeployedSpan]] = {}
-            for span in self.spans:
-                index.setdefault(_id(span.deployment), []).append(span)
-            object.__setattr__(self, "by_id", {k: tuple(v) for k, v in index.items()})
+    by_id: Mapping[str, tuple[DeployedSpan, ...]]
 
     @classmethod
     def build(cls, snapshots: Sequence[InventorySnapshot]) -> DeploymentTimeline:
         """One span per deployment and configuration (SKU, capacity): unchanged snapshots extend
         the open span, so hourly snapshots cost no more than the changes they record."""
         ordered = sorted(snapshots, key=lambda s: s.taken_at)
-        spans: list[DeployedSpan] = []
+        spans: dict[str, list[DeployedSpan]] = {}
         running: dict[str, tuple[Deployment, datetime | None]] = {}
         lower: datetime | None = None
         for i, snap in enumerate(ordered):
@@ -74,7 +64,7 @@ class DeploymentTimeline:
             present = _by_id(snap)
             for key, (dep, start) in list(running.items()):
                 if key not in present:  # gone: it ran until this snapshot
-                    spans.append(DeployedSpan(dep, start, snap.taken_at))
+                    spans.setdefault(key, []).append(DeployedSpan(dep, start, snap.taken_at))
                     del running[key]
             for key, dep in present.items():
                 if key not in running:
@@ -83,20 +73,22 @@ class DeploymentTimeline:
                 previous, start = running[key]
                 if _changed(previous, dep) and seen_at is not None and lower is not None:
                     change = _change_time(dep, lower, seen_at)
-                    spans.append(DeployedSpan(previous, start, change))
+                    spans.setdefault(key, []).append(DeployedSpan(previous, start, change))
                     running[key] = (dep, change)
                 else:
                     running[key] = (dep, start)  # same configuration: keep its newest record
             lower = snap.taken_at
-        spans.extend(DeployedSpan(dep, start, None) for dep, start in running.values())
-        return cls(tuple(spans))
+        for key, (dep, start) in running.items():
+            spans.setdefault(key, []).append(DeployedSpan(dep, start, None))
+        return cls({key: tuple(found) for key, found in spans.items()})
 
     def on(self, day: date) -> tuple[Deployment, ...]:
         """The deployments that ran during `day`, each once (its last configuration that day)."""
         found: dict[str, Deployment] = {}
-        for span in self.spans:
-            if span.hours_on(day) > 0:
-                found[_id(span.deployment)] = span.deployment
+        for key, spans in self.by_id.items():
+            for span in spans:
+                if span.hours_on(day) > 0:
+                    found[key] = span.deployment
         return tuple(found.values())
 
     def capacity_hours(self, day: date, deployment_id: str) -> Decimal:

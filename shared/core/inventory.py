@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 from shared.core.arm_ids import AccountRef, deployment_key, parse_account_id
 from shared.core.meters import DeploymentType, Mode
+from shared.core.period import midnight_utc
 
 # ARM `sku.name` of a deployment -> (deployment type, mode).
 SKU_TYPES: dict[str, tuple[DeploymentType, Mode]] = {
@@ -92,7 +93,7 @@ class InventorySnapshot:
     @classmethod
     def on(cls, day: date, deployments: tuple[Deployment, ...]) -> InventorySnapshot:
         """A snapshot taken at midnight UTC starting `day`."""
-        return cls(datetime.combine(day, time(0), tzinfo=UTC), deployments)
+        return cls(midnight_utc(day), deployments)
 
     @property
     def as_of(self) -> date:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from shared.errors import InvalidInput
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def midnight_utc(day: date) -> datetime:
+    """The moment `day` begins, in UTC (days and periods are UTC days)."""
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 @dataclass(frozen=True, order=True)

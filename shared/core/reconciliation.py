@@ -12,7 +12,7 @@ billed cached tokens twice (azure-rest-api-specs#45178).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -23,7 +23,7 @@ from shared.core.costs import CostLine, CostType, merge_cost_lines
 from shared.core.meters import MeterCatalogue, MeterInfo, TokenKind
 from shared.core.money import ZERO
 from shared.core.period import BillingPeriod
-from shared.core.usage import UsageRecord, merge_usage
+from shared.core.usage import UsageIndex, UsageRecord
 from shared.errors import InvalidInput
 
 DEFAULT_TOLERANCE = Decimal("0.02")
@@ -176,7 +176,7 @@ def reconcile(
         if (key, ln.date) in allocated_days:
             seen.allocated_quantity += ln.quantity
 
-    observed = _ObservedTokens.build(u for u in usage if u.date in window)
+    observed = UsageIndex.build(u for u in usage if u.date in window)
     sides: dict[tuple[str, str, TokenSide], list[RowKey]] = defaultdict(list)
     for key, m in meters.items():
         side = TokenSide.of(m.info.kind if m.info else None)
@@ -186,7 +186,7 @@ def reconcile(
     for (_account, _grp, side), keys in sides.items():
         billed = sum((meters[k].allocated_quantity * _block(meters[k]) for k in keys), ZERO)
         pairs = set().union(*(targets.get(k, set()) for k in keys))
-        side_totals = SideTotals.compare(billed, observed.tokens(pairs, side), tolerance)
+        side_totals = SideTotals.compare(billed, _observed(observed, pairs, side), tolerance)
         totals.update(dict.fromkeys(keys, side_totals))
 
     rows = [
@@ -202,26 +202,14 @@ def reconcile(
     )
 
 
-@dataclass(frozen=True)
-class _ObservedTokens:
-    """Telemetry tokens by (day, lower-cased deployment id)."""
-
-    by_deployment_day: dict[tuple[date, str], UsageRecord]
-
-    @classmethod
-    def build(cls, usage: Iterable[UsageRecord]) -> _ObservedTokens:
-        records = merge_usage(usage)
-        return cls(
-            {(r.date, f"{r.account_id}/deployments/{r.deployment}".lower()): r for r in records}
-        )
-
-    def tokens(self, pairs: set[tuple[date, str]], side: TokenSide) -> int:
-        total = 0
-        for pair in pairs:
-            rec = self.by_deployment_day.get(pair)
-            if rec is not None:
-                total += rec.input_tokens if side is TokenSide.INPUT else rec.output_tokens
-        return total
+def _observed(usage: UsageIndex, pairs: set[tuple[date, str]], side: TokenSide) -> int:
+    """The side's telemetry tokens of the (day, deployment id) pairs."""
+    total = 0
+    for day, deployment_id in pairs:
+        rec = usage.get(day, deployment_id)
+        if rec is not None:
+            total += rec.input_tokens if side is TokenSide.INPUT else rec.output_tokens
+    return total
 
 
 def _key(account_id: str, meter_id: str, meter_name: str) -> RowKey:
@@ -242,7 +230,7 @@ def _block(m: _Meter) -> Decimal:
 def _row(
     m: _Meter,
     allocated_cost: Decimal,
-    observed: _ObservedTokens,
+    observed: UsageIndex,
     pairs: set[tuple[date, str]],
     side_totals: SideTotals | None,
 ) -> ReconciliationRow:
@@ -264,7 +252,7 @@ def _row(
         row,
         billed_tokens=m.quantity * _block(m),
         allocated_tokens=m.allocated_quantity * _block(m),
-        observed_tokens=observed.tokens(pairs, side),
+        observed_tokens=_observed(observed, pairs, side),
         side=side,
         side_totals=side_totals,
     )

@@ -104,14 +104,10 @@ def unit_costs(allocation: PeriodAllocation, usage: Sequence[UsageRecord]) -> li
         if line.idle_cost is not None:
             idle[key] = idle.get(key, ZERO) + line.idle_cost
     tokens: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    by_name = {
-        (d.account.norm, d.name.lower()): d.deployment_id.lower() for d in allocation.deployments
-    }
+    listed = {d.deployment_id.lower() for d in allocation.deployments}
     for rec in usage:
-        if rec.date not in allocation.period.window:
-            continue
-        dep_key = by_name.get((rec.account_id.lower(), rec.deployment.lower()))
-        if dep_key is None:
+        dep_key = rec.deployment_id.lower()
+        if rec.date not in allocation.period.window or dep_key not in listed:
             continue
         totals = tokens[dep_key]
         totals[0] += rec.input_tokens

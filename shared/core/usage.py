@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -28,6 +28,11 @@ class UsageRecord:
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens
 
+    @property
+    def deployment_id(self) -> str:
+        """The deployment's ARM id, as `Deployment.deployment_id` spells it up to case."""
+        return f"{self.account_id}/deployments/{self.deployment}"
+
 
 def merge_usage(records: Iterable[UsageRecord]) -> list[UsageRecord]:
     """Records of one day, account and deployment (case-insensitive) summed, first-seen order."""
@@ -49,3 +54,17 @@ def merge_usage(records: Iterable[UsageRecord]) -> list[UsageRecord]:
             )
         )
     return list(merged.values())
+
+
+@dataclass(frozen=True)
+class UsageIndex:
+    """Usage merged per UTC day and deployment, looked up by ARM deployment id (any case)."""
+
+    rows: Mapping[tuple[date, str], UsageRecord]
+
+    @classmethod
+    def build(cls, usage: Iterable[UsageRecord]) -> UsageIndex:
+        return cls({(r.date, r.deployment_id.lower()): r for r in merge_usage(usage)})
+
+    def get(self, day: date, deployment_id: str) -> UsageRecord | None:
+        return self.rows.get((day, deployment_id.lower()))

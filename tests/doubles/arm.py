@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from shared.adapters.deployments_json import arm_timestamp
 from shared.core.inventory import Deployment
 from tests.doubles.server import RecordedRequest, Reply
 
@@ -128,9 +129,9 @@ def _system_data(dep: Deployment) -> dict[str, str]:
     """ARM's systemData, with the deployment's times written as ARM does (7 fraction digits)."""
     data = {"createdBy": "someone@example.com", "createdByType": "User"}
     if dep.created_at is not None:
-        data["createdAt"] = dep.created_at.strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+        data["createdAt"] = arm_timestamp(dep.created_at)
     if dep.modified_at is not None:
         data["lastModifiedBy"] = "someone@example.com"
         data["lastModifiedByType"] = "User"
-        data["lastModifiedAt"] = dep.modified_at.strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+        data["lastModifiedAt"] = arm_timestamp(dep.modified_at)
     return data

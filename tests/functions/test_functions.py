@@ -118,3 +118,20 @@ def test_the_trailing_window_ends_today_and_spans_the_lookback_and_every_open_mo
     assert (window.end - window.start).days >= 35
     # On 5 November October is still open: all of it is re-read, not just the last 35 days.
     assert composition.trailing_window(35, date(2026, 11, 5)).start == date(2026, 10, 1)
+
+
+def test_an_identity_based_cold_start_builds_the_stores_without_a_storage_call(
+    monkeypatch: pytest.MonkeyPatch, network_guard
+) -> None:
+    # In Azure the tables and the queue come from the Bicep: building the stores must not call
+    # storage (a create call to these hosts would be blocked and recorded by the network guard).
+    monkeypatch.delenv("AzureWebJobsStorage", raising=False)
+    monkeypatch.setenv("AzureWebJobsStorage__tableServiceUri", "https://st.table.core.windows.net")
+    monkeypatch.setenv("AzureWebJobsStorage__queueServiceUri", "https://st.queue.core.windows.net")
+    composition.reset()
+    try:
+        built = composition.stores()
+        assert built.results is composition.reports()
+    finally:
+        composition.reset()
+    assert not network_guard.blocked

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from shared.adapters.table_gateway import (
@@ -32,6 +31,7 @@ from shared.core.arm_ids import deployment_key_of
 from shared.core.costs import CostType
 from shared.core.inventory import Deployment
 from shared.core.period import BillingPeriod
+from shared.core.reports import PeriodReport
 from shared.core.unit_costs import UnallocatedTotal, UnitCost
 
 ALLOCATIONS = "allocations"
@@ -40,20 +40,6 @@ UNALLOCATED = "unallocated"
 PERIODS = "periods"
 TABLES = (ALLOCATIONS, UNITCOSTS, UNALLOCATED, PERIODS)
 UNALLOCATED_PARTITION = "_unallocated"
-
-
-@dataclass(frozen=True)
-class PeriodReport:
-    """What was stored for one allocated period and price basis."""
-
-    period: BillingPeriod
-    cost_type: CostType
-    currency: str
-    billed: Decimal
-    allocated: Decimal
-    unallocated: Decimal
-    unit_costs: tuple[UnitCost, ...]
-    unallocated_totals: tuple[UnallocatedTotal, ...]
 
 
 class AllocationTables:

@@ -11,12 +11,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from shared.adapters.allocation_tables import PeriodReport
 from shared.api.presenter import COST_TYPES, present_period, present_status
 from shared.api.reconciliation_presenter import present_reconciliation
 from shared.core.costs import CostType
 from shared.core.period import BillingPeriod
 from shared.core.reconciliation import Reconciliation
+from shared.core.reports import PeriodReport
 from shared.errors import InvalidInput, NotFound
 
 log = logging.getLogger(__name__)

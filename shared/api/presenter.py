@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from shared.adapters.allocation_tables import PeriodReport
 from shared.core.costs import CostType
 from shared.core.money import CENT, round_parts
 from shared.core.period import BillingPeriod
 from shared.core.period_status import closes_on, period_status
+from shared.core.reports import PeriodReport
 from shared.core.unit_costs import UnitCost
 
 UNIT_QUANTUM = Decimal("1e-8")

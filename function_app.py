@@ -5,12 +5,12 @@ import logging
 import azure.functions as func
 
 from functions import allocate, collect, prices
-from functions.composition import reports, stores
+from functions.composition import reports
 from shared.api.app import create_app
 
 logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 
-api = create_app(reports, reconciliations=lambda: stores().reconciliation)
+api = create_app(reports, reconciliations=reports)
 app = func.AsgiFunctionApp(app=api, http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(collect.bp)
 app.register_functions(allocate.bp)

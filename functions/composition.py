@@ -16,9 +16,11 @@ from shared.adapters.credentials import make_credential
 from shared.core.period import DateWindow
 from shared.core.period_status import collection_window
 from shared.services.allocation import AllocationService
+from shared.services.allocation_requests import AllocationRequestService
 from shared.services.bootstrap import (
     Stores,
     build_allocation,
+    build_allocation_requests,
     build_price_refresh,
     build_stores,
     live_collection,
@@ -59,6 +61,11 @@ def allocation() -> AllocationService:
 
 
 @cache
+def allocation_requests() -> AllocationRequestService:
+    return build_allocation_requests(stores(), allocation())
+
+
+@cache
 def price_refresh() -> PriceRefreshService:
     return build_price_refresh(settings(), stores())
 
@@ -69,7 +76,8 @@ def reports() -> AllocationTables:
 
 def reset() -> None:
     """Forget everything built, so the next invocation reads the settings again."""
-    for built in (settings, credential, stores, collection, allocation, price_refresh):
+    built_once = (settings, credential, stores, collection, allocation, allocation_requests)
+    for built in (*built_once, price_refresh):
         built.cache_clear()
 
 

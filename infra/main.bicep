@@ -116,6 +116,7 @@ var tableNames = [
   'usage'
   'inventory'
   'retailprices'
+  'inputs'
   'allocations'
   'unitcosts'
   'unallocated'
@@ -192,8 +193,9 @@ module appInsights 'br/public:avm/res/insights/component:0.6.0' = {
   }
 }
 
-// Tables, the allocation queue and the deployment package container. Shared keys are off, so
-// every request (the host's included) is authorized with Microsoft Entra ID.
+// Tables, the allocation queue and its poison queue, and the deployment package container.
+// Shared keys are off, so every request (the host's included) is authorized with Microsoft Entra
+// ID.
 module storage 'br/public:avm/res/storage/storage-account:0.32.1' = {
   name: 'storage'
   scope: rg
@@ -225,6 +227,11 @@ module storage 'br/public:avm/res/storage/storage-account:0.32.1' = {
       queues: [
         {
           name: allocationQueueName
+        }
+        // Where a request that can never succeed goes, with its reason (the app sends it at
+        // once), and where the host moves a message after maxDequeueCount failed deliveries.
+        {
+          name: '${allocationQueueName}-poison'
         }
       ]
     }

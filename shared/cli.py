@@ -6,6 +6,7 @@ The same services as the Functions triggers, for demos, backfills and operations
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -14,19 +15,27 @@ from pathlib import Path
 
 from shared.core.costs import CostType
 from shared.core.period import BillingPeriod, DateWindow, midnight_utc
-from shared.core.requests import AllocationRequest
-from shared.errors import FinOpsError, NotFound
-from shared.services.allocation import AllocationService
-from shared.services.bootstrap import Stores, build_allocation, build_stores
-from shared.settings import Settings
+from shared.errors import FinOpsError, NoData, NotFound, StorageUnavailable
+from shared.services.bootstrap import (
+    Stores,
+    build_allocation,
+    build_allocation_requests,
+    build_stores,
+)
+from shared.settings import STORAGE, Settings
 
 DEMO_PERIOD = BillingPeriod(2026, 10)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # Warnings (duplicate export rows, refused sources) are one line each on stderr.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         return int(args.run(args) or 0)
+    except StorageUnavailable as exc:  # one line, no traceback: the adapters translate outages
+        print(f"error: {exc}: start Azurite or check {STORAGE}", file=sys.stderr)
+        return 2
     except FinOpsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -49,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     collect.add_argument("--until", type=_day, required=True, help="last day (included)")
     collect.add_argument(
         "--from-files", type=Path, help="a folder of export files instead of Azure"
+    )
+    collect.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="store a source's answer even when it has far fewer rows than are stored "
+        "for the window (deleted deployments, a corrected export)",
     )
     collect.set_defaults(run=_collect)
 
@@ -97,7 +112,7 @@ def _collect(args: argparse.Namespace) -> int:
     else:
         service = live_collection(settings, stores)
         taken_at = datetime.now(UTC)
-    report = service.collect_all(window, taken_at)
+    report = service.collect_all(window, taken_at, allow_shrink=args.allow_shrink)
     changed = ", ".join(sorted(map(str, report.changed_periods))) or "none"
     print(
         f"collected {report.cost_lines} cost lines, {report.usage_records} usage records, "
@@ -107,12 +122,16 @@ def _collect(args: argparse.Namespace) -> int:
 
 
 def _allocate(args: argparse.Namespace) -> int:
+    from shared.services.allocation import AllocationStatus
+
     stores = build_stores(Settings.from_env())
-    for result in build_allocation(stores).allocate(args.period):
-        print(
-            f"{result.period} {result.cost_type.value}: billed {result.billed} "
-            f"= allocated {result.allocated_cost} + unallocated {result.unallocated_cost}"
-        )
+    outcome = build_allocation(stores).allocate(args.period)
+    if outcome.status is AllocationStatus.NO_DATA:
+        raise NoData(f"{outcome.period}: {outcome.detail}: run collect for it first")
+    if outcome.status is AllocationStatus.DEFERRED:
+        raise NoData(f"{outcome.period}: {outcome.detail}; it was put back on the queue")
+    for result in outcome.results:
+        print(f"{outcome.period} {result}")
     return 0
 
 
@@ -131,7 +150,7 @@ def _reconcile(args: argparse.Namespace) -> int:
     from shared.reconciliation_text import render_reconciliation
 
     period, cost_type = parse_query(args.period, args.cost_type)
-    found = build_stores(Settings.from_env()).reconciliation.reconciliation(period, cost_type)
+    found = build_stores(Settings.from_env()).results.reconciliation(period, cost_type)
     if found is None:
         raise NotFound("period", f"{period} ({cost_type.value}) has not been reconciled")
     print(render_reconciliation(present_reconciliation(found)))
@@ -150,31 +169,19 @@ def _run_api(stores: Stores, port: int) -> None:
     from shared.api.app import create_app
 
     uvicorn.run(
-        create_app(lambda: stores.results, reconciliations=lambda: stores.reconciliation),
+        create_app(lambda: stores.results, reconciliations=lambda: stores.results),
         host="127.0.0.1",
         port=port,
         log_level="warning",
     )
 
 
-def drain_allocation_queue(stores: Stores, allocation: AllocationService) -> list[BillingPeriod]:
-    """Process the queued allocation requests as the queue trigger does; returns the periods."""
-    done: list[BillingPeriod] = []
-    while True:
-        batch = list(stores.queue_client.receive_messages(max_messages=32, visibility_timeout=60))
-        if not batch:
-            return done
-        for message in batch:
-            request = AllocationRequest.from_json(message.content)
-            allocation.allocate(request.period)
-            stores.queue_client.delete_message(message)
-            done.append(request.period)
-
-
 def _demo(args: argparse.Namespace) -> int:
+    from contextlib import ExitStack
+
     from shared.api.presenter import present_period
     from shared.api.reconciliation_presenter import present_reconciliation
-    from shared.local.azurite import start_azurite
+    from shared.local.azurite import running_azurite, sigterm_as_exit
     from shared.reconciliation_text import render_summary
     from shared.report_table import render_report, render_totals
     from shared.sample_tenant import generate
@@ -182,8 +189,10 @@ def _demo(args: argparse.Namespace) -> int:
 
     out = args.out or Path(tempfile.mkdtemp(prefix="aoai-sample-tenant-"))
     print("Starting Azurite (Table and Queue Storage emulator) ...", flush=True)
-    azurite = start_azurite()
+    cleanup = ExitStack()
     try:
+        cleanup.enter_context(sigterm_as_exit())  # SIGTERM unwinds, and stops Azurite
+        azurite = cleanup.enter_context(running_azurite())
         stores = build_stores(Settings.from_env({"AzureWebJobsStorage": azurite.connection_string}))
         tenant = generate(out, DEMO_PERIOD)
         print(f"Sample tenant for {tenant.period} written to {out}", flush=True)
@@ -195,14 +204,15 @@ def _demo(args: argparse.Namespace) -> int:
             f"records and {collected.deployments} deployments into Table Storage",
             flush=True,
         )
-        periods = drain_allocation_queue(stores, build_allocation(stores))
-        print(f"Allocated from the queue: {', '.join(sorted({str(p) for p in periods}))}\n")
+        drained = build_allocation_requests(stores).drain()  # as the queue trigger, past bad ones
+        print(f"Allocated from the queue: {', '.join(sorted({str(p) for p in drained.periods}))}")
+        print("".join(f"Poisoned: {bad.error_type}: {bad.reason}\n" for bad in drained.poisoned))
         showback = stores.results.report(tenant.period, CostType.AMORTIZED)
         invoice = stores.results.report(tenant.period, CostType.ACTUAL)
         assert showback and invoice, "the demo period was not allocated"
         print(render_report(present_period(showback)))
         print(render_totals(present_period(invoice)))
-        checked = stores.reconciliation.reconciliation(tenant.period, CostType.ACTUAL)
+        checked = stores.results.reconciliation(tenant.period, CostType.ACTUAL)
         if checked is not None:
             summary = render_summary(present_reconciliation(checked))
             print(f"Reconciliation of billed and observed tokens (actual cost): {summary}")
@@ -215,7 +225,7 @@ def _demo(args: argparse.Namespace) -> int:
         _run_api(stores, args.port)
         return 0
     finally:
-        azurite.stop()
+        cleanup.close()
 
 
 if __name__ == "__main__":

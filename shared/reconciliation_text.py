@@ -1,10 +1,14 @@
-"""A plain-text reconciliation report from the API's body: billed against observed tokens."""
+"""A plain-text reconciliation report from the API's body: billed against observed tokens.
+
+Money is shown as the body holds it (rounded once, so the rows' cost adds up to the summary's and
+the summary equals the unit costs' billed and allocated cost of the period).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from shared.report_table import text_table
+from shared.report_table import money_text, text_table
 
 HEADERS = ["account", "meter", "kind", "cost", "coverage", "billed tokens", "observed tokens",
            "side billed", "side observed", "variance", "flag"]  # fmt: skip
@@ -28,7 +32,7 @@ def render_reconciliation(body: Mapping[str, object]) -> str:
     cells = [
         [
             str(r["account"]) or "(no resource)", str(r["meter"]), str(r["tokenKind"] or "unknown"),
-            f"{float(r['cost']):,.2f} {cur}", _pct(r["coveragePct"]), _count(r["billedTokens"]),
+            money_text(r["cost"], cur), _pct(r["coveragePct"]), _count(r["billedTokens"]),
             _count(r["observedTokens"]), _count(r["sideBilledTokens"]),
             _count(r["sideObservedTokens"]), _pct(r["variancePct"], signed=True),
             "FLAG" if r["flagged"] else "",
@@ -52,6 +56,6 @@ def render_summary(body: Mapping[str, object]) -> str:
     assert isinstance(summary, dict)
     return (
         f"{summary['rows']} rows, {summary['flaggedRows']} flagged; cost "
-        f"{float(summary['cost']):,.2f} {cur}, allocated {float(summary['allocatedCost']):,.2f} "
-        f"{cur} (coverage {_pct(summary['coveragePct'])})"
+        f"{money_text(summary['cost'], cur)}, allocated {money_text(summary['allocatedCost'], cur)}"
+        f" (coverage {_pct(summary['coveragePct'])})"
     )

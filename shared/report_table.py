@@ -1,13 +1,18 @@
-"""A plain-text report of one period's API body: per-deployment unit costs and unallocated cost."""
+"""A plain-text report of one period's API body: per-deployment unit costs and unallocated cost.
+
+Money is shown exactly as the body holds it (already rounded by shared/core/rounding.py, so the
+lines add up to the totals); nothing is summed or rounded again here.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 
-def _money(value: object, currency: str) -> str:
-    return f"{float(value):,.2f} {currency}"  # type: ignore[arg-type]
+def money_text(value: object, currency: str) -> str:
+    """A cent amount of an API body as shown, e.g. `18,576.02 USD` (via Decimal: the same cents)."""
+    return f"{Decimal(str(value)):,.2f} {currency}"
 
 
 def _unit(value: object) -> str:
@@ -30,7 +35,7 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set
 def _idle(dep: Mapping[str, object], currency: str) -> str:
     """The idle part of a deployment's provisioned cost, when it has any and Azure measured it."""
     idle = dep.get("provisionedIdleCost")
-    return "-" if idle is None or not dep.get("provisionedCost") else _money(idle, currency)
+    return "-" if idle is None or not dep.get("provisionedCost") else money_text(idle, currency)
 
 
 def render_report(body: Mapping[str, object]) -> str:
@@ -40,7 +45,7 @@ def render_report(body: Mapping[str, object]) -> str:
     rows = [
         [
             str(d["account"]), str(d["deployment"]), f"{d['model']} {d['modelVersion']}",
-            str(d["sku"]), _money(d["cost"], cur), f"{d['inputTokens']:,}",
+            str(d["sku"]), money_text(d["cost"], cur), f"{d['inputTokens']:,}",
             f"{d['outputTokens']:,}", f"{d['requests']:,}", _unit(d["costPer1kTokens"]),
             _unit(d["costPerRequest"]), _idle(d, cur),
         ]
@@ -50,31 +55,29 @@ def render_report(body: Mapping[str, object]) -> str:
                "requests", "cost/1K tokens", "cost/request", "PTU idle"]  # fmt: skip
     lines = [f"Unit costs for {body['period']} ({body['costType']} cost, {cur})", ""]
     lines += text_table(headers, rows, right={4, 5, 6, 7, 8, 9, 10})
-    by_reason: dict[str, float] = defaultdict(float)
     left = body["unallocated"]
     assert isinstance(left, list)
-    for item in left:
-        by_reason[str(item["reason"])] += float(item["cost"])
     lines += ["", "Unallocated by reason:"]
     if not left:
         lines.append("  (none)")
     for item in left:
         account = str(item["accountId"]).rsplit("/", 1)[-1] or "(no resource)"
-        money = _money(item["cost"], cur)
+        money = money_text(item["cost"], cur)
         lines.append(f"  {item['reason']:<24} {money:>16}  {item['meter']}  on {account}")
-    lines += [
-        "",
-        f"Billed {_money(body['billedCost'], cur)} = allocated {_money(body['allocatedCost'], cur)}"
-        f" + unallocated {_money(body['unallocatedCost'], cur)}",
-    ]
+    lines += ["", f"Billed {_split(body, cur)}"]
     return "\n".join(lines)
+
+
+def _split(body: Mapping[str, object], currency: str) -> str:
+    """`X = allocated Y + unallocated Z`: the body's totals, which add up to the cent."""
+    return (
+        f"{money_text(body['billedCost'], currency)}"
+        f" = allocated {money_text(body['allocatedCost'], currency)}"
+        f" + unallocated {money_text(body['unallocatedCost'], currency)}"
+    )
 
 
 def render_totals(body: Mapping[str, object]) -> str:
     """One line: a period's billed, allocated and unallocated cost in one price basis."""
     cur = str(body["currency"])
-    return (
-        f"{body['costType']} cost for {body['period']}: billed {_money(body['billedCost'], cur)}"
-        f" = allocated {_money(body['allocatedCost'], cur)}"
-        f" + unallocated {_money(body['unallocatedCost'], cur)}"
-    )
+    return f"{body['costType']} cost for {body['period']}: billed {_split(body, cur)}"

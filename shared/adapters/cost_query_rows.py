@@ -4,6 +4,10 @@ Columns are found by name, case-insensitively, never by position. Numbers should
 `Decimal` (`json.loads(text, parse_float=Decimal)`); ints and numeric strings are accepted too.
 `UsageDate` is a number `yyyymmdd`. Resource ids are kept as billed (Azure may lower-case them).
 Rows with the same `CostLine.identity` are summed.
+
+Every row is checked as it enters: a cost within +-`MAX_AMOUNT`, a quantity within
++-`MAX_QUANTITY`, an ISO 4217 currency; a bad row is an InvalidInput naming the column and the
+row (its index, usage date and meter).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from shared.core.costs import (
     merge_cost_lines,
     normalize_pricing_model,
 )
-from shared.core.money import ZERO, to_decimal
-from shared.errors import InvalidInput
+from shared.core.currency import parse_currency
+from shared.core.money import ZERO, bounded_amount, bounded_quantity, to_decimal
+from shared.errors import InvalidInput, excerpt
 
 # Accepted names per field, first match wins (Query API aggregation / dimension names).
 COST_COLUMNS = ("Cost", "PreTaxCost", "CostUSD", "PreTaxCostUSD")
@@ -66,15 +71,29 @@ def parse_query_rows(
             return "" if value is None else str(value).strip()
 
         quantity_at = _find(index, QUANTITY_COLUMNS)
+        day = _usage_date(row[date_at], f"rows[{number}].UsageDate")
+        meter = text(METER_NAME_COLUMNS) or text(METER_ID_COLUMNS)
+        where = f"rows[{number}] ({day.isoformat()}, meter {excerpt(meter)})"
+        cost_column = _name(columns, cost_at)
+        cost = _number(row[cost_at], cost_column, where, required=True)
+        quantity = ZERO
+        if quantity_at is not None:
+            quantity_column = _name(columns, quantity_at)
+            quantity = bounded_quantity(
+                _number(row[quantity_at], quantity_column, where), quantity_column, where
+            )
+        currency = row[currency_at]
         lines.append(
             CostLine(
-                date=_usage_date(row[date_at], f"rows[{number}].UsageDate"),
+                date=day,
                 account_id=text(RESOURCE_COLUMNS),
                 meter_id=text(METER_ID_COLUMNS),
                 meter_name=text(METER_NAME_COLUMNS),
-                quantity=_number(row[quantity_at] if quantity_at is not None else None, number),
-                cost=_number(row[cost_at], number, required=True),
-                currency=str(row[currency_at] or "").strip().upper(),
+                quantity=quantity,
+                cost=bounded_amount(cost, cost_column, where),
+                currency=parse_currency(
+                    "" if currency is None else str(currency), where, _name(columns, currency_at)
+                ),
                 charge_type=ChargeType.parse(text(CHARGE_TYPE_COLUMNS)),
                 pricing_model=normalize_pricing_model(text(PRICING_MODEL_COLUMNS)),
                 cost_type=cost_type,
@@ -111,12 +130,19 @@ def _require(index: Mapping[str, int], names: tuple[str, ...]) -> int:
     return at
 
 
-def _number(value: object, row: int, *, required: bool = False) -> Decimal:
+def _name(columns: Sequence[Mapping[str, Any]], at: int) -> str:
+    return str(columns[at]["name"]).strip()
+
+
+def _number(value: object, column: str, where: str, *, required: bool = False) -> Decimal:
     if value is None or value == "":
         if required:
-            raise InvalidInput(f"rows[{row}]", "has no cost")
+            raise InvalidInput(column, f"{where}: has no cost")
         return ZERO
-    return to_decimal(value, f"rows[{row}]")
+    try:
+        return to_decimal(value, column)
+    except InvalidInput as exc:
+        raise InvalidInput(column, f"{where}: {exc.problem}") from None
 
 
 def _usage_date(value: object, field: str) -> date:

@@ -8,7 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from shared.adapters.table_gateway import PK, Entity, TableGateway, prefix_range, replace
+from shared.adapters.table_gateway import (
+    PK,
+    Entity,
+    PlannedWrite,
+    TableGateway,
+    plan_replace,
+    prefix_range,
+)
 from shared.adapters.table_keys import account_key, day_text, digest, parse_day
 from shared.core.costs import ChargeType, CostLine, CostType, merge_cost_lines
 from shared.core.period import BillingPeriod, DateWindow
@@ -20,27 +27,43 @@ class CostsTable:
     def __init__(self, gateway: TableGateway) -> None:
         self._gateway = gateway
 
-    def replace_window(
+    def plan_window(
         self, window: DateWindow, cost_type: CostType, lines: Sequence[CostLine]
-    ) -> set[BillingPeriod]:
-        """Make the stored lines of the window exactly `lines`; returns the periods that changed."""
-        changed: set[BillingPeriod] = set()
+    ) -> dict[BillingPeriod, PlannedWrite]:
+        """Per period, the writes that make the stored lines of the window exactly `lines`."""
+        plans: dict[BillingPeriod, PlannedWrite] = {}
         for period in window.periods():
             own = [ln for ln in lines if ln.date in window and BillingPeriod.of(ln.date) == period]
-            change = replace(
+            plan = plan_replace(
                 self._gateway,
                 TABLE,
                 prefix_range(f"{period}|{cost_type.value}|"),
                 (_entity(period, ln) for ln in merge_cost_lines(own)),
                 in_scope=lambda e: parse_day(e["Date"]) in window,
             )
-            if change:
-                changed.add(period)
-        return changed
+            plans[period] = PlannedWrite(self._gateway, (plan,))
+        return plans
+
+    def replace_window(
+        self, window: DateWindow, cost_type: CostType, lines: Sequence[CostLine]
+    ) -> set[BillingPeriod]:
+        """Make the stored lines of the window exactly `lines`; returns the periods that changed."""
+        return {p for p, w in self.plan_window(window, cost_type, lines).items() if w.apply()}
 
     def lines_for(self, period: BillingPeriod, cost_type: CostType) -> list[CostLine]:
         rows = self._gateway.query(TABLE, *prefix_range(f"{period}|{cost_type.value}|"))
         return [_line(row) for row in rows]
+
+    def count_window(self, window: DateWindow, cost_type: CostType) -> int:
+        return sum(
+            1
+            for period in window.periods()
+            for row in self._gateway.query(TABLE, *prefix_range(f"{period}|{cost_type.value}|"))
+            if parse_day(row["Date"]) in window
+        )
+
+    def has_lines(self, period: BillingPeriod, cost_type: CostType) -> bool:
+        return self._gateway.exists(TABLE, *prefix_range(f"{period}|{cost_type.value}|"))
 
 
 def _entity(period: BillingPeriod, ln: CostLine) -> Entity:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from shared.adapters.deployments_json import parse_deployments
-from shared.adapters.export_csv import read_cost_export
+from shared.adapters.export_csv import ExportReading, read_cost_exports
 from shared.adapters.metrics_json import parse_metrics_response
 from shared.core.costs import CostLine, CostType
 from shared.core.inventory import Deployment
@@ -30,17 +30,37 @@ def _read_json(path: Path) -> object:
 
 @dataclass(frozen=True)
 class FileCostSource:
-    """Cost lines of one price basis from every export file in a folder."""
+    """Cost lines of one price basis from every export file (`*.csv`, `*.csv.gz`) in a folder.
+
+    A folder that does not exist or holds no export file is an InvalidInput naming it (a mistyped
+    folder must not read as "no costs"); an export with only a header gives no lines. The same
+    file twice and rows identical in every cell are read once, with a warning (`read`).
+    """
 
     folder: Path
     cost_type: CostType = CostType.ACTUAL
 
     def fetch(self, window: DateWindow) -> list[CostLine]:
+        return list(self.read(window).lines)
+
+    def read(self, window: DateWindow) -> ExportReading:
+        """The window's lines and the warnings about what was read once (also logged)."""
+        if not self.folder.is_dir():
+            raise InvalidInput(
+                str(self.folder),
+                "no such folder of cost exports; check the --from-files folder (it holds costs/)",
+            )
         files = sorted(self.folder.glob("*.csv")) + sorted(self.folder.glob("*.csv.gz"))
-        lines: list[CostLine] = []
-        for path in files:
-            lines.extend(read_cost_export(path, cost_type=self.cost_type))
-        return [ln for ln in lines if ln.date in window and ln.cost_type is self.cost_type]
+        files = [path for path in files if path.is_file()]
+        if not files:
+            raise InvalidInput(
+                str(self.folder), "holds no cost export file (*.csv or *.csv.gz); add the exports"
+            )
+        reading = read_cost_exports(files, cost_type=self.cost_type)
+        lines = tuple(
+            ln for ln in reading.lines if ln.date in window and ln.cost_type is self.cost_type
+        )
+        return ExportReading(lines, reading.warnings)
 
 
 @dataclass(frozen=True)

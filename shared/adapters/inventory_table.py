@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from shared.adapters.table_gateway import PK, Entity, TableGateway, exact_range, replace
+from shared.adapters.table_gateway import (
+    PK,
+    Entity,
+    PlannedWrite,
+    TableGateway,
+    exact_range,
+    plan_replace,
+)
 from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.period import BillingPeriod, midnight_utc
 
@@ -21,13 +28,19 @@ class InventoryTable:
     def __init__(self, gateway: TableGateway) -> None:
         self._gateway = gateway
 
-    def save(self, snapshot: InventorySnapshot) -> bool:
-        """Store the snapshot unless it equals the one in force before it; True if changed."""
+    def plan_save(self, snapshot: InventorySnapshot) -> PlannedWrite:
+        """The writes that store the snapshot, none if it equals the one in force before it."""
         key = time_text(snapshot.taken_at)
         earlier = self._all(before=key)
         same_as_before = bool(earlier) and _same(earlier[-1], snapshot)
         entities = [] if same_as_before else _entities(snapshot)
-        return bool(replace(self._gateway, TABLE, exact_range(key), entities))
+        return PlannedWrite(
+            self._gateway, (plan_replace(self._gateway, TABLE, exact_range(key), entities),)
+        )
+
+    def save(self, snapshot: InventorySnapshot) -> bool:
+        """Store the snapshot unless it equals the one in force before it; True if changed."""
+        return bool(self.plan_save(snapshot).apply())
 
     def snapshots_for(self, period: BillingPeriod) -> list[InventorySnapshot]:
         """The snapshot in force at the period's start and every snapshot taken within it.

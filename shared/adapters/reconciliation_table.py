@@ -1,6 +1,8 @@
 """The `reconciliation` table: one period's billed-versus-observed report, one row per meter.
 
-PK `{period}|{costType}`; RK `{accountKey}|{hash(meter id, meter name)}` per account x meter, and
+PK `{period}|{costType}|{generation}` (the generation of the allocation it belongs to, see
+allocation_tables.py; `{period}|{costType}` alone for reports saved outside a publication);
+RK `{accountKey}|{hash(meter id, meter name)}` per account x meter, and
 `_head` for the report itself (currency, tolerance), so a period with no cost lines still reads
 as reconciled. Saving replaces the partition by diff, so re-saving the same report writes nothing.
 """
@@ -27,9 +29,10 @@ class ReconciliationTable:
     def __init__(self, gateway: TableGateway) -> None:
         self._gateway = gateway
 
-    def save(self, report: Reconciliation) -> bool:
-        """Replace what is stored for the report's period and price basis; True if it changed."""
-        pk = _partition(report.period, report.cost_type)
+    def save(self, report: Reconciliation, generation: str = "") -> bool:
+        """Replace what is stored for the report's period, price basis and generation; True if it
+        changed."""
+        pk = partition(report.period, report.cost_type, generation)
         head: Entity = {
             PK: pk,
             RK: HEAD,
@@ -40,9 +43,11 @@ class ReconciliationTable:
         entities = [head, *(_entity(pk, i, row) for i, row in enumerate(report.rows))]
         return bool(replace(self._gateway, TABLE, exact_range(pk), entities))
 
-    def reconciliation(self, period: BillingPeriod, cost_type: CostType) -> Reconciliation | None:
+    def reconciliation(
+        self, period: BillingPeriod, cost_type: CostType, generation: str = ""
+    ) -> Reconciliation | None:
         """The stored report, or None when the period and price basis were never reconciled."""
-        stored = self._gateway.query(TABLE, *exact_range(_partition(period, cost_type)))
+        stored = self._gateway.query(TABLE, *exact_range(partition(period, cost_type, generation)))
         head = next((e for e in stored if e[RK] == HEAD), None)
         if head is None:
             return None
@@ -56,8 +61,9 @@ class ReconciliationTable:
         )
 
 
-def _partition(period: BillingPeriod, cost_type: CostType) -> str:
-    return f"{period}|{cost_type.value}"
+def partition(period: BillingPeriod, cost_type: CostType, generation: str = "") -> str:
+    base = f"{period}|{cost_type.value}"
+    return f"{base}|{generation}" if generation else base
 
 
 def _entity(pk: str, seq: int, row: ReconciliationRow) -> Entity:

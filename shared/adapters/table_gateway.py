@@ -14,8 +14,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from azure.core.exceptions import ResourceExistsError
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import EdmType, EntityProperty, TableServiceClient, UpdateMode
+
+from shared.adapters.storage_errors import storage_adapter
 
 Value = str | int | bool
 Entity = dict[str, Value]
@@ -39,8 +42,33 @@ class Change:
         return bool(self.upserted or self.deleted)
 
 
+class EtagMismatch(Exception):
+    """A conditional write lost: the entity changed (or appeared) since it was read."""
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """An entity as read, with the ETag a conditional write must match."""
+
+    entity: Entity
+    etag: str
+
+
 class TableGateway(Protocol):
     def ensure(self, tables: Iterable[str]) -> None: ...
+
+    def get(self, table: str, pk: str, rk: str) -> Versioned | None:
+        """One entity by key (a point read), or None."""
+        ...
+
+    def put_if(self, table: str, entity: Entity, etag: str | None) -> str:
+        """Create the entity (etag None: only if absent) or replace it only if its ETag is still
+        `etag`; returns the new ETag; raises EtagMismatch when the condition fails."""
+        ...
+
+    def exists(self, table: str, pk_from: str, pk_to: str) -> bool:
+        """Whether any entity has a PartitionKey in [pk_from, pk_to) (reads one entity at most)."""
+        ...
 
     def query(self, table: str, pk_from: str, pk_to: str) -> list[Entity]:
         """Entities whose PartitionKey is in [pk_from, pk_to), ordered by (PK, RK)."""
@@ -60,14 +88,55 @@ def exact_range(pk: str) -> tuple[str, str]:
     return pk, pk + "\x00"
 
 
-def replace(
+@dataclass(frozen=True)
+class Replacement:
+    """The writes that make one key range what was wanted (computed, not yet done)."""
+
+    table: str
+    upserts: tuple[Entity, ...] = ()
+    deletes: tuple[Entity, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.upserts or self.deletes)
+
+    @property
+    def change(self) -> Change:
+        return Change(
+            upserted=frozenset(str(e[PK]) for e in self.upserts),
+            deleted=frozenset(str(e[PK]) for e in self.deletes),
+        )
+
+
+@dataclass(frozen=True)
+class PlannedWrite:
+    """Replacements planned against one gateway, applied together (the PendingWrite port):
+    services read and check every source first, then apply what changes."""
+
+    gateway: TableGateway
+    replacements: tuple[Replacement, ...] = ()
+
+    def __bool__(self) -> bool:
+        return any(self.replacements)
+
+    def apply(self) -> Change:
+        upserted: set[str] = set()
+        deleted: set[str] = set()
+        for r in self.replacements:
+            if r:
+                self.gateway.write(r.table, r.upserts, r.deletes)
+                upserted |= r.change.upserted
+                deleted |= r.change.deleted
+        return Change(frozenset(upserted), frozenset(deleted))
+
+
+def plan_replace(
     gateway: TableGateway,
     table: str,
     pk_range: tuple[str, str],
     entities: Iterable[Entity],
     in_scope: Callable[[Entity], bool] = lambda _e: True,
-) -> Change:
-    """Make the in-scope entities of a key range exactly `entities`; touch nothing else."""
+) -> Replacement:
+    """The writes that make the in-scope entities of a key range exactly `entities`."""
     wanted: dict[tuple[str, str], Entity] = {}
     for ent in entities:
         key = (str(ent[PK]), str(ent[RK]))
@@ -77,18 +146,28 @@ def replace(
             raise ValueError(f"duplicate entity key {key}")
         wanted[key] = ent
     stored = {(str(e[PK]), str(e[RK])): e for e in gateway.query(table, *pk_range) if in_scope(e)}
-    upserts = [ent for key, ent in wanted.items() if stored.get(key) != ent]
-    deletes = [ent for key, ent in stored.items() if key not in wanted]
-    if upserts or deletes:
-        gateway.write(table, upserts, deletes)
-    return Change(
-        upserted=frozenset(str(e[PK]) for e in upserts),
-        deleted=frozenset(str(e[PK]) for e in deletes),
-    )
+    upserts = tuple(ent for key, ent in wanted.items() if stored.get(key) != ent)
+    deletes = tuple(ent for key, ent in stored.items() if key not in wanted)
+    return Replacement(table, upserts, deletes)
 
 
+def replace(
+    gateway: TableGateway,
+    table: str,
+    pk_range: tuple[str, str],
+    entities: Iterable[Entity],
+    in_scope: Callable[[Entity], bool] = lambda _e: True,
+) -> Change:
+    """Make the in-scope entities of a key range exactly `entities`; touch nothing else."""
+    return PlannedWrite(
+        gateway, (plan_replace(gateway, table, pk_range, entities, in_scope),)
+    ).apply()
+
+
+@storage_adapter(lambda gateway: gateway._service.url)
 class AzureTableGateway:
-    """Azure Table Storage (or Azurite) through azure-data-tables."""
+    """Azure Table Storage (or Azurite) through azure-data-tables; storage that cannot be reached
+    raises StorageUnavailable from every method (shared/adapters/storage_errors.py)."""
 
     def __init__(self, service: TableServiceClient) -> None:
         self._service = service
@@ -110,6 +189,41 @@ class AzureTableGateway:
         client = self._service.get_table_client(table)
         for ops in _batches(upserts, deletes):
             client.submit_transaction(ops)
+
+    def get(self, table: str, pk: str, rk: str) -> Versioned | None:
+        client = self._service.get_table_client(table)
+        try:
+            row = client.get_entity(pk, rk)
+        except ResourceNotFoundError:
+            return None
+        return Versioned(_from_table(dict(row)), str(row.metadata["etag"]))
+
+    def put_if(self, table: str, entity: Entity, etag: str | None) -> str:
+        client = self._service.get_table_client(table)
+        try:
+            if etag is None:
+                written = client.create_entity(_to_table(entity))
+            else:
+                written = client.update_entity(
+                    _to_table(entity),
+                    mode=UpdateMode.REPLACE,
+                    etag=etag,
+                    match_condition=MatchConditions.IfNotModified,
+                )
+        except (ResourceExistsError, ResourceModifiedError):
+            raise EtagMismatch(f"{table} {entity[PK]}/{entity[RK]} changed meanwhile") from None
+        return str(written["etag"])
+
+    def exists(self, table: str, pk_from: str, pk_to: str) -> bool:
+        client = self._service.get_table_client(table)
+        rows = client.query_entities(
+            "PartitionKey ge @lo and PartitionKey lt @hi",
+            parameters={"lo": pk_from, "hi": pk_to},
+            results_per_page=1,
+            select=[PK],
+        )
+        # A page may come back empty with a continuation token: stop at the first entity.
+        return any(True for page in rows.by_page() for _ in page)
 
 
 def _batches(upserts: Sequence[Entity], deletes: Sequence[Entity]) -> list[list[tuple]]:
@@ -155,6 +269,7 @@ class MemoryTableGateway:
 
     tables: dict[str, dict[tuple[str, str], Entity]] = field(default_factory=dict)
     writes: int = 0
+    etags: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     def ensure(self, tables: Iterable[str]) -> None:
         for name in tables:
@@ -172,6 +287,28 @@ class MemoryTableGateway:
                 raise AssertionError("a transaction must hold <= 100 entities of one partition")
             self.writes += 1
         for ent in upserts:
-            rows[(str(ent[PK]), str(ent[RK]))] = dict(ent)
+            key = (str(ent[PK]), str(ent[RK]))
+            rows[key] = dict(ent)
+            self.etags[(table, *key)] = self.etags.get((table, *key), 0) + 1
         for ent in deletes:
             rows.pop((str(ent[PK]), str(ent[RK])), None)
+
+    def get(self, table: str, pk: str, rk: str) -> Versioned | None:
+        found = self.tables.get(table, {}).get((pk, rk))
+        if found is None:
+            return None
+        return Versioned(dict(found), str(self.etags.get((table, pk, rk), 0)))
+
+    def put_if(self, table: str, entity: Entity, etag: str | None) -> str:
+        key = (str(entity[PK]), str(entity[RK]))
+        rows = self.tables.setdefault(table, {})
+        current = str(self.etags.get((table, *key), 0)) if key in rows else None
+        if current != etag:
+            raise EtagMismatch(f"{table} {key[0]}/{key[1]} changed meanwhile")
+        rows[key] = dict(entity)
+        self.etags[(table, *key)] = self.etags.get((table, *key), 0) + 1
+        self.writes += 1
+        return str(self.etags[(table, *key)])
+
+    def exists(self, table: str, pk_from: str, pk_to: str) -> bool:
+        return any(pk_from <= pk < pk_to for pk, _rk in self.tables.get(table, {}))

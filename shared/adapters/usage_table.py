@@ -11,10 +11,11 @@ from decimal import Decimal
 from shared.adapters.table_gateway import (
     PK,
     Entity,
+    PlannedWrite,
     TableGateway,
     exact_range,
+    plan_replace,
     prefix_range,
-    replace,
 )
 from shared.adapters.table_keys import account_key, day_text, digest, parse_day
 from shared.core.period import BillingPeriod, DateWindow
@@ -27,13 +28,15 @@ class UsageTable:
     def __init__(self, gateway: TableGateway) -> None:
         self._gateway = gateway
 
-    def replace_window(
+    def plan_window(
         self, window: DateWindow, account_ids: Iterable[str], records: Sequence[UsageRecord]
-    ) -> set[BillingPeriod]:
-        """Replace the window's usage of the given accounts (others are left as stored)."""
-        changed: set[BillingPeriod] = set()
+    ) -> dict[BillingPeriod, PlannedWrite]:
+        """Per period, the writes that replace the window's usage of the given accounts (others
+        are left as stored)."""
+        plans: dict[BillingPeriod, PlannedWrite] = {}
         accounts = {a.lower(): a for a in account_ids}
         for period in window.periods():
+            parts = []
             for norm, account_id in sorted(accounts.items()):
                 own = [
                     r
@@ -42,16 +45,34 @@ class UsageTable:
                     and r.date in window
                     and BillingPeriod.of(r.date) == period
                 ]
-                change = replace(
-                    self._gateway,
-                    TABLE,
-                    exact_range(f"{period}|{account_key(account_id)}"),
-                    (_entity(period, r) for r in merge_usage(own)),
-                    in_scope=lambda e: parse_day(e["Date"]) in window,
+                parts.append(
+                    plan_replace(
+                        self._gateway,
+                        TABLE,
+                        exact_range(f"{period}|{account_key(account_id)}"),
+                        (_entity(period, r) for r in merge_usage(own)),
+                        in_scope=lambda e: parse_day(e["Date"]) in window,
+                    )
                 )
-                if change:
-                    changed.add(period)
-        return changed
+            plans[period] = PlannedWrite(self._gateway, tuple(parts))
+        return plans
+
+    def replace_window(
+        self, window: DateWindow, account_ids: Iterable[str], records: Sequence[UsageRecord]
+    ) -> set[BillingPeriod]:
+        """Replace the window's usage of the given accounts (others are left as stored)."""
+        plans = self.plan_window(window, account_ids, records)
+        return {p for p, w in plans.items() if w.apply()}
+
+    def count_window(self, window: DateWindow, account_ids: Iterable[str]) -> int:
+        keys = sorted({account_key(a) for a in account_ids})
+        return sum(
+            1
+            for period in window.periods()
+            for key in keys
+            for row in self._gateway.query(TABLE, *exact_range(f"{period}|{key}"))
+            if parse_day(row["Date"]) in window
+        )
 
     def records_for(self, period: BillingPeriod) -> list[UsageRecord]:
         return [_record(row) for row in self._gateway.query(TABLE, *prefix_range(f"{period}|"))]

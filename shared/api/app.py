@@ -11,13 +11,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from shared.api.presenter import COST_TYPES, present_period, present_status
+from shared.api.presenter import API_NAMES, COST_TYPES, present_period, present_status
 from shared.api.reconciliation_presenter import present_reconciliation
 from shared.core.costs import CostType
 from shared.core.period import BillingPeriod
 from shared.core.reconciliation import Reconciliation
 from shared.core.reports import PeriodReport
-from shared.errors import InvalidInput, NotFound
+from shared.errors import ConcurrentPublication, InvalidInput, NotFound, StorageUnavailable
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -74,6 +74,13 @@ def create_app(
     async def _missing(_: Request, exc: NotFound) -> JSONResponse:
         return problem(404, "Not found", str(exc), exc.what)
 
+    @app.exception_handler(ConcurrentPublication)
+    @app.exception_handler(StorageUnavailable)
+    async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+        response = problem(503, "Service unavailable", str(exc))
+        response.headers["Retry-After"] = "5"
+        return response
+
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
@@ -89,7 +96,11 @@ def create_app(
         parsed, basis = parse_query(period, cost_type)
         report = reader().report(parsed, basis)
         if report is None:
-            raise NotFound("period", f"{parsed} ({basis.value}) has not been allocated")
+            raise NotFound(
+                "period",
+                f"{parsed} ({API_NAMES[basis]}) has not been allocated: no cost lines have been "
+                "collected and allocated for it yet",
+            )
         return report
 
     def present(report: PeriodReport) -> dict[str, object]:

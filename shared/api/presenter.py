@@ -1,7 +1,9 @@
 """Turn a stored period report into the API's JSON, rounding money only here.
 
-Costs are rounded to the cent by the largest remainder over deployments and unallocated lines
-together, so allocatedCost + unallocatedCost == billedCost exactly in the response too.
+Costs are rounded by the one rounding of shared/core/rounding.py: the period's canonical rounded
+totals (billed, and allocated + unallocated == billed), then the deployments' costs by the largest
+remainder toward the allocated total and the unallocated lines' toward the unallocated total, so
+the response sums exactly, and to the same cents as the reconciliation of the period.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from shared.core.costs import CostType
-from shared.core.money import CENT, round_parts
+from shared.core.money import CENT
 from shared.core.period import BillingPeriod
 from shared.core.period_status import closes_on, period_status
 from shared.core.reports import PeriodReport
+from shared.core.rounding import RoundedTotals, round_share, round_to_total
 from shared.core.unit_costs import UnitCost
 
 UNIT_QUANTUM = Decimal("1e-8")
@@ -29,12 +32,9 @@ def money(value: Decimal) -> float:
 
 
 def cents(value: Decimal) -> float:
-    """A Decimal rounded on its own to the cent (half even), for amounts not in the bill's sum."""
+    """A lone Decimal rounded on its own to the cent (half even); never a part of a shown total,
+    which is rounded with shared/core/rounding.py instead."""
     return money(value.quantize(CENT, rounding=ROUND_HALF_EVEN))
-
-
-def optional_cents(value: Decimal | None) -> float | None:
-    return None if value is None else cents(value)
 
 
 def unit(value: Decimal | None) -> float | None:
@@ -44,19 +44,18 @@ def unit(value: Decimal | None) -> float | None:
 
 
 def present_period(report: PeriodReport) -> Json:
-    costs = [u.cost for u in report.unit_costs] + [t.cost for t in report.unallocated_totals]
-    rounded = round_parts(costs, CENT)
-    dep_costs = rounded[: len(report.unit_costs)]
-    left_costs = rounded[len(report.unit_costs) :]
-    allocated = sum(dep_costs, Decimal(0))
-    unallocated = sum(left_costs, Decimal(0))
+    exact_deps = [u.cost for u in report.unit_costs]
+    exact_left = [t.cost for t in report.unallocated_totals]
+    totals = RoundedTotals.of_parts(exact_deps, exact_left)
+    dep_costs = round_to_total(exact_deps, totals.allocated)
+    left_costs = round_to_total(exact_left, totals.unallocated)
     return {
         "period": str(report.period),
         "costType": API_NAMES[report.cost_type],
         "currency": report.currency,
-        "billedCost": money(allocated + unallocated),
-        "allocatedCost": money(allocated),
-        "unallocatedCost": money(unallocated),
+        "billedCost": money(totals.billed),
+        "allocatedCost": money(totals.allocated),
+        "unallocatedCost": money(totals.unallocated),
         "deployments": [
             present_unit_cost(u, c) for u, c in zip(report.unit_costs, dep_costs, strict=True)
         ],
@@ -79,7 +78,14 @@ def present_status(period: BillingPeriod, today: date) -> Json:
 
 
 def present_unit_cost(u: UnitCost, rounded_cost: Decimal) -> Json:
+    """One deployment, with its cost as rounded for the period; its provisioned cost is the part
+    of that rounded cost, and its used + idle parts sum to the rounded provisioned cost."""
     d = u.deployment
+    provisioned = round_share(u.provisioned_cost, u.cost, rounded_cost)
+    used = idle = None
+    if u.idle_cost is not None:
+        idle = round_share(u.idle_cost, u.provisioned_cost, provisioned)
+        used = provisioned - idle
     return {
         "key": d.key,
         "deploymentId": d.deployment_id,
@@ -98,7 +104,7 @@ def present_unit_cost(u: UnitCost, rounded_cost: Decimal) -> Json:
         "costPer1kInputTokens": unit(u.cost_per_1k_input_tokens),
         "costPer1kOutputTokens": unit(u.cost_per_1k_output_tokens),
         "costPerRequest": unit(u.cost_per_request),
-        "provisionedCost": cents(u.provisioned_cost),
-        "provisionedIdleCost": optional_cents(u.idle_cost),
-        "provisionedUsedCost": optional_cents(u.used_provisioned_cost),
+        "provisionedCost": money(provisioned),
+        "provisionedIdleCost": None if idle is None else money(idle),
+        "provisionedUsedCost": None if used is None else money(used),
     }

@@ -1,16 +1,25 @@
 """Turn a reconciliation report into the API's JSON: cents, whole tokens, percentages.
 
-Money is rounded to the cent, tokens to whole tokens, and ratios become percentages with four
-decimals (`coveragePct` 66.6667, `variancePct` 20.0000); a missing value is null.
+Money is rounded to the cent by the one rounding of shared/core/rounding.py: the summary's `cost`
+and `allocatedCost` are the period's canonical rounded billed and allocated cost (the same as the
+unit costs' `billedCost` and `allocatedCost`). Each row is split like the period: its allocated and
+unallocated parts are rounded by the largest remainder toward the canonical allocated and
+unallocated totals, and its `cost` is their sum. So both columns sum exactly to the summary, a row
+allocated in full shows `allocatedCost` == `cost` and one not allocated at all shows 0. Every
+`allocatedCost` is within a cent of its exact value, as is the `cost` of a row allocated in full
+or not at all (a row allocated in part: within two cents). Tokens are rounded to whole tokens, and
+ratios (exact, not from the rounded money) become percentages with four decimals (`coveragePct`
+66.6667, `variancePct` 20.0000); a missing value is null.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from shared.api.presenter import API_NAMES, Json, cents
+from shared.api.presenter import API_NAMES, Json, money
 from shared.core.arm_ids import is_account_id, parse_account_id
 from shared.core.reconciliation import Reconciliation, ReconciliationRow
+from shared.core.rounding import round_rows
 
 PCT_QUANTUM = Decimal("0.0001")
 HUNDRED = Decimal(100)
@@ -29,6 +38,10 @@ def percent(ratio: Decimal | None) -> float | None:
 
 
 def present_reconciliation(report: Reconciliation) -> Json:
+    # The rows hold every cost line of the period and basis and every allocated share of them,
+    # so their exact cost and allocated cost are the allocation's billed and allocated cost.
+    rounded = round_rows([r.cost for r in report.rows], [r.allocated_cost for r in report.rows])
+    totals = rounded.totals
     return {
         "period": str(report.period),
         "costType": API_NAMES[report.cost_type],
@@ -37,15 +50,21 @@ def present_reconciliation(report: Reconciliation) -> Json:
         "summary": {
             "rows": len(report.rows),
             "flaggedRows": report.flagged_rows,
-            "cost": cents(report.cost),
-            "allocatedCost": cents(report.allocated_cost),
+            "cost": money(totals.billed),
+            "allocatedCost": money(totals.allocated),
             "coveragePct": percent(report.coverage),
         },
-        "rows": [present_row(row) for row in report.rows],
+        "rows": [
+            present_row(row, cost, allocated_cost)
+            for row, cost, allocated_cost in zip(
+                report.rows, rounded.costs, rounded.allocated, strict=True
+            )
+        ],
     }
 
 
-def present_row(row: ReconciliationRow) -> Json:
+def present_row(row: ReconciliationRow, cost: Decimal, allocated_cost: Decimal) -> Json:
+    """One row, with its `cost` and `allocatedCost` as rounded for the whole report."""
     side = row.side_totals
     return {
         "accountId": row.account_id,
@@ -55,8 +74,8 @@ def present_row(row: ReconciliationRow) -> Json:
         "tokenKind": row.kind.value if row.kind else None,
         "meterGroup": row.group or None,
         "side": row.side.value if row.side else None,
-        "cost": cents(row.cost),
-        "allocatedCost": cents(row.allocated_cost),
+        "cost": money(cost),
+        "allocatedCost": money(allocated_cost),
         "coveragePct": percent(row.coverage),
         "billedQuantity": float(row.billed_quantity),
         "billedTokens": tokens(row.billed_tokens),

@@ -30,7 +30,7 @@ from shared.core.costs import ChargeType, CostLine, CostType, billing_currency, 
 from shared.core.deployment_timeline import DeploymentTimeline
 from shared.core.inventory import Deployment, InventorySnapshot, by_account
 from shared.core.meters import MeterCatalogue, MeterInfo, Mode, TokenKind, deployment_family
-from shared.core.money import ZERO, split_by_weights
+from shared.core.money import ZERO, in_money_context, split_by_weights
 from shared.core.period import BillingPeriod
 from shared.core.usage import UsageIndex, UsageRecord
 from shared.errors import InvalidInput
@@ -101,14 +101,17 @@ class PeriodAllocation:
     deployments: tuple[Deployment, ...]
 
     @property
+    @in_money_context
     def allocated_cost(self) -> Decimal:
         return sum((line.cost for line in self.allocated), ZERO)
 
     @property
+    @in_money_context
     def unallocated_cost(self) -> Decimal:
         return sum((line.cost for line in self.unallocated), ZERO)
 
 
+@in_money_context
 def allocate_period(
     period: BillingPeriod,
     lines: Sequence[CostLine],
@@ -117,7 +120,8 @@ def allocate_period(
     catalogue: MeterCatalogue,
     cost_type: CostType = CostType.ACTUAL,
 ) -> PeriodAllocation:
-    """Allocate one period's cost lines of one price basis. Pure and deterministic."""
+    """Allocate one period's cost lines of one price basis. Pure and deterministic (it runs under
+    the money context, whatever the calling thread's decimal context)."""
     own = merge_cost_lines(ln for ln in lines if ln.cost_type is cost_type)
     if any(ln.date not in period.window for ln in own):
         raise InvalidInput("lines", f"cost lines outside period {period} were given")

@@ -8,7 +8,9 @@ from datetime import date
 from decimal import Decimal
 from enum import Enum
 
-from shared.errors import CurrencyMismatch
+from shared.core.currency import is_currency
+from shared.core.money import bounded_amount, bounded_quantity, in_money_context
+from shared.errors import CurrencyMismatch, InvalidInput
 
 # Spelling variants of PricingModel across Query API, legacy and FOCUS exports.
 _PRICING_MODELS = {
@@ -56,6 +58,10 @@ class CostLine:
     `account_id` is the ARM id as billed (Azure may lower-case it), or "" for rows with no resource
     (reservation purchases, unused reservations). `quantity` is in the meter's unit-of-measure
     blocks, as billed (1K tokens for a `1K` meter).
+
+    A backstop refuses (InvalidInput) a cost or quantity that is not a finite Decimal within
+    `MAX_AMOUNT` / `MAX_QUANTITY` and a currency that is not an upper-case ISO 4217 billing code:
+    the parsers check the same first, with the file line or row in the message.
     """
 
     date: date
@@ -71,6 +77,17 @@ class CostLine:
     unit_of_measure: str = ""
     meter_category: str = ""
     meter_subcategory: str = ""
+
+    def __post_init__(self) -> None:
+        where = f"cost line of {self.date} {self.meter_name or self.meter_id!r}"
+        bounded_amount(self.cost, "cost", where)
+        bounded_quantity(self.quantity, "quantity", where)
+        if not is_currency(self.currency):
+            raise InvalidInput(
+                "currency",
+                f"{where}: {self.currency!r} is not an ISO 4217 billing currency code "
+                "(read it with parse_currency)",
+            )
 
     @property
     def identity(self) -> tuple[object, ...]:
@@ -92,11 +109,13 @@ def normalize_pricing_model(text: str) -> str:
     return _PRICING_MODELS.get(key, text.strip())
 
 
+@in_money_context
 def merge_cost_lines(lines: Iterable[CostLine]) -> list[CostLine]:
     """Lines with the same identity summed (cost and quantity), in first-seen order.
 
     Azure may split one meter-day over several rows. The first line's other fields (e.g. the
     resource id's casing) are kept; one identity billed in two currencies raises CurrencyMismatch.
+    Sums run under the money context (exact whatever the calling thread's context).
     """
     merged: dict[tuple[object, ...], CostLine] = {}
     for line in lines:

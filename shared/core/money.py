@@ -1,19 +1,95 @@
-"""Money helpers: exact Decimal arithmetic and largest-remainder splits."""
+"""Money helpers: exact Decimal arithmetic, bounds and largest-remainder splits.
+
+The money context
+-----------------
+Every exact money computation runs under `MONEY_CONTEXT` (`money_context()`, or the
+`in_money_context` decorator on the core entry points), whatever the calling thread's context is:
+Azure Functions runs sync code in worker threads whose context is a copy of `DefaultContext`
+(28 digits), and nothing here mutates a global context. `localcontext` copies the context, so
+`MONEY_CONTEXT` itself is never made current and its flags never change: do not mutate it.
+
+Its precision, `MONEY_PRECISION` = 64 significant digits, is the budget of the largest exact
+result we compute, plus headroom:
+
+* an amount within `MAX_AMOUNT` (1e15) has 16 integer digits; at the 1e-12 split quantum that is
+  28 digits, exactly Python's default precision (why lines from about 1e16 stopped splitting);
+* sums: a period of up to 1e9 lines adds 9 digits (37), and Azure prints some costs far finer
+  than 1e-12 (the finops-toolkit EA sample holds 0.0000000072922557592391990000, 28 decimals):
+  16 + 28 + 9 = 53 digits for the total of a period;
+* split products: the unit count of an amount at the quantum (28 digits) times an integer weight
+  of up to `MAX_QUANTITY` (19 digits: tokens, PTU-hours) is 47 digits; `split_by_weights` does
+  that in Python integers anyway, so its parts are exact at any precision;
+* quantities: `MAX_QUANTITY` (1e18 blocks, 19 integer digits) at 28 decimals times a price block
+  of up to 1e6 tokens (7 digits) summed over 1e9 lines: 63 digits, the largest; 64 covers it.
+
+Divisions that cannot be exact (unit costs, coverage ratios, hours as seconds / 3600) simply get
+64 digits instead of 28.
+
+Bounds
+------
+`MAX_AMOUNT` = 1e15 is the largest absolute amount of one cost line in its billing currency: far
+above any real daily meter line, even in currencies with small units (1e15 IDR is about 6e10 USD,
+1e15 KRW about 7e11 USD in one meter-day), and small enough that a line at the 1e-12 split quantum
+fits in 28 digits. `MAX_QUANTITY` = 1e18 price blocks (1e21 tokens of a `1K` meter in one line:
+millions of times the largest real day) bounds quantities. Values beyond them are refused.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+import functools
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from decimal import (
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from typing import ParamSpec, TypeVar
+
+from shared.errors import InvalidInput, excerpt
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 SPLIT_QUANTUM_EXPONENT = -12
 
+MAX_AMOUNT = Decimal("1e15")
+MAX_QUANTITY = Decimal("1e18")
+MONEY_PRECISION = 64
+MONEY_CONTEXT = Context(
+    prec=MONEY_PRECISION,
+    rounding=ROUND_HALF_EVEN,
+    Emin=-999_999,
+    Emax=999_999,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def money_context() -> AbstractContextManager[Context]:
+    """`with money_context():` runs the block under (a copy of) `MONEY_CONTEXT`."""
+    return localcontext(MONEY_CONTEXT)
+
+
+def in_money_context(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a function (or a property's getter) to run under `MONEY_CONTEXT`."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with localcontext(MONEY_CONTEXT):
+            return func(*args, **kwargs)
+
+    return wrapper
+
 
 def to_decimal(value: object, field: str = "amount") -> Decimal:
     """A Decimal from a string, int or Decimal (never from float arithmetic)."""
-    from shared.errors import InvalidInput
-
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int) and not isinstance(value, bool):
@@ -24,12 +100,39 @@ def to_decimal(value: object, field: str = "amount") -> Decimal:
         try:
             result = Decimal(value.strip())
         except ArithmeticError:
-            raise InvalidInput(field, f"not a number: {value!r}") from None
+            raise InvalidInput(field, f"not a number: {excerpt(value)}") from None
     else:
-        raise InvalidInput(field, f"not a number: {value!r}")
+        raise InvalidInput(field, f"not a number: {excerpt(value)}")
     if not result.is_finite():
-        raise InvalidInput(field, f"not a finite number: {value!r}")
+        raise InvalidInput(field, f"not a finite number: {excerpt(value)}")
     return result
+
+
+def bounded_amount(value: Decimal, field: str, where: str) -> Decimal:
+    """`value` when it is a finite amount within +-`MAX_AMOUNT`; else InvalidInput.
+
+    `where` names the row (`line 7`, `rows[3] (2026-11-03, meter 'x')`) in the one-line message.
+    """
+    return _bounded(value, MAX_AMOUNT, field, where, "an amount of one cost line")
+
+
+def bounded_quantity(value: Decimal, field: str, where: str) -> Decimal:
+    """`value` when it is a finite quantity within +-`MAX_QUANTITY`; else InvalidInput."""
+    return _bounded(value, MAX_QUANTITY, field, where, "a quantity of one cost line")
+
+
+def _bounded(value: Decimal, bound: Decimal, field: str, where: str, what: str) -> Decimal:
+    if not isinstance(value, Decimal):
+        raise InvalidInput(field, f"{where}: {what} must be a Decimal, got {excerpt(value)}")
+    if not value.is_finite():
+        raise InvalidInput(field, f"{where}: not a finite number: {value}")
+    if abs(value) > bound:
+        raise InvalidInput(
+            field,
+            f"{where}: {excerpt(str(value))} is beyond +-1e{bound.adjusted()}, the bound of "
+            f"{what}; check that the column holds this row's value (not an id or a running total)",
+        )
+    return value
 
 
 def split_quantum(amount: Decimal) -> Decimal:
@@ -44,31 +147,57 @@ def split_by_weights(amount: Decimal, weights: Sequence[Decimal | int]) -> list[
 
     Parts are multiples of `split_quantum(amount)`, apportioned by the largest remainder, so a
     negative amount (a credit) splits like a positive one. Weights must be >= 0 with a positive sum.
+    The apportioning is done in Python integers (exact at any size); the parts are built exactly.
     """
-    total = sum((Decimal(w) for w in weights), ZERO)
-    if total <= 0 or any(Decimal(w) < 0 for w in weights):
+    scaled = _integer_weights(weights)
+    total = sum(scaled)
+    if total <= 0 or any(w < 0 for w in scaled):
         raise ValueError("weights must be non-negative with a positive sum")
-    quantum = split_quantum(amount)
-    units = int((amount / quantum).to_integral_value())
-    sign = -1 if units < 0 else 1
-    units = abs(units)
-    exact = [Decimal(units) * Decimal(w) / total for w in weights]
-    floors = [int(x.to_integral_value(rounding=ROUND_FLOOR)) for x in exact]
+    if not amount.is_finite():
+        raise ValueError(f"cannot split {amount}")
+    sign, digits, exponent = amount.as_tuple()
+    assert isinstance(exponent, int)
+    quantum_exponent = min(SPLIT_QUANTUM_EXPONENT, exponent)
+    units = int("".join(map(str, digits)) or "0") * 10 ** (exponent - quantum_exponent)
+    shares = [divmod(units * w, total) for w in scaled]
+    floors = [whole for whole, _ in shares]
     leftover = units - sum(floors)
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    order = sorted(range(len(scaled)), key=lambda i: (-shares[i][1], i))
     for i in order[:leftover]:
         floors[i] += 1
-    return [Decimal(sign * n) * quantum for n in floors]
+    return [_exact(sign, n, quantum_exponent) for n in floors]
+
+
+def _exact(sign: int, units: int, exponent: int) -> Decimal:
+    """(-1)**sign x units x 10**exponent, built without rounding (0 is never negative)."""
+    return Decimal((sign if units else 0, tuple(int(c) for c in str(units)), exponent))
+
+
+def _integer_weights(weights: Sequence[Decimal | int]) -> list[int]:
+    """The weights as integers of one common scale (exactly proportional to the weights)."""
+    decimals = [w if isinstance(w, Decimal) else Decimal(w) for w in weights]
+    if any(not w.is_finite() for w in decimals):
+        raise ValueError("weights must be finite")
+    exponents = [w.as_tuple().exponent for w in decimals]
+    lowest = min([0, *(e for e in exponents if isinstance(e, int))])
+    scaled = []
+    for w in decimals:
+        sign, digits, exponent = w.as_tuple()
+        assert isinstance(exponent, int)
+        magnitude = int("".join(map(str, digits)) or "0") * 10 ** (exponent - lowest)
+        scaled.append(-magnitude if sign else magnitude)
+    return scaled
 
 
 def round_parts(parts: Sequence[Decimal], quantum: Decimal = CENT) -> list[Decimal]:
     """Round parts for presentation so they still sum to the rounded total (largest remainder)."""
     if not parts:
         return []
-    total = sum(parts, ZERO).quantize(quantum, rounding=ROUND_HALF_EVEN)
-    floors = [p.quantize(quantum, rounding=ROUND_FLOOR) for p in parts]
-    steps = int(((total - sum(floors, ZERO)) / quantum).to_integral_value())
-    order = sorted(range(len(parts)), key=lambda i: (-(parts[i] - floors[i]), i))
-    for i in order[: max(steps, 0)]:
-        floors[i] += quantum
-    return floors
+    with localcontext(MONEY_CONTEXT):
+        total = sum(parts, ZERO).quantize(quantum, rounding=ROUND_HALF_EVEN)
+        floors = [p.quantize(quantum, rounding=ROUND_FLOOR) for p in parts]
+        steps = int(((total - sum(floors, ZERO)) / quantum).to_integral_value())
+        order = sorted(range(len(parts)), key=lambda i: (-(parts[i] - floors[i]), i))
+        for i in order[: max(steps, 0)]:
+            floors[i] += quantum
+        return floors

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from shared.errors import InvalidInput
+from shared.errors import InvalidInput, excerpt
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -76,13 +76,20 @@ class BillingPeriod:
 
     @classmethod
     def parse(cls, text: str, field: str = "period") -> BillingPeriod:
-        match = _PERIOD.match(text.strip()) if isinstance(text, str) else None
+        """`YYYY-MM`; anything else raises InvalidInput quoting at most 40 characters of it."""
+        match = _PERIOD.fullmatch(text.strip()) if isinstance(text, str) else None
         if not match:
-            raise InvalidInput(field, f"expected YYYY-MM, got {text!r}")
+            raise InvalidInput(field, f"expected YYYY-MM, got {excerpt(text)}")
         year, month = int(match.group(1)), int(match.group(2))
         if not 1 <= month <= 12:
-            raise InvalidInput(field, f"month must be 01..12, got {text!r}")
+            raise InvalidInput(field, f"month must be 01..12, got {excerpt(text)}")
         return cls(year, month)
+
+    def not_after(self, latest: BillingPeriod, field: str = "period") -> BillingPeriod:
+        """This period, or InvalidInput when it is later than `latest` (no billing month yet)."""
+        if self > latest:
+            raise InvalidInput(field, f"{self} is later than {latest}: not a billing month yet")
+        return self
 
     @classmethod
     def of(cls, day: date) -> BillingPeriod:

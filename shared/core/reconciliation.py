@@ -21,7 +21,7 @@ from enum import Enum
 from shared.core.allocation import PeriodAllocation
 from shared.core.costs import CostLine, CostType, merge_cost_lines
 from shared.core.meters import MeterCatalogue, MeterInfo, TokenKind
-from shared.core.money import ZERO
+from shared.core.money import ZERO, in_money_context
 from shared.core.period import BillingPeriod
 from shared.core.usage import UsageIndex, UsageRecord
 from shared.errors import InvalidInput
@@ -56,11 +56,13 @@ class SideTotals:
     flagged: bool
 
     @classmethod
+    @in_money_context
     def compare(cls, billed: Decimal, observed: int, tolerance: Decimal) -> SideTotals:
         """Flagged when billed exceeds observed by more than `tolerance` x observed."""
         return cls(billed, observed, billed - observed > tolerance * observed)
 
     @property
+    @in_money_context
     def variance(self) -> Decimal:
         """Billed minus observed tokens (positive: billed more than telemetry saw)."""
         return self.billed_tokens - self.observed_tokens
@@ -115,10 +117,12 @@ class Reconciliation:
     rows: tuple[ReconciliationRow, ...]
 
     @property
+    @in_money_context
     def cost(self) -> Decimal:
         return sum((r.cost for r in self.rows), ZERO)
 
     @property
+    @in_money_context
     def allocated_cost(self) -> Decimal:
         return sum((r.allocated_cost for r in self.rows), ZERO)
 
@@ -143,6 +147,7 @@ class _Meter:
     allocated_quantity: Decimal = ZERO
 
 
+@in_money_context
 def reconcile(
     allocation: PeriodAllocation,
     lines: Sequence[CostLine],

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from enum import Enum
 
+from shared.core.allocation import PeriodAllocation
 from shared.core.costs import CostType
 from shared.core.period import BillingPeriod
+from shared.core.reconciliation import Reconciliation
 from shared.core.unit_costs import UnallocatedTotal, UnitCost
 
 
@@ -22,3 +26,37 @@ class PeriodReport:
     unallocated: Decimal
     unit_costs: tuple[UnitCost, ...]
     unallocated_totals: tuple[UnallocatedTotal, ...]
+
+
+class PublishStatus(Enum):
+    """What a publication did."""
+
+    PUBLISHED = "published"  # readers now see this allocation
+    UNCHANGED = "unchanged"  # the published one is the same: nothing was written
+    STALE = "stale"  # a newer allocation (of newer inputs) is published: nothing left behind
+
+
+@dataclass(frozen=True)
+class Publication:
+    """An allocation of one period and price basis with all its read models, ready to publish.
+
+    `input_sequence` is the version of the inputs it was computed from (shared/core/inputs.py):
+    a publication never replaces one of a larger sequence.
+    """
+
+    allocation: PeriodAllocation
+    unit_costs: tuple[UnitCost, ...]
+    unallocated_totals: tuple[UnallocatedTotal, ...]
+    reconciliation: Reconciliation
+    input_sequence: int
+
+
+@dataclass(frozen=True)
+class DailyCost:
+    """One published daily row: a deployment's (or the unallocated) share of one bill line."""
+
+    deployment_key: str | None  # None for an unallocated line
+    date: date
+    meter_id: str
+    meter_name: str
+    cost: Decimal

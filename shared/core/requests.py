@@ -1,12 +1,18 @@
-"""Queue messages: the allocation request `{"period": "YYYY-MM"}`."""
+"""Queue messages: the allocation request `{"period": "YYYY-MM"}`, and what the poison queue
+`{queue}-poison` receives for a request that can never succeed."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from shared.core.period import BillingPeriod
-from shared.errors import InvalidInput
+from shared.errors import InvalidInput, excerpt, one_line
+
+# What a poison message keeps of the original text and of the reason (queue messages hold 64 KB).
+POISON_MESSAGE_CHARS = 4096
+POISON_REASON_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -17,14 +23,84 @@ class AllocationRequest:
         return json.dumps({"period": str(self.period)})
 
     @classmethod
-    def from_json(cls, body: str | bytes) -> AllocationRequest:
-        """Parse a message body; a malformed one raises InvalidInput naming the field."""
+    def from_json(cls, body: str | bytes, *, today: date | None = None) -> AllocationRequest:
+        """Parse a message body; a malformed one raises InvalidInput naming the field and quoting
+        at most 40 characters of what it got. With `today`, a period later than next month is
+        refused too (no billing month yet: a producer's bug, not a request to wait for)."""
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidInput("message", "not JSON") from None
-        if not isinstance(data, dict) or "period" not in data:
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise InvalidInput("message", f"not JSON: {excerpt(_text(body))}") from None
+        if not isinstance(data, dict):
+            raise InvalidInput("message", f"expected a JSON object, got {type(data).__name__}")
+        if "period" not in data:
             raise InvalidInput("period", "missing")
         if not isinstance(data["period"], str):
-            raise InvalidInput("period", "must be a string YYYY-MM")
-        return cls(BillingPeriod.parse(data["period"]))
+            raise InvalidInput("period", f"must be a string YYYY-MM, got {excerpt(data['period'])}")
+        period = BillingPeriod.parse(data["period"])
+        if today is not None:
+            period.not_after(BillingPeriod.of(today).next())
+        return cls(period)
+
+
+@dataclass(frozen=True)
+class PoisonedMessage:
+    """A message taken off the queue for good, with why. As JSON (`to_json`):
+
+    `{"message": original text (first 4096 characters), "messageLength": its full length,
+    "reason": one line, "errorType": the exception's class name, "failedAt": ISO 8601 UTC,
+    "messageId": the queue's id or null, "dequeueCount": deliveries so far or null}`
+    """
+
+    text: str
+    reason: str
+    error_type: str
+    failed_at: datetime
+    message_id: str | None = None
+    dequeue_count: int | None = None
+
+    @classmethod
+    def of(
+        cls,
+        body: str | bytes,
+        error: BaseException,
+        failed_at: datetime,
+        message_id: str | None = None,
+        dequeue_count: int | None = None,
+    ) -> PoisonedMessage:
+        return cls(
+            text=_text(body),
+            reason=one_line(str(error) or type(error).__name__, POISON_REASON_CHARS),
+            error_type=type(error).__name__,
+            failed_at=failed_at,
+            message_id=message_id,
+            dequeue_count=dequeue_count,
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "message": _encodable(self.text[:POISON_MESSAGE_CHARS]),
+                "messageLength": len(self.text),
+                "reason": one_line(self.reason, POISON_REASON_CHARS),
+                "errorType": self.error_type,
+                "failedAt": _iso_utc(self.failed_at),
+                "messageId": self.message_id,
+                "dequeueCount": self.dequeue_count,
+            },
+            ensure_ascii=False,  # 4096 characters stay within a queue message's 64 KB
+        )
+
+
+def _text(body: str | bytes) -> str:
+    return body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+
+
+def _encodable(text: str) -> str:
+    """`text` without lone surrogates, which UTF-8 (hence the queue) cannot carry."""
+    return text.encode("utf-8", errors="replace").decode("utf-8")
+
+
+def _iso_utc(moment: datetime) -> str:
+    utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return utc.isoformat(timespec="seconds").replace("+00:00", "Z")

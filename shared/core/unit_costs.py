@@ -20,7 +20,7 @@ from decimal import Decimal
 from shared.core.allocation import PeriodAllocation, UnallocatedReason
 from shared.core.inventory import Deployment
 from shared.core.meters import TokenKind
-from shared.core.money import ZERO
+from shared.core.money import ZERO, in_money_context
 from shared.core.period import BillingPeriod
 from shared.core.usage import UsageRecord
 
@@ -85,6 +85,7 @@ def per_unit(cost: Decimal, units: int, scale: Decimal = Decimal(1)) -> Decimal 
     return cost * scale / Decimal(units)
 
 
+@in_money_context
 def unit_costs(allocation: PeriodAllocation, usage: Sequence[UsageRecord]) -> list[UnitCost]:
     """A UnitCost for every deployment in force during the period, ordered by deployment id."""
     cost: dict[str, Decimal] = defaultdict(Decimal)
@@ -134,6 +135,7 @@ def unit_costs(allocation: PeriodAllocation, usage: Sequence[UsageRecord]) -> li
     return result
 
 
+@in_money_context
 def unallocated_totals(allocation: PeriodAllocation) -> list[UnallocatedTotal]:
     """Unallocated lines summed per account, meter and reason, largest first."""
     sums: dict[tuple[str, str, str, UnallocatedReason], Decimal] = defaultdict(Decimal)

@@ -10,32 +10,35 @@ from pathlib import Path
 
 from azure.core.credentials import TokenCredential
 from azure.data.tables import TableServiceClient
-from azure.storage.queue import QueueClient, TextBase64DecodePolicy, TextBase64EncodePolicy
+from azure.storage.queue import QueueClient
 
-from shared.adapters.allocation_queue import StorageAllocationQueue
+from shared.adapters.allocation_queue import StorageAllocationQueue, poison_queue_name
 from shared.adapters.allocation_tables import TABLES as RESULT_TABLES
 from shared.adapters.allocation_tables import AllocationTables
 from shared.adapters.catalogue_source import StoredCatalogue
 from shared.adapters.costs_table import TABLE as COSTS
 from shared.adapters.costs_table import CostsTable
 from shared.adapters.credentials import make_credential
+from shared.adapters.input_versions_table import TABLE as INPUTS
+from shared.adapters.input_versions_table import InputVersionsTable
 from shared.adapters.inventory_table import TABLE as INVENTORY
 from shared.adapters.inventory_table import InventoryTable
 from shared.adapters.price_table import TABLE as PRICES
 from shared.adapters.price_table import PriceTable
 from shared.adapters.reconciliation_table import TABLE as RECONCILIATION
-from shared.adapters.reconciliation_table import ReconciliationTable
 from shared.adapters.table_gateway import AzureTableGateway
 from shared.adapters.usage_table import TABLE as USAGE
 from shared.adapters.usage_table import UsageTable
 from shared.core.costs import CostType
+from shared.errors import ConfigurationError
 from shared.services.allocation import AllocationService
+from shared.services.allocation_requests import AllocationRequestService, Allocator
 from shared.services.collection import CollectionService
 from shared.services.ports import CostSource, InventorySource, UsageSource
 from shared.services.price_refresh import PriceRefreshService
 from shared.settings import Settings, StorageConnection
 
-ALL_TABLES = (COSTS, USAGE, INVENTORY, PRICES, *RESULT_TABLES, RECONCILIATION)
+ALL_TABLES = (COSTS, USAGE, INVENTORY, PRICES, INPUTS, *RESULT_TABLES, RECONCILIATION)
 
 
 @dataclass
@@ -45,23 +48,18 @@ class Stores:
     inventory: InventoryTable
     results: AllocationTables
     queue: StorageAllocationQueue
-    queue_client: QueueClient
-    reconciliation: ReconciliationTable
     prices: PriceTable
+    versions: InputVersionsTable
 
 
 def queue_client(
     storage: StorageConnection, name: str, credential: TokenCredential | None
 ) -> QueueClient:
-    """A queue client speaking the Functions queue extension's Base64 message encoding."""
-    policies = {
-        "message_encode_policy": TextBase64EncodePolicy(),
-        "message_decode_policy": TextBase64DecodePolicy(),
-    }
+    """A plain queue client: StorageAllocationQueue does the Functions extension's Base64."""
     if storage.connection_string:
-        return QueueClient.from_connection_string(storage.connection_string, name, **policies)
+        return QueueClient.from_connection_string(storage.connection_string, name)
     assert storage.queue_service_uri
-    return QueueClient(storage.queue_service_uri, name, credential=credential, **policies)
+    return QueueClient(storage.queue_service_uri, name, credential=credential)
 
 
 def table_service(
@@ -76,12 +74,16 @@ def table_service(
 def build_stores(
     settings: Settings, *, credential: TokenCredential | None = None, ensure: bool = True
 ) -> Stores:
-    """Tables and the queue; an identity-based connection uses `credential` (made if None)."""
+    """Tables, the queue and its poison queue; an identity-based connection uses `credential`
+    (made if None)."""
     if settings.storage.uses_identity and credential is None:
         credential = make_credential()
     gateway = AzureTableGateway(table_service(settings.storage, credential))
-    client = queue_client(settings.storage, settings.allocation_queue, credential)
-    queue = StorageAllocationQueue(client)
+    name = settings.allocation_queue
+    queue = StorageAllocationQueue(
+        queue_client(settings.storage, name, credential),
+        queue_client(settings.storage, poison_queue_name(name), credential),
+    )
     if ensure:
         gateway.ensure(ALL_TABLES)
         queue.ensure()
@@ -91,9 +93,8 @@ def build_stores(
         inventory=InventoryTable(gateway),
         results=AllocationTables(gateway),
         queue=queue,
-        queue_client=client,
-        reconciliation=ReconciliationTable(gateway),
         prices=PriceTable(gateway),
+        versions=InputVersionsTable(gateway),
     )
 
 
@@ -104,9 +105,17 @@ def build_allocation(stores: Stores) -> AllocationService:
         usage=stores.usage,
         inventory=stores.inventory,
         results=stores.results,
-        reconciliation=stores.reconciliation,
         catalogue=StoredCatalogue(stores.prices),
+        versions=stores.versions,
+        deferral=stores.queue,
     )
+
+
+def build_allocation_requests(
+    stores: Stores, allocation: Allocator | None = None
+) -> AllocationRequestService:
+    """The consumer of the allocation queue (the queue trigger, the demo's drain)."""
+    return AllocationRequestService(allocation or build_allocation(stores), stores.queue)
 
 
 def build_price_refresh(
@@ -116,7 +125,9 @@ def build_price_refresh(
     from shared.adapters.retail_prices import RetailPricesSource
 
     source = RetailPricesSource(endpoint or settings.retail_prices_endpoint)
-    return PriceRefreshService(source=source, prices=stores.prices, queue=stores.queue)
+    return PriceRefreshService(
+        source=source, prices=stores.prices, queue=stores.queue, versions=stores.versions
+    )
 
 
 def build_collection(
@@ -130,6 +141,7 @@ def build_collection(
         usage=stores.usage,
         inventory=stores.inventory,
         queue=stores.queue,
+        versions=stores.versions,
         cost_sources=cost_sources,
         usage_source=usage_source,
         inventory_source=inventory_source,
@@ -144,6 +156,12 @@ def live_collection(
     from shared.adapters.cost_management import CostManagementSource
     from shared.adapters.monitor_metrics import MonitorUsageSource
 
+    if not settings.cost_scopes:
+        raise ConfigurationError(
+            "COST_SCOPES",
+            "required for a live collection: comma-separated ARM scopes such as "
+            "/subscriptions/<id> (or use collect --from-files DIR)",
+        )
     credential = credential or make_credential()
     costs: list[CostSource] = [
         CostManagementSource(credential, settings.cost_scopes, settings.arm_endpoint, basis)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import timedelta
 from typing import Protocol
 
 from shared.core.costs import CostLine, CostType
+from shared.core.inputs import InputScope, InputVersion
 from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.meters import MeterCatalogue
 from shared.core.period import BillingPeriod, DateWindow
+from shared.core.reconciliation import Reconciliation
+from shared.core.reports import PeriodReport, Publication, PublishStatus
 from shared.core.usage import UsageRecord
 
 
@@ -41,23 +45,51 @@ class AllocationQueue(Protocol):
     def enqueue(self, periods: Iterable[BillingPeriod]) -> None: ...
 
 
+class PendingWrite(Protocol):
+    """Writes a store planned (reads done, nothing written yet); false when nothing changes."""
+
+    def __bool__(self) -> bool: ...
+
+    def apply(self) -> object: ...
+
+
 class CostStore(Protocol):
+    def plan_window(
+        self, window: DateWindow, cost_type: CostType, lines: Sequence[CostLine]
+    ) -> Mapping[BillingPeriod, PendingWrite]: ...
+
     def replace_window(
         self, window: DateWindow, cost_type: CostType, lines: Sequence[CostLine]
     ) -> set[BillingPeriod]: ...
 
     def lines_for(self, period: BillingPeriod, cost_type: CostType) -> list[CostLine]: ...
 
+    def count_window(self, window: DateWindow, cost_type: CostType) -> int:
+        """How many lines of the window are stored."""
+        ...
+
+    def has_lines(self, period: BillingPeriod, cost_type: CostType) -> bool: ...
+
 
 class UsageStore(Protocol):
+    def plan_window(
+        self, window: DateWindow, account_ids: Iterable[str], records: Sequence[UsageRecord]
+    ) -> Mapping[BillingPeriod, PendingWrite]: ...
+
     def replace_window(
         self, window: DateWindow, account_ids: Iterable[str], records: Sequence[UsageRecord]
     ) -> set[BillingPeriod]: ...
 
     def records_for(self, period: BillingPeriod) -> list[UsageRecord]: ...
 
+    def count_window(self, window: DateWindow, account_ids: Iterable[str]) -> int:
+        """How many records of the window are stored for the accounts."""
+        ...
+
 
 class InventoryStore(Protocol):
+    def plan_save(self, snapshot: InventorySnapshot) -> PendingWrite: ...
+
     def save(self, snapshot: InventorySnapshot) -> bool: ...
 
     def snapshots_for(self, period: BillingPeriod) -> list[InventorySnapshot]: ...
@@ -69,3 +101,41 @@ class CatalogueSource(Protocol):
     """The meter catalogue in force now (it may follow refreshes between calls)."""
 
     def current(self) -> MeterCatalogue: ...
+
+
+class InputVersions(Protocol):
+    """Sequences of the stored inputs and marks of collections writing them (core/inputs.py)."""
+
+    def begin(self, scopes: Iterable[InputScope]) -> None: ...
+
+    def end(
+        self, scopes: Iterable[InputScope], changed: Collection[InputScope]
+    ) -> set[InputScope]: ...
+
+    def version(self, period: BillingPeriod) -> InputVersion: ...
+
+    def stalled(self, scopes: Iterable[InputScope]) -> set[InputScope]:
+        """The scopes whose writer stopped half-way (a mark older than the writer lease)."""
+        ...
+
+
+class AllocationDeferral(Protocol):
+    """Puts an allocation request back on the queue, visible again after `delay`."""
+
+    def defer(self, period: BillingPeriod, delay: timedelta) -> None: ...
+
+
+class ResultStore(Protocol):
+    """Publishes allocations atomically and reads the published ones (allocation_tables.py)."""
+
+    def publish(self, publication: Publication) -> PublishStatus: ...
+
+    def publish_no_data(
+        self, period: BillingPeriod, cost_type: CostType, reason: str, input_sequence: int
+    ) -> PublishStatus: ...
+
+    def report(self, period: BillingPeriod, cost_type: CostType) -> PeriodReport | None: ...
+
+    def reconciliation(
+        self, period: BillingPeriod, cost_type: CostType
+    ) -> Reconciliation | None: ...

@@ -16,10 +16,11 @@ from typing import Protocol
 
 from shared.adapters.price_table import PriceTable, unique_items
 from shared.core.catalogue import RetailPriceItem
+from shared.core.inputs import InputScope, InputSource
 from shared.core.period import BillingPeriod
 from shared.core.period_status import open_periods
 from shared.errors import SourceError
-from shared.services.ports import AllocationQueue
+from shared.services.ports import AllocationQueue, InputVersions
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class PriceRefreshService:
     source: PriceSource
     prices: PriceTable
     queue: AllocationQueue
+    versions: InputVersions
     clock: Callable[[], datetime] = field(default=_utc_now)
 
     def refresh(self) -> PriceRefreshReport:
@@ -64,7 +66,10 @@ class PriceRefreshService:
                 "the stored catalogue was kept"
             )
         now = self.clock()
+        scope = InputScope.of(InputSource.PRICES)
+        self.versions.begin([scope])
         changed = self.prices.replace_items(items, now, self.source.endpoint)
+        self.versions.end([scope], {scope} if changed else set())
         enqueued = open_periods(now.date()) if changed else ()
         self.queue.enqueue(enqueued)
         return PriceRefreshReport(len(items), changed, now, enqueued)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -16,7 +19,9 @@ import pytest
 
 from shared.api.presenter import API_NAMES
 from shared.core.costs import CostType
+from shared.local.azurite import SIGTERM_EXIT_CODE, die_with_parent
 from shared.sample_tenant import SampleTenant, generate
+from tests import processes
 from tests.e2e.expectation import expected_costs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,40 +34,83 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class RunningDemo:
+    """`python -m shared.cli demo` as a subprocess; its output is read as it comes."""
+
+    def __init__(self, out: Path) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "shared.cli", "demo", "--out", str(out), "--port",
+             str(self.port)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            preexec_fn=die_with_parent(),  # a killed test run takes the demo (and Azurite) along
+        )  # fmt: skip
+        self.lines: list[str] = []
+        self._served = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            if "API served at" in line:
+                self._served.set()
+        self._served.set()  # end of output: wait_served() stops waiting either way
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_served(self, timeout: float = 120) -> None:
+        if not self._served.wait(timeout) or "API served at" not in self.output:
+            pytest.fail("the demo did not get to serving its API:\n" + self.output)
+        for _ in range(100):
+            try:
+                if httpx.get(f"{self.base}/api/health").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        pytest.fail("the demo's API did not answer /api/health")
+
+    def azurite(self) -> processes.Proc:
+        """The Azurite the demo started: its child process running node_modules' azurite."""
+        found = [
+            p for p in processes.children(self.proc.pid) if "azurite" in processes.cmdline(p.pid)
+        ]
+        assert len(found) == 1, [processes.cmdline(p.pid) for p in found]
+        return found[0]
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int | None:
+        """Send `sig` and wait for the exit status (None: it had to be killed)."""
+        code: int | None = None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=timeout)
+        self._reader.join(timeout=timeout)
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        return code
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, SampleTenant]]:
     out = tmp_path_factory.mktemp("tenant")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "demo", "--out", str(out), "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
-    lines: list[str] = []
+    running = RunningDemo(out)
     try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                pytest.fail("demo exited early:\n" + "".join(lines))
-            lines.append(line)
-            if "API served at" in line:
-                break
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/api/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        running.wait_served()
         # The generator is deterministic: the same tenant the demo collected, as ground truth.
-        yield base, "".join(lines), generate(out / "truth")
+        yield running.base, running.output, generate(out / "truth")
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        if proc.stdout:
-            proc.stdout.close()
+        code = running.stop(signal.SIGTERM)
+    assert code == SIGTERM_EXIT_CODE, running.output
 
 
 def test_the_demo_prints_a_per_deployment_table_and_where_the_api_is(demo) -> None:
@@ -147,3 +195,39 @@ def test_bad_requests_get_a_problem_body_naming_the_field(
     assert resp.status_code == status
     assert resp.headers["content-type"].startswith("application/problem+json")
     assert resp.json()["field"] == field and "Traceback" not in resp.text
+
+
+needs_proc = pytest.mark.skipif(not processes.supported(), reason="reads /proc (Linux)")
+
+
+@needs_proc
+def test_sigterm_stops_the_demo_cleanly_and_its_azurite_with_it(tmp_path) -> None:
+    running = RunningDemo(tmp_path / "tenant")
+    try:
+        running.wait_served()
+        azurite = running.azurite()
+        assert azurite.pgid == azurite.pid  # Azurite leads a process group of its own
+    finally:
+        code = running.stop(signal.SIGTERM)
+    assert code == SIGTERM_EXIT_CODE, running.output  # exited after its cleanup, not killed
+    assert "Traceback" not in running.output
+    # The demo waited for Azurite before exiting: nothing of its process group is left.
+    assert not processes.is_running(azurite)
+    assert not [p for p in processes.group(azurite.pid) if p.alive]
+
+
+@needs_proc
+def test_a_sigkilled_demo_takes_its_azurite_down_all_the_same(tmp_path) -> None:
+    running = RunningDemo(tmp_path / "tenant")
+    try:
+        running.wait_served()
+        azurite = running.azurite()
+        workdir = Path(os.readlink(f"/proc/{azurite.pid}/cwd"))
+    finally:
+        code = running.stop(signal.SIGKILL)
+    assert code == -signal.SIGKILL  # no cleanup ran in the demo
+    try:
+        # Only the parent-death signal stops Azurite now (the session adopts it as an orphan).
+        assert not processes.wait_until_gone([azurite], timeout=30)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)  # what the demo's stop() would have removed

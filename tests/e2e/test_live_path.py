@@ -9,9 +9,9 @@ from decimal import Decimal
 from azure.data.tables import TableServiceClient
 
 from shared.api.presenter import present_period
-from shared.cli import drain_allocation_queue, main
+from shared.cli import main
 from shared.core.costs import CostType
-from shared.services.bootstrap import ALL_TABLES, build_allocation, build_stores
+from shared.services.bootstrap import ALL_TABLES, build_allocation_requests, build_stores
 from shared.settings import Settings
 from tests.live_tenant import seen_at_subscription_scope, serve_tenant
 
@@ -34,7 +34,7 @@ def collect_and_allocate(tenant) -> None:
     since, until = tenant.period.start, date(tenant.period.year, tenant.period.month, 31)
     assert main(["collect", "--since", since.isoformat(), "--until", until.isoformat()]) == 0
     stores = build_stores(Settings.from_env())
-    drain_allocation_queue(stores, build_allocation(stores))
+    assert not build_allocation_requests(stores).drain().poisoned
 
 
 def test_live_path_conserves_money_per_basis_account_and_day_and_reruns_change_nothing(

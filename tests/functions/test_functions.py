@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import logging
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import azure.functions as func
 import pytest
+from azure.functions.queue import QueueMessage as HostQueueMessage  # what the host passes
 from azure.functions.timer import TimerRequest
+from azure.storage.queue import QueueClient
 
 import function_app
 from functions import composition
 from shared.core.costs import CostType
-from shared.errors import InvalidInput
+from shared.errors import SourceError
 from tests.live_tenant import billed_at_subscription_scope
 
 # get_functions() indexes the app once (a second call reports duplicate names), as the host does.
@@ -92,12 +96,52 @@ def test_the_triggers_collect_allocate_and_serve_one_period(live) -> None:
     assert {d["deployment"] for d in body["deployments"]} >= {"chat-prod", "chat-test"}
 
 
-def test_a_malformed_queue_message_raises_a_clear_error_for_the_host_to_retry(live) -> None:
+def poison_queue(storage_env: dict[str, str]) -> list[dict]:
+    """What `allocation-requests-poison` holds, decoded as the Functions host would."""
+    raw = QueueClient.from_connection_string(
+        storage_env["AzureWebJobsStorage"], "allocation-requests-poison"
+    )
+    return [json.loads(base64.b64decode(m.content)) for m in raw.receive_messages(max_messages=32)]
+
+
+def test_a_bad_queue_message_is_poisoned_at_once_with_its_reason_and_the_trigger_returns(
+    live, storage_env, caplog
+) -> None:
     handler = registered("allocate_period").get_user_function()
-    with pytest.raises(InvalidInput, match="period"):
-        handler(func.QueueMessage(body=b'{"period": "2026-13"}'))
-    with pytest.raises(InvalidInput, match="period"):
-        handler(func.QueueMessage(body=b'{"month": "2026-10"}'))
+    huge = json.dumps({"period": "9" * 65536}).encode()
+    bad = [b'{"period": "2026-13"}', b'{"month": "2026-10"}', huge]
+    with caplog.at_level(logging.WARNING):
+        for n, body in enumerate(bad):
+            # Returning normally is what makes the host delete the message instead of retrying.
+            assert handler(HostQueueMessage(id=f"m{n}", body=body, dequeue_count=1)) is None
+
+    poisoned = poison_queue(storage_env)
+    assert [(p["messageId"], p["errorType"]) for p in poisoned] == [
+        ("m0", "InvalidInput"), ("m1", "InvalidInput"), ("m2", "InvalidInput"),
+    ]  # fmt: skip
+    assert poisoned[0]["reason"] == "period: month must be 01..12, got '2026-13'"
+    assert poisoned[0]["message"] == '{"period": "2026-13"}'
+    assert poisoned[1]["reason"] == "period: missing"
+    assert poisoned[2]["reason"].endswith("\u2026 (65536 chars)")
+    assert len(poisoned[2]["reason"]) < 100
+    assert len(poisoned[2]["message"]) == 4096 and poisoned[2]["messageLength"] == len(huge)
+    assert all(p["failedAt"].endswith("Z") and p["dequeueCount"] == 1 for p in poisoned)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 3 and all("\n" not in w and len(w) < 300 for w in warnings)
+    assert composition.allocation.cache_info().currsize == 1  # the consumer was built once
+
+
+def test_a_transient_error_in_the_queue_trigger_propagates_for_the_host_to_retry(
+    live, storage_env, monkeypatch
+) -> None:
+    def failing(period):
+        raise SourceError(f"cost query for {period} failed")
+
+    monkeypatch.setattr(composition.allocation(), "allocate", failing)
+    handler = registered("allocate_period").get_user_function()
+    with pytest.raises(SourceError, match="2026-10"):
+        handler(HostQueueMessage(id="m1", body=b'{"period": "2026-10"}', dequeue_count=1))
+    assert poison_queue(storage_env) == []
 
 
 def test_http_errors_are_problem_bodies_not_stack_traces(live) -> None:

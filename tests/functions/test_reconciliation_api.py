@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
@@ -15,15 +16,18 @@ from azure.functions.timer import TimerRequest
 
 from shared import cli
 from shared.adapters.allocation_tables import AllocationTables
-from shared.adapters.reconciliation_table import TABLE, ReconciliationTable
 from shared.adapters.table_gateway import MemoryTableGateway
 from shared.api.app import create_app
 from shared.core.allocation import allocate_period
 from shared.core.costs import CostLine, CostType
 from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.period import BillingPeriod
-from shared.core.reconciliation import reconcile
+from shared.core.reconciliation import Reconciliation, reconcile
+from shared.core.reports import PeriodReport, Publication
+from shared.core.unit_costs import unallocated_totals, unit_costs
 from shared.core.usage import UsageRecord
+from shared.reconciliation_text import render_reconciliation
+from shared.report_table import render_report
 from shared.services.bootstrap import build_stores
 from shared.settings import Settings
 from tests.functions.test_functions import call_http, registered
@@ -35,8 +39,8 @@ D1 = date(2026, 11, 3)
 LOOP = asyncio.new_event_loop()
 
 
-def doubled_cached_tokens() -> ReconciliationTable:
-    """A stored November: 800K input + 2 x 200K cached input billed, 1,000K prompt tokens seen."""
+def doubled_publication() -> Publication:
+    """November: 800K input + 2 x 200K cached input billed, 1,000K prompt tokens seen."""
     catalogue = DictCatalogue()
     lines = [
         CostLine(D1, ACC, meter, f"meter {meter}", Decimal(qty), Decimal(cost), "USD")
@@ -51,11 +55,72 @@ def doubled_cached_tokens() -> ReconciliationTable:
     snap = [InventorySnapshot(D1, (Deployment(ACC, "chat", "gpt-4o", "2024-11-20",
                                               "GlobalStandard", 10),))]  # fmt: skip
     allocation = allocate_period(NOV, lines, usage, snap, catalogue)
-    gateway = MemoryTableGateway()
-    gateway.ensure([TABLE])
-    table = ReconciliationTable(gateway)
-    table.save(reconcile(allocation, lines, usage, catalogue))
-    return table
+    return Publication(
+        allocation=allocation,
+        unit_costs=tuple(unit_costs(allocation, usage)),
+        unallocated_totals=tuple(unallocated_totals(allocation)),
+        reconciliation=reconcile(allocation, lines, usage, catalogue),
+        input_sequence=1,
+    )
+
+
+def doubled_cached_tokens() -> AllocationTables:
+    """That November published in memory."""
+    tables = AllocationTables(MemoryTableGateway())
+    tables.publish(doubled_publication())
+    return tables
+
+
+@dataclass(frozen=True)
+class StoredPeriod:
+    """One allocated period as the readers serve it (report and reconciliation), in memory."""
+
+    stored: PeriodReport
+    reconciled: Reconciliation
+
+    def report(self, period: BillingPeriod, cost_type: CostType) -> PeriodReport | None:
+        found = (period, cost_type) == (self.stored.period, self.stored.cost_type)
+        return self.stored if found else None
+
+    def reconciliation(self, period: BillingPeriod, cost_type: CostType) -> Reconciliation | None:
+        found = (period, cost_type) == (self.reconciled.period, self.reconciled.cost_type)
+        return self.reconciled if found else None
+
+
+def rounding_apart() -> StoredPeriod:
+    """A November whose cents disagreed when each amount was rounded on its own.
+
+    Input 1.004 goes to deployment a, output 1.004 to b, and two unknown meters of 0.505 and
+    0.501 stay unallocated: 3.014 billed, 2.008 allocated. Rounded on their own the rows made
+    1.00 + 1.00 + 0.50 + 0.50 = 3.00 against a summary of 3.01 and allocated 2.00 against 2.01,
+    while the unit costs said allocated 2.00 (the step went to the 0.505 line).
+    """
+    catalogue = DictCatalogue()
+    lines = [
+        CostLine(D1, ACC, meter, f"meter {meter}", Decimal(1), Decimal(cost), "USD")
+        for meter, cost in [(GPT4O_IN.meter_id, "1.004"), (GPT4O_OUT.meter_id, "1.004"),
+                            ("content-safety", "0.505"), ("translator", "0.501")]
+    ]  # fmt: skip
+    usage = [UsageRecord(D1, ACC, "a", 1_000, 0, 1), UsageRecord(D1, ACC, "b", 0, 1_000, 1)]
+    deployments = tuple(Deployment(ACC, name, "gpt-4o", "2024-11-20", "GlobalStandard", 10)
+                        for name in ("a", "b"))  # fmt: skip
+    allocation = allocate_period(NOV, lines, usage, [InventorySnapshot(D1, deployments)], catalogue)
+    report = PeriodReport(
+        period=NOV,
+        cost_type=CostType.ACTUAL,
+        currency="USD",
+        billed=allocation.billed,
+        allocated=allocation.allocated_cost,
+        unallocated=allocation.unallocated_cost,
+        unit_costs=tuple(unit_costs(allocation, usage)),
+        unallocated_totals=tuple(unallocated_totals(allocation)),
+    )
+    return StoredPeriod(report, reconcile(allocation, lines, usage, catalogue))
+
+
+def cents_of(values: object) -> Decimal:
+    assert isinstance(values, list)
+    return sum((Decimal(str(v)) for v in values), Decimal(0))
 
 
 def get(app: object, path: str, **params: str) -> tuple[int, dict]:
@@ -100,6 +165,32 @@ def test_a_doubled_cached_token_quantity_is_flagged_in_the_response(app: object)
     assert unknown["account"] == "acc" and unknown["flagged"] is False
 
 
+def test_the_reconciliation_and_the_unit_costs_round_to_the_same_cents() -> None:
+    stored = rounding_apart()
+    app = create_app(lambda: stored, reconciliations=lambda: stored)
+    status, units = get(app, "/api/unit-costs", period="2026-11", costType="actual")
+    assert status == 200
+    status, body = get(app, "/api/reconciliation", period="2026-11", costType="actual")
+    assert status == 200
+    # One rounding: billed 3.014 -> 3.01, split 2.01 allocated (2.008) + 1.00 unallocated (1.006).
+    assert (units["billedCost"], units["allocatedCost"], units["unallocatedCost"]) == (
+        3.01, 2.01, 1.0
+    )  # fmt: skip
+    summary = body["summary"]
+    assert (summary["cost"], summary["allocatedCost"]) == (3.01, 2.01)
+    assert cents_of([r["cost"] for r in body["rows"]]) == Decimal("3.01")
+    assert cents_of([r["allocatedCost"] for r in body["rows"]]) == Decimal("2.01")
+    assert cents_of([d["cost"] for d in units["deployments"]]) == Decimal("2.01")
+    assert cents_of([t["cost"] for t in units["unallocated"]]) == Decimal("1.00")
+    rows = {r["meterId"]: (r["cost"], r["allocatedCost"]) for r in body["rows"]}
+    assert rows == {GPT4O_IN.meter_id: (1.01, 1.01), GPT4O_OUT.meter_id: (1.0, 1.0),
+                    "content-safety": (0.5, 0.0), "translator": (0.5, 0.0)}  # fmt: skip
+    assert [d["cost"] for d in units["deployments"]] == [1.01, 1.0]  # a's input, then b's output
+    # The CLI's text shows the same cents.
+    assert "cost 3.01 USD, allocated 2.01 USD" in render_reconciliation(body)
+    assert "Billed 3.01 USD = allocated 2.01 USD + unallocated 1.00 USD" in render_report(units)
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [({"period": "2026-13"}, "period"), ({}, "period"),
@@ -134,17 +225,22 @@ def test_the_queue_trigger_reconciles_the_sample_tenant_without_a_flag(live) -> 
         assert resp.status_code == 200
         body = json.loads(resp.get_body())
         assert body["summary"]["flaggedRows"] == 0
-        unit_costs = call_http("/api/unit-costs", period=str(tenant.period), costType=basis)
-        assert body["summary"]["cost"] == json.loads(unit_costs.get_body())["billedCost"]
+        served = call_http("/api/unit-costs", period=str(tenant.period), costType=basis)
+        units = json.loads(served.get_body())
+        summary = body["summary"]
+        assert (summary["cost"], summary["allocatedCost"]) == (
+            units["billedCost"], units["allocatedCost"]
+        )  # fmt: skip
+        assert cents_of([r["cost"] for r in body["rows"]]) == Decimal(str(summary["cost"]))
+        allocated = cents_of([r["allocatedCost"] for r in body["rows"]])
+        assert allocated == Decimal(str(summary["allocatedCost"]))
         compared = [r for r in body["rows"] if r["sideObservedTokens"]]
         assert len(compared) >= 20
         assert all(r["sideBilledTokens"] == r["sideObservedTokens"] for r in compared)
 
 
 def test_the_cli_prints_the_stored_report_with_its_flags(storage_env, capsys) -> None:
-    stored = doubled_cached_tokens().reconciliation(NOV, CostType.ACTUAL)
-    assert stored is not None
-    build_stores(Settings.from_env()).reconciliation.save(stored)
+    build_stores(Settings.from_env()).results.publish(doubled_publication())
     assert cli.main(["reconcile", "--period", "2026-11", "--cost-type", "actual"]) == 0
     out = capsys.readouterr().out
     flagged = [ln for ln in out.splitlines() if ln.rstrip().endswith("FLAG")]

@@ -11,9 +11,10 @@ import json
 from typing import Any
 
 import pytest
-from bicep_query import REPO_ROOT, Call, Ref, load
+from bicep_query import REPO_ROOT, Call, Expr, Ref, load
 
 from shared import settings
+from shared.adapters.allocation_queue import poison_queue_name
 from shared.services.bootstrap import ALL_TABLES
 
 # The identity-based form of AzureWebJobsStorage: what the code reads, then what the host needs.
@@ -176,10 +177,12 @@ def test_inventory_is_collected_hourly_by_default() -> None:
     assert minutes.isdigit()
 
 
-def test_the_queue_bicep_creates_is_the_allocation_queue_the_code_uses_by_default() -> None:
+def test_bicep_creates_the_allocation_queue_the_code_uses_and_its_poison_queue() -> None:
     storage = load("main.bicep").module("storage").params
     queues = [queue["name"] for queue in storage["queueServices"]["queues"]]
-    assert queues == [Ref("allocationQueueName")]
+    # The poison queue is named as the code and the Functions host name it: `{queue}-poison`.
+    poison = poison_queue_name("${allocationQueueName}")
+    assert queues == [Ref("allocationQueueName"), Expr(f"'{poison}'")]
     assert load("main.bicep").params()["allocationQueueName"].default == (
         settings.DEFAULT_ALLOCATION_QUEUE
     )

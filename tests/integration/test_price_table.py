@@ -41,7 +41,7 @@ def stores(storage_env: dict[str, str]) -> Stores:
 
 def refresh(stores: Stores, running: RunningPrices) -> Any:
     source = RetailPricesSource(running.endpoint, retry_total=1, retry_backoff_seconds=0.01)
-    return PriceRefreshService(source, stores.prices, stores.queue).refresh()
+    return PriceRefreshService(source, stores.prices, stores.queue, stores.versions).refresh()
 
 
 def stored_rows(storage_env: dict[str, str]) -> dict[tuple[str, str], tuple[str, dict]]:

@@ -21,14 +21,15 @@ from azure.data.tables import TableServiceClient
 from fastapi import FastAPI
 
 from shared.api.app import create_app
-from shared.cli import drain_allocation_queue
 from shared.core.costs import CostLine, CostType
+from shared.core.inputs import InputSource
 from shared.core.inventory import Deployment
 from shared.core.period import BillingPeriod, DateWindow
 from shared.core.period_status import PeriodStatus, collection_window, period_status
 from shared.core.usage import UsageRecord
 from shared.errors import CurrencyMismatch, SourceError
 from shared.services.allocation import AllocationService
+from shared.services.allocation_requests import AllocationRequestService
 from shared.services.bootstrap import (
     ALL_TABLES,
     Stores,
@@ -129,6 +130,8 @@ def of_basis(table: str, key: tuple[str, str], period: BillingPeriod, basis: Cos
     """Whether a row belongs to one period's price basis (partition, or its `periods` row)."""
     if table == "periods":
         return key == (basis.value, str(period))
+    if table == "inputs":  # the version of that period's costs of that basis moved on
+        return key == (str(period), InputSource.of_costs(basis).value)
     return key[0] == f"{period}|{basis.value}" or key[0].startswith(f"{period}|{basis.value}|")
 
 
@@ -157,7 +160,11 @@ class Tenant:
         return costs.changed_periods | used.changed_periods
 
     def allocate_queued(self) -> list[BillingPeriod]:
-        return drain_allocation_queue(self.stores, self.allocation)
+        """The queue trigger's service on TODAY, draining the queue; nothing may be poisoned."""
+        now = datetime(TODAY.year, TODAY.month, TODAY.day, 7, tzinfo=UTC)
+        drained = AllocationRequestService(self.allocation, self.stores.queue, lambda: now).drain()
+        assert not drained.poisoned
+        return drained.periods
 
     def billed(self, period: BillingPeriod, basis: CostType) -> Decimal:
         report = self.stores.results.report(period, basis)

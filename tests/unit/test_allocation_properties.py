@@ -1,10 +1,12 @@
 """Property tests over generated tenants with every meter family, on the real meter catalogue:
-allocated + unallocated == billed per account, day and price basis, whatever the inventory does."""
+allocated + unallocated == billed per account, day and price basis, whatever the inventory does,
+for amounts up to the bound (1e15, 12 decimals, credits too) in any ISO 4217 billing currency."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,8 +14,10 @@ from hypothesis import strategies as st
 from shared.adapters.catalogue_snapshot import load_bundled_catalogue
 from shared.core.allocation import allocate_period
 from shared.core.costs import ChargeType, CostLine, CostType
+from shared.core.currency import ISO_4217_CODES
 from shared.core.deployment_timeline import DeploymentTimeline
 from shared.core.inventory import Deployment, InventorySnapshot
+from shared.core.money import MAX_AMOUNT, money_context
 from shared.core.period import BillingPeriod
 from shared.core.usage import UsageRecord
 from tests.unit.conservation import conservation_by_account_day
@@ -59,7 +63,10 @@ DEPLOYMENTS = (
 )
 DAYS = tuple(OCT.window.days())
 
-money = st.decimals(min_value=Decimal("-50"), max_value=Decimal("500"), places=8)
+small = st.decimals(min_value=Decimal("-50"), max_value=Decimal("500"), places=8)
+large = st.decimals(min_value=-MAX_AMOUNT, max_value=MAX_AMOUNT, places=12)
+near_the_bound = st.decimals(min_value=MAX_AMOUNT - 1000, max_value=MAX_AMOUNT, places=12)
+currencies = st.sampled_from(sorted(ISO_4217_CODES))
 
 
 @st.composite
@@ -121,17 +128,27 @@ def usage(draw: st.DrawFn) -> list[UsageRecord]:
 
 @st.composite
 def bill(draw: st.DrawFn) -> list[CostLine]:
+    currency = draw(currencies)  # one billing currency per bill
+    sign = draw(st.sampled_from([1, -1]))  # lines near the bound add up past 28 digits
+    money = st.one_of(small, large, near_the_bound.map(lambda amount: sign * amount))
     lines = []
+    merged: dict[tuple[object, ...], Decimal] = {}  # a bill line (an identity) stays in bounds
     for _ in range(draw(st.integers(1, 30))):
         charge = draw(st.sampled_from([ChargeType.USAGE] * 4 + [
             ChargeType.REFUND, ChargeType.PURCHASE, ChargeType.UNUSED_RESERVATION]))  # fmt: skip
         account = "" if charge is not ChargeType.USAGE and draw(st.booleans()) else draw(
             st.sampled_from(ACCOUNTS))  # fmt: skip
-        lines.append(CostLine(
-            draw(st.sampled_from(DAYS)), account, draw(st.sampled_from(METERS)), "as billed",
-            Decimal(draw(st.integers(0, 1000))), draw(money), "USD", charge,
-            draw(st.sampled_from(["OnDemand", "Reservation"])),
-            draw(st.sampled_from(list(CostType)))))  # fmt: skip
+        day, meter = draw(st.sampled_from(DAYS)), draw(st.sampled_from(METERS))
+        pricing, basis = draw(st.sampled_from(["OnDemand", "Reservation"])), draw(
+            st.sampled_from(list(CostType)))  # fmt: skip
+        key = (day, account, meter, charge, pricing, basis)
+        so_far = merged.get(key)
+        cost = draw(money) if so_far is None else draw(st.decimals(places=12,
+            min_value=max(-MAX_AMOUNT, -MAX_AMOUNT - so_far),
+            max_value=min(MAX_AMOUNT, MAX_AMOUNT - so_far)))  # fmt: skip
+        merged[key] = cost + (so_far or 0)
+        lines.append(CostLine(day, account, meter, "as billed", Decimal(draw(st.integers(0, 1000))),
+                              cost, currency, charge, pricing, basis))  # fmt: skip
     return lines
 
 
@@ -143,9 +160,14 @@ def test_every_family_conserves_money_per_account_day_and_price_basis(
     timeline = DeploymentTimeline.build(snaps)
     for basis in CostType:
         result = allocate_period(OCT, lines, used, snaps, CATALOGUE, basis)
-        for key, (billed, carried) in conservation_by_account_day(result, lines).items():
-            assert billed == carried, key
-        assert result.allocated_cost + result.unallocated_cost == result.billed
+        with money_context():  # the checks' own sums, exact like the allocation's
+            for key, (billed, carried) in conservation_by_account_day(result, lines).items():
+                assert billed == carried, key
+            assert result.allocated_cost + result.unallocated_cost == result.billed
+        own = [Fraction(ln.cost) for ln in lines if ln.cost_type is basis]
+        assert Fraction(result.billed) == sum(own, Fraction(0))  # exact, not to 28 digits
+        if any(ln.cost_type is basis for ln in lines):
+            assert result.currency == lines[0].currency
         for part in result.allocated:
             ran = {d.deployment_id.lower() for d in timeline.on(part.date)}
             assert part.deployment_id.lower() in ran  # only deployments that ran that day

@@ -190,3 +190,51 @@ def test_summing_by_identity_keeps_every_cent_and_leaves_one_line_per_identity(
     assert sum((ln.cost for ln in lines), Decimal(0)) == sum((c[0] for c in cells), Decimal(0))
     assert len(lines) == len({(c[1], c[2]) for c in cells})
     assert merge_cost_lines(lines) == lines
+
+
+@pytest.mark.parametrize(
+    ("cells", "column"),
+    [
+        ({"cost": "1000000000000000.5"}, "Cost"),
+        ({"cost": "-1e16"}, "Cost"),
+        ({"quantity": "2e18"}, "UsageQuantity"),
+    ],
+)
+def test_a_value_beyond_the_bounds_names_the_column_the_row_its_date_and_meter(
+    cells: dict[str, str], column: str
+) -> None:
+    bad = row(cells.get("cost", "1"), 20261104, quantity=cells.get("quantity", "1"))
+    with pytest.raises(InvalidInput) as err:
+        parse_query_rows(COLUMNS, [row("1"), bad], CostType.ACTUAL)
+    message = str(err.value)
+    assert err.value.field == column
+    assert "rows[1]" in message
+    assert "2026-11-04" in message
+    assert "gpt-4o-0806-Inp-glbl Tokens" in message
+    assert "\n" not in message
+
+
+def test_an_amount_at_the_bound_is_read_exactly() -> None:
+    top = Decimal("999999999999999.999999999999")
+    (line,) = parse_query_rows(COLUMNS, [row(str(top))], CostType.ACTUAL)
+    assert line.cost == top
+
+
+def test_a_non_number_names_the_row() -> None:
+    bad = row("1")
+    bad[0] = "n/a"
+    with pytest.raises(InvalidInput) as err:
+        parse_query_rows(COLUMNS, [bad], CostType.ACTUAL)
+    assert err.value.field == "Cost"
+    assert "rows[0]" in str(err.value)
+
+
+@pytest.mark.parametrize("currency", ["XYZ", "", None, "Dollar"])
+def test_an_unknown_or_missing_currency_is_refused_naming_the_row(currency: str | None) -> None:
+    bad = row("1")
+    bad[8] = currency
+    with pytest.raises(InvalidInput) as err:
+        parse_query_rows(COLUMNS, [row("2"), bad], CostType.ACTUAL)
+    assert err.value.field == "Currency"
+    assert "rows[1]" in str(err.value)
+    assert "ISO 4217" in str(err.value)

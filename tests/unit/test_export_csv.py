@@ -15,12 +15,14 @@ from hypothesis import strategies as st
 
 from shared.adapters.export_csv import (
     ExportDialect,
+    ExportLedger,
     ExportRow,
     detect_dialect,
     is_ai_services_row,
     parse_cost_export,
     parse_export_date,
     read_cost_export,
+    read_cost_exports,
 )
 from shared.core.costs import ChargeType, CostType
 from shared.errors import InvalidInput
@@ -474,7 +476,10 @@ def test_money_is_summed_in_decimal_without_float_drift() -> None:
     )
 )
 def test_any_costs_of_one_identity_sum_exactly(costs: list[Decimal]) -> None:
-    rows = [ea_row(GPT4O_IN, "1", f"{cost:f}") for cost in costs]
+    # Azure splits one meter-day over rows that differ in another column (here the tags).
+    rows = [
+        ea_row(GPT4O_IN, "1", f"{cost:f}", Tags=f'{{"row": "{i}"}}') for i, cost in enumerate(costs)
+    ]
     (line,) = parse_cost_export(csv_text(EA_2024_08_01_COLUMNS, rows))
     assert line.cost == sum(costs, Decimal(0))
     assert line.quantity == len(costs)
@@ -576,3 +581,237 @@ def test_a_file_that_is_not_a_cost_export_is_refused() -> None:
 )
 def test_export_dates_come_in_iso_and_us_forms(text: str, expected: date) -> None:
     assert parse_export_date(text) == expected
+
+
+# --- bounds and currencies --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cells", "column"),
+    [
+        ({"CostInBillingCurrency": "1000000000000000.01"}, "CostInBillingCurrency"),
+        ({"CostInBillingCurrency": "-2E+15"}, "CostInBillingCurrency"),
+        ({"Quantity": "1e19"}, "Quantity"),
+    ],
+)
+def test_a_value_beyond_the_bounds_names_the_column_and_the_line(
+    cells: dict[str, str], column: str
+) -> None:
+    rows = [ea_row(GPT4O_IN, "1", "0.1"), ea_row(GPT4O_IN, "1", "0.2", **cells)]
+    with pytest.raises(InvalidInput) as err:
+        parse_cost_export(csv_text(EA_2024_08_01_COLUMNS, rows))
+    assert err.value.field == column
+    assert "line 3" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_an_amount_at_the_bound_is_read_exactly() -> None:
+    top = "999999999999999.999999999999"
+    rows = [ea_row(GPT4O_IN, "1", top), ea_row(GPT4O_IN, "1", "-" + top, Date="10/04/2026")]
+    lines = parse_cost_export(csv_text(EA_2024_08_01_COLUMNS, rows))
+    assert [line.cost for line in lines] == [Decimal(top), -Decimal(top)]
+
+
+def test_a_focus_effective_cost_beyond_the_bound_is_named() -> None:
+    text = csv_text(FOCUS_10, [focus_row(GPT4O_IN, "1", "1", "1e16")])
+    with pytest.raises(InvalidInput) as err:
+        parse_cost_export(text)
+    assert err.value.field == "EffectiveCost"
+    assert "line 2" in str(err.value)
+
+
+@pytest.mark.parametrize("currency", ["XYZ", "", "US Dollar"])
+def test_an_unknown_or_missing_currency_names_the_column_and_the_line(currency: str) -> None:
+    rows = [
+        ea_row(GPT4O_IN, "1", "0.1"),
+        ea_row(GPT4O_IN, "1", "0.2", BillingCurrencyCode=currency),
+    ]
+    with pytest.raises(InvalidInput) as err:
+        parse_cost_export(csv_text(EA_2024_08_01_COLUMNS, rows))
+    assert err.value.field == "BillingCurrencyCode"
+    assert "line 3" in str(err.value)
+    assert "ISO 4217" in str(err.value)
+
+
+def test_a_focus_row_without_a_billing_currency_is_refused() -> None:
+    text = csv_text(FOCUS_10, [focus_row(GPT4O_IN, "1", "1", "1", BillingCurrency="")])
+    with pytest.raises(InvalidInput) as err:
+        parse_cost_export(text)
+    assert err.value.field == "BillingCurrency"
+
+
+def test_a_row_the_filter_drops_is_not_checked_for_its_currency() -> None:
+    vm = ea_row(("vm", "D2 v3"), "1", "9", MeterCategory="Virtual Machines", ResourceId=VM,
+                BillingCurrencyCode="")  # fmt: skip
+    lines = parse_cost_export(csv_text(EA_2024_08_01_COLUMNS, [ea_row(GPT4O_IN, "1", "1"), vm]))
+    assert len(lines) == 1
+
+
+# --- encodings ------------------------------------------------------------------------------------
+
+
+def one_row_export(meter_name: str = GPT4O_IN[1], delimiter: str = ",") -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n", delimiter=delimiter)
+    writer.writerow(EA_2024_08_01_COLUMNS)
+    row = ea_row((GPT4O_IN[0], meter_name), "2", "0.0048")
+    writer.writerow([row.get(column, "") for column in EA_2024_08_01_COLUMNS])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [
+        ("utf-8", b""),
+        ("utf-8", b"\xef\xbb\xbf"),
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+    ],
+)
+def test_utf8_with_or_without_bom_and_utf16_with_bom_are_read(
+    tmp_path: Path, encoding: str, bom: bytes
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(bom + one_row_export("gpt 4o 1120 Inp glbl Tokens – café").encode(encoding))
+    (line,) = read_cost_export(path)
+    assert line.meter_name == "gpt 4o 1120 Inp glbl Tokens – café"
+    assert (line.cost, line.currency) == (Decimal("0.0048"), "USD")
+
+
+def test_excels_unicode_text_utf16_tab_separated_and_gzipped_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv.gz"
+    path.write_bytes(
+        gzip.compress(b"\xff\xfe" + one_row_export(delimiter="\t").encode("utf-16-le"))
+    )
+    (line,) = read_cost_export(path)
+    assert (line.meter_id, line.cost) == (GPT4O_IN[0], Decimal("0.0048"))
+
+
+def test_a_file_in_another_encoding_is_one_invalid_input_naming_the_file_and_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "saved-by-excel.csv"
+    path.write_bytes(one_row_export("Résumé tokens").encode("cp1252"))
+    with pytest.raises(InvalidInput) as err:
+        read_cost_export(path)
+    message = str(err.value)
+    assert err.value.field == "saved-by-excel.csv"
+    assert "line 2" in message
+    assert "UTF-8" in message
+    assert "\n" not in message
+
+
+def test_utf16_without_a_bom_is_refused_with_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(one_row_export().encode("utf-16-le"))
+    with pytest.raises(InvalidInput, match="save it as UTF-8 CSV"):
+        read_cost_export(path)
+
+
+def test_a_broken_gzip_file_is_an_invalid_input_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv.gz"
+    path.write_bytes(gzip.compress(one_row_export().encode())[:-12])
+    with pytest.raises(InvalidInput) as err:
+        read_cost_export(path)
+    assert err.value.field == "export.csv.gz"
+
+
+# --- records of the wrong length, header only -----------------------------------------------------
+
+
+def test_a_truncated_last_row_is_refused_naming_the_file_line(tmp_path: Path) -> None:
+    text = csv_text(EA_2024_08_01_COLUMNS, [ea_row(GPT4O_IN, "1", "1"), ea_row(GPT4O_IN, "2", "2")])
+    path = tmp_path / "part_1.csv"
+    path.write_text(text[: text.rindex(",USD,")], encoding="utf-8")  # cut mid-row
+    with pytest.raises(InvalidInput) as err:
+        read_cost_export(path)
+    assert err.value.field == "part_1.csv"
+    assert "line 3" in str(err.value)
+    assert "truncated" in str(err.value)
+
+
+def test_a_row_with_more_cells_than_the_header_is_refused() -> None:
+    text = csv_text(EA_2024_08_01_COLUMNS, [ea_row(GPT4O_IN, "1", "1")])
+    lines = text.splitlines(keepends=True)
+    lines[1] = lines[1].rstrip("\n") + ",1,5\n"  # an unquoted decimal comma
+    with pytest.raises(InvalidInput) as err:
+        parse_cost_export(lines)
+    assert "line 2" in str(err.value)
+    assert f"{len(EA_2024_08_01_COLUMNS) + 2} cells" in str(err.value)
+
+
+def test_an_export_with_only_a_header_gives_no_lines(tmp_path: Path) -> None:
+    path = tmp_path / "empty-month.csv"
+    path.write_text(",".join(EA_2024_08_01_COLUMNS) + "\n", encoding="utf-8")
+    assert read_cost_export(path) == []
+
+
+# --- duplicates -----------------------------------------------------------------------------------
+
+
+def test_rows_identical_in_every_cell_are_read_once_with_one_warning() -> None:
+    first, other = ea_row(GPT4O_IN, "1", "0.25"), ea_row(GPT4O_OUT, "2", "0.5")
+    text = csv_text(EA_2024_08_01_COLUMNS, [first, other, first, first, other])
+    ledger = ExportLedger()
+
+    lines = parse_cost_export(text, ledger=ledger, source="export.csv")
+
+    assert [(ln.meter_id, ln.cost) for ln in lines] == [
+        (GPT4O_IN[0], Decimal("0.25")),
+        (GPT4O_OUT[0], Decimal("0.5")),
+    ]
+    (warning,) = ledger.warnings
+    assert warning.startswith("export.csv: 3 rows identical in every cell")
+    assert "line 4" in warning  # the first repeat
+    assert "same as line 2" in warning
+
+
+def test_rows_of_one_identity_that_differ_in_another_cell_are_still_summed() -> None:
+    rows = [ea_row(GPT4O_IN, "1", "0.25", ResourceGroup=group) for group in ("rg-a", "rg-b")]
+    ledger = ExportLedger()
+    (line,) = parse_cost_export(csv_text(EA_2024_08_01_COLUMNS, rows), ledger=ledger)
+    assert (line.cost, line.quantity) == (Decimal("0.50"), Decimal(2))
+    assert ledger.warnings == []
+
+
+def test_a_repeated_row_is_logged_as_one_warning_line(caplog: pytest.LogCaptureFixture) -> None:
+    row = ea_row(GPT4O_IN, "1", "0.25")
+    with caplog.at_level("WARNING", logger="shared.adapters.export_csv"):
+        parse_cost_export(csv_text(EA_2024_08_01_COLUMNS, [row, row]))
+    (record,) = caplog.records
+    assert "1 row identical in every cell" in record.getMessage()
+    assert "\n" not in record.getMessage()
+
+
+def test_the_same_file_twice_under_another_name_is_read_once(tmp_path: Path) -> None:
+    text = csv_text(EA_2024_08_01_COLUMNS, [ea_row(GPT4O_IN, "1", "0.25")])
+    (tmp_path / "a.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "a (copy).csv").write_text(text, encoding="utf-8")
+    with gzip.open(tmp_path / "a.csv.gz", "wt", encoding="utf-8", newline="") as f:
+        f.write(text)
+    paths = [tmp_path / "a.csv", tmp_path / "a (copy).csv", tmp_path / "a.csv.gz"]
+
+    reading = read_cost_exports(paths)
+
+    assert [line.cost for line in reading.lines] == [Decimal("0.25")]
+    assert reading.warnings == (
+        "a (copy).csv has the same content as a.csv: read once, not summed twice",
+        "a.csv.gz has the same content as a.csv: read once, not summed twice",
+    )
+
+
+def test_overlapping_export_runs_read_their_common_rows_once(tmp_path: Path) -> None:
+    day1 = [ea_row(GPT4O_IN, "1", "0.25"), ea_row(GPT4O_OUT, "1", "0.5")]
+    day2 = [ea_row(GPT4O_IN, "3", "0.75", Date="10/04/2026")]
+    (tmp_path / "run1.csv").write_text(csv_text(EA_2024_08_01_COLUMNS, day1), encoding="utf-8")
+    (tmp_path / "run2.csv").write_text(
+        csv_text(EA_2024_08_01_COLUMNS, [day1[1], *day2, day1[0]]), encoding="utf-8"
+    )
+
+    reading = read_cost_exports([tmp_path / "run1.csv", tmp_path / "run2.csv"])
+
+    assert sum(line.cost for line in reading.lines) == Decimal("1.50")
+    assert reading.warnings == (
+        "run2.csv: 2 rows identical in every cell to rows read before, read once "
+        "(the first at line 2, same as run1.csv line 3)",
+    )

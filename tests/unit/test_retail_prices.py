@@ -13,6 +13,7 @@ import pytest
 
 from shared.adapters.catalogue_snapshot import load_bundled_catalogue, load_bundled_items
 from shared.adapters.catalogue_source import StoredCatalogue, load_catalogue, merge_with_bundled
+from shared.adapters.input_versions_table import InputVersionsTable
 from shared.adapters.price_table import TABLE, PriceTable
 from shared.adapters.retail_prices import (
     PricesPage,
@@ -25,6 +26,7 @@ from shared.adapters.retail_prices import (
 )
 from shared.adapters.table_gateway import MemoryTableGateway
 from shared.core.catalogue import RetailPriceItem
+from shared.core.inputs import InputVersion
 from shared.core.period import BillingPeriod
 from shared.errors import SourceError
 from shared.services.price_refresh import PriceRefreshService
@@ -244,14 +246,20 @@ class ListQueue:
 
 def test_refresh_reports_items_and_change_and_is_idempotent() -> None:
     table, queue = PriceTable(MemoryTableGateway()), ListQueue()
-    service = PriceRefreshService(FixedSource(ITEMS + ITEMS[:5]), table, queue, lambda: NOW)
+    versions = InputVersionsTable(MemoryTableGateway(), clock=lambda: NOW)
+    service = PriceRefreshService(
+        FixedSource(ITEMS + ITEMS[:5]), table, queue, versions, lambda: NOW
+    )
     first = service.refresh()
     assert (first.items, first.changed) == (len(ITEMS), True)  # repeated items count once
     # 3 Nov: October is still open, so both it and November are allocated again.
     assert queue.periods == [BillingPeriod(2026, 10), BillingPeriod(2026, 11)]
+    # ... and their inputs' version moved, so an allocation read before the refresh loses.
+    assert versions.version(BillingPeriod(2026, 10)).sequence == 1
     again = service.refresh()
     assert again.changed is False and again.enqueued == ()
     assert len(queue.periods) == 2
+    assert versions.version(BillingPeriod(2026, 10)) == InputVersion(1)
 
 
 @pytest.mark.parametrize("fetched", [[], SourceError("page 3 failed")])
@@ -261,7 +269,10 @@ def test_a_failed_or_empty_fetch_keeps_the_stored_catalogue(fetched: object) -> 
     table.replace_items(ITEMS, NOW, "x")
     before = {k: dict(v) for k, v in gateway.tables[TABLE].items()}
     with pytest.raises(SourceError):
-        PriceRefreshService(FixedSource(fetched), table, ListQueue(), lambda: NOW).refresh()  # type: ignore[arg-type]
+        versions = InputVersionsTable(MemoryTableGateway())
+        PriceRefreshService(
+            FixedSource(fetched), table, ListQueue(), versions, lambda: NOW
+        ).refresh()  # type: ignore[arg-type]
     assert gateway.tables[TABLE] == before
 
 

@@ -1,0 +1,160 @@
+"""The consumer of the allocation queue: one message body in, one period allocated or the message
+poisoned with its reason.
+
+- A deterministic error (`retryable = False`: a malformed message, a period that is no billing
+  month yet, a currency mismatch, ...) fails the same way on every delivery: the message goes to
+  `{queue}-poison` at once, as `PoisonedMessage` JSON with the reason, and a one-line warning is
+  logged. `handle` then returns normally, so the Functions host deletes the original instead of
+  retrying it five times.
+- Anything else (a transient project error such as `SourceError` or `StorageUnavailable`, an
+  SDK's AzureError, a bug) propagates: the host retries, and in the end poison-queues the message
+  itself (the original text only).
+
+`drain` processes every queued message the same way (the CLI demo, tests), past bad ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from shared.adapters.allocation_queue import AllocationRequestQueue, QueuedMessage
+from shared.core.period import BillingPeriod
+from shared.core.requests import AllocationRequest, PoisonedMessage
+from shared.errors import InvalidInput, is_retryable
+
+log = logging.getLogger(__name__)
+
+
+class Allocator(Protocol):
+    """Allocates one period; what it returns is only logged."""
+
+    def allocate(self, period: BillingPeriod) -> object: ...
+
+
+@dataclass(frozen=True)
+class Allocated:
+    period: BillingPeriod
+    summary: tuple[str, ...]  # one line per result the allocator returned
+
+
+@dataclass(frozen=True)
+class Poisoned:
+    reason: str
+    error_type: str
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DrainReport:
+    allocated: tuple[Allocated, ...] = ()
+    poisoned: tuple[Poisoned, ...] = ()
+
+    @property
+    def periods(self) -> list[BillingPeriod]:
+        """The periods allocated, in the order the messages came."""
+        return [done.period for done in self.allocated]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class AllocationRequestService:
+    allocator: Allocator
+    queue: AllocationRequestQueue
+    now: Callable[[], datetime] = field(default=_utc_now)
+
+    def handle(
+        self, body: str | bytes, message_id: str | None = None, dequeue_count: int | None = None
+    ) -> Allocated | Poisoned:
+        """Allocate the period `body` asks for, or poison it if it can never succeed; a transient
+        error propagates (the caller's message stays on the queue for a retry)."""
+        return self._process(body, message_id, dequeue_count, undecodable=None)
+
+    def drain(self, batch_size: int = 32, visibility_timeout: int = 60) -> DrainReport:
+        """Handle every queued message until the queue is empty; a bad message is poisoned and
+        the drain goes on. A transient error propagates (that message is retried later)."""
+        allocated: list[Allocated] = []
+        poisoned: list[Poisoned] = []
+        while batch := self.queue.receive(batch_size, visibility_timeout):
+            for message in batch:
+                outcome = self._receive(message)
+                if isinstance(outcome, Allocated):
+                    allocated.append(outcome)
+                else:
+                    poisoned.append(outcome)
+        return DrainReport(tuple(allocated), tuple(poisoned))
+
+    def _receive(self, message: QueuedMessage) -> Allocated | Poisoned:
+        outcome = self._process(
+            message.text, message.id, message.dequeue_count, undecodable=message.undecodable
+        )
+        self.queue.complete(message)  # after the poison message is sent: nothing is lost
+        return outcome
+
+    def _process(
+        self,
+        body: str | bytes,
+        message_id: str | None,
+        dequeue_count: int | None,
+        undecodable: str | None,
+    ) -> Allocated | Poisoned:
+        try:
+            if undecodable is not None:
+                raise InvalidInput("message", undecodable)
+            request = AllocationRequest.from_json(body, today=self.now().date())
+            result = self.allocator.allocate(request.period)
+        except Exception as error:
+            if is_retryable(error):
+                raise
+            return self._poison(body, error, message_id, dequeue_count)
+        summary = describe(result)
+        for line in summary:
+            log.info("allocate_period %s", line)
+        return Allocated(request.period, summary)
+
+    def _poison(
+        self,
+        body: str | bytes,
+        error: Exception,
+        message_id: str | None,
+        dequeue_count: int | None,
+    ) -> Poisoned:
+        poisoned = PoisonedMessage.of(body, error, self.now(), message_id, dequeue_count)
+        self.queue.poison(poisoned)
+        log.warning(
+            "allocation request %s poisoned to %s-poison: %s: %s",
+            message_id or "-", self.queue.name, poisoned.error_type, poisoned.reason,
+        )  # fmt: skip
+        return Poisoned(poisoned.reason, poisoned.error_type, message_id)
+
+
+def describe(result: object) -> tuple[str, ...]:
+    """Log lines for whatever the allocator returned: one per result of a list whose items look
+    like period allocations (period, cost_type, billed, ...), else `str()` of it."""
+    if isinstance(result, list | tuple):
+        return tuple(_describe_one(item) for item in result)
+    return (str(result),)
+
+
+_AMOUNTS = (
+    ("billed", "billed"),
+    ("allocated_cost", "allocated"),
+    ("unallocated_cost", "unallocated"),
+)
+
+
+def _describe_one(item: object) -> str:
+    if not hasattr(item, "period"):
+        return str(item)
+    cost_type = getattr(item, "cost_type", None)
+    head = " ".join(
+        str(part) for part in (item.period, getattr(cost_type, "value", cost_type)) if part
+    )
+    amounts = [f"{label} {getattr(item, name)}" for name, label in _AMOUNTS if hasattr(item, name)]
+    return f"{head}: {', '.join(amounts)}" if amounts else head

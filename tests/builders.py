@@ -1,0 +1,150 @@
+"""Builders of domain records for tests: one home for the account, deployments, lines and usage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from shared.adapters.allocation_tables import AllocationTables
+from shared.adapters.costs_table import CostsTable
+from shared.adapters.input_versions_table import InputVersionsTable
+from shared.adapters.inventory_table import InventoryTable
+from shared.adapters.table_gateway import TableGateway
+from shared.adapters.usage_table import UsageTable
+from shared.core.allocation import allocate_period
+from shared.core.costs import CostLine, CostType
+from shared.core.inventory import Deployment, InventorySnapshot
+from shared.core.period import BillingPeriod, DateWindow
+from shared.core.reconciliation import reconcile
+from shared.core.reports import Publication
+from shared.core.unit_costs import unallocated_totals, unit_costs
+from shared.core.usage import UsageRecord
+from tests.unit.catalogue_double import GPT4O_IN, GPT4O_OUT, DictCatalogue
+
+ACC = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acc"
+OTHER = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/other"
+NOV = BillingPeriod(2026, 11)
+D1 = date(2026, 11, 3)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def dep(name: str, model: str = "gpt-4o", version: str = "2024-11-20", sku: str = "GlobalStandard",
+        capacity: int = 10, account: str = ACC) -> Deployment:  # fmt: skip
+    return Deployment(account, name, model, version, sku, capacity, account_location="eastus2")
+
+
+def line(meter_id: str, cost: str, day: date = D1, account: str = ACC, **kw: object) -> CostLine:
+    return CostLine(day, account, meter_id, f"meter {meter_id}", Decimal(1), Decimal(cost), "USD",
+                    **kw)  # type: ignore[arg-type]  # fmt: skip
+
+
+def use(name: str, inp: int, out: int = 0, reqs: int = 0, day: date = D1,
+        account: str = ACC) -> UsageRecord:  # fmt: skip
+    return UsageRecord(day, account, name, inp, out, reqs)
+
+
+DEPLOYMENTS = (dep("chat-prod"), dep("chat-test"))
+SNAPSHOT = InventorySnapshot.on(date(2026, 10, 1), DEPLOYMENTS)
+
+
+def days(period: BillingPeriod, count: int) -> list[date]:
+    return [period.start + timedelta(days=i) for i in range(count)]
+
+
+def month_of_lines(
+    period: BillingPeriod = NOV, count: int = 5, cost: str = "10.00",
+    cost_type: CostType = CostType.ACTUAL,
+) -> list[CostLine]:  # fmt: skip
+    """Input and output lines of gpt-4o on `count` days of the period."""
+    return [
+        line(meter.meter_id, cost, day, cost_type=cost_type)
+        for day in days(period, count)
+        for meter in (GPT4O_IN, GPT4O_OUT)
+    ]
+
+
+def month_of_usage(period: BillingPeriod = NOV, count: int = 5) -> list[UsageRecord]:
+    return [
+        use(name, 750 * (i + 1), 100 * (i + 1), 10, day)
+        for day in days(period, count)
+        for i, name in enumerate(("chat-prod", "chat-test"))
+    ]
+
+
+def publication(
+    lines: Sequence[CostLine], usage: Sequence[UsageRecord], sequence: int,
+    snapshots: Sequence[InventorySnapshot] = (SNAPSHOT,), period: BillingPeriod = NOV,
+    cost_type: CostType = CostType.ACTUAL,
+) -> Publication:  # fmt: skip
+    """What the allocation service publishes for these inputs (the test catalogue)."""
+    catalogue = DictCatalogue()
+    allocation = allocate_period(period, lines, usage, snapshots, catalogue, cost_type)
+    return Publication(
+        allocation=allocation,
+        unit_costs=tuple(unit_costs(allocation, usage)),
+        unallocated_totals=tuple(unallocated_totals(allocation)),
+        reconciliation=reconcile(allocation, lines, usage, catalogue),
+        input_sequence=sequence,
+    )
+
+
+@dataclass
+class FixedCosts:
+    """A cost source answering fixed lines (or raising)."""
+
+    lines: list[CostLine] | Exception
+    cost_type: CostType = CostType.ACTUAL
+
+    def fetch(self, window: DateWindow) -> list[CostLine]:
+        if isinstance(self.lines, Exception):
+            raise self.lines
+        return [ln for ln in self.lines if ln.date in window]
+
+
+@dataclass
+class FixedUsage:
+    records: list[UsageRecord] | Exception
+
+    def fetch(self, window: DateWindow, accounts: Sequence[tuple[str, str]]) -> list[UsageRecord]:
+        if isinstance(self.records, Exception):
+            raise self.records
+        wanted = {a.lower() for a, _ in accounts}
+        return [r for r in self.records if r.date in window and r.account_id.lower() in wanted]
+
+
+@dataclass
+class FixedInventory:
+    deployments: list[Deployment] | Exception
+
+    def fetch(self) -> list[Deployment]:
+        if isinstance(self.deployments, Exception):
+            raise self.deployments
+        return list(self.deployments)
+
+
+@dataclass
+class ListQueue:
+    """An in-memory AllocationQueue and AllocationDeferral."""
+
+    sent: list[BillingPeriod] = field(default_factory=list)
+    deferred: list[tuple[BillingPeriod, timedelta]] = field(default_factory=list)
+
+    def enqueue(self, periods: Iterable[BillingPeriod]) -> None:
+        self.sent.extend(sorted(set(periods)))
+
+    def defer(self, period: BillingPeriod, delay: timedelta) -> None:
+        self.deferred.append((period, delay))
+
+
+class TableStores:
+    """The real table adapters over one gateway (in memory or Azurite), on one clock."""
+
+    def __init__(self, gateway: TableGateway, clock: Callable[[], datetime] = lambda: NOW) -> None:
+        self.gateway = gateway
+        self.costs = CostsTable(gateway)
+        self.usage = UsageTable(gateway)
+        self.inventory = InventoryTable(gateway)
+        self.versions = InputVersionsTable(gateway, clock=clock)
+        self.results = AllocationTables(gateway, clock=clock)

@@ -16,14 +16,13 @@ import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
 
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.queue import QueueClient
 
 from shared.adapters.storage_errors import storage_adapter
 from shared.core.period import BillingPeriod
-from shared.core.requests import AllocationRequest, PoisonedMessage
+from shared.core.requests import AllocationRequest, PoisonedMessage, QueuedMessage
 
 POISON_SUFFIX = "-poison"
 
@@ -31,48 +30,6 @@ POISON_SUFFIX = "-poison"
 def poison_queue_name(queue: str) -> str:
     """Where the Functions host (and the consumer) put the messages of `queue` given up on."""
     return f"{queue}{POISON_SUFFIX}"
-
-
-@dataclass(frozen=True)
-class QueuedMessage:
-    """One received message. `text` is the decoded body; when the body could not be decoded,
-    `text` is the raw content and `undecodable` says why. `receipt` is the adapter's own handle
-    (what `complete` needs)."""
-
-    id: str
-    text: str
-    dequeue_count: int
-    receipt: object = field(default=None, compare=False, repr=False)
-    undecodable: str | None = None
-
-
-class AllocationRequestQueue(Protocol):
-    """The port of the allocation-request queue: what producers and the consumer need."""
-
-    @property
-    def name(self) -> str: ...
-
-    def ensure(self) -> None:
-        """Create the queue and its poison queue if missing."""
-        ...
-
-    def enqueue(self, periods: Iterable[BillingPeriod]) -> None: ...
-
-    def defer(self, period: BillingPeriod, delay: timedelta) -> None:
-        """Enqueue a request for `period` that becomes visible after `delay`."""
-        ...
-
-    def receive(self, max_messages: int = 32, visibility_timeout: int = 60) -> list[QueuedMessage]:
-        """Up to `max_messages` messages, invisible to others for `visibility_timeout` seconds."""
-        ...
-
-    def complete(self, message: QueuedMessage) -> None:
-        """Delete a received message: it was handled (allocated or poisoned)."""
-        ...
-
-    def poison(self, message: PoisonedMessage) -> None:
-        """Send `message` to `{queue}-poison`."""
-        ...
 
 
 def encode(text: str) -> str:
@@ -128,7 +85,7 @@ class StorageAllocationQueue:
         return [_received(message) for message in batch]
 
     def complete(self, message: QueuedMessage) -> None:
-        self._client.delete_message(message.receipt)
+        self._client.delete_message(message.receipt)  # type: ignore[arg-type]  # the SDK's message
 
     def poison(self, message: PoisonedMessage) -> None:
         self._poison.send_message(encode(message.to_json()))

@@ -54,6 +54,7 @@ from shared.core.allocation import AllocatedLine, UnallocatedLine, UnallocatedRe
 from shared.core.arm_ids import deployment_key_of
 from shared.core.costs import CostType
 from shared.core.inventory import Deployment
+from shared.core.money import in_money_context
 from shared.core.period import BillingPeriod
 from shared.core.reconciliation import Reconciliation
 from shared.core.reports import DailyCost, PeriodReport, Publication, PublishStatus
@@ -378,7 +379,7 @@ class AllocationTables:
             ):
                 return None
             unallocated = sorted((_total(r) for r in totals), key=lambda t: (-t.cost, t.meter_name))
-            return PeriodReport(
+            report = PeriodReport(
                 period=period,
                 cost_type=cost_type,
                 currency=str(row["Currency"]),
@@ -388,6 +389,7 @@ class AllocationTables:
                 unit_costs=tuple(_unit(period, r) for r in units),
                 unallocated_totals=tuple(unallocated),
             )
+            return report if _adds_up(report) else None
 
         return self._read_consistent(period, cost_type, read)
 
@@ -429,6 +431,18 @@ class AllocationTables:
             if value is None and _same(found, again) and not head.generation:
                 return None
         raise ConcurrentPublication(f"{period} {cost_type.value}: the allocation kept changing")
+
+
+@in_money_context
+def _adds_up(report: PeriodReport) -> bool:
+    """Whether the rows read add up to the summary (else they are not all of one generation)."""
+    allocated = sum((u.cost for u in report.unit_costs), Decimal(0))
+    unallocated = sum((t.cost for t in report.unallocated_totals), Decimal(0))
+    return (
+        allocated == report.allocated
+        and unallocated == report.unallocated
+        and allocated + unallocated == report.billed
+    )
 
 
 def _same(a: Versioned, b: Versioned | None) -> bool:

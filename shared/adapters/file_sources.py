@@ -96,7 +96,7 @@ class FileInventorySource:
             payload = _read_json(path)
             if not isinstance(payload, dict | list):
                 raise InvalidInput(str(path), "expected a deployments listing")
-            for dep in parse_deployments(payload):  # type: ignore[arg-type]
+            for dep in parse_deployments(payload):
                 location = locations.get(dep.account.norm, dep.account_location)
                 deployments.append(_with_location(dep, location))
         return deployments

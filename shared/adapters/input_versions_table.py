@@ -8,6 +8,7 @@ different sources never lose each other's bumps. See shared/core/inputs.py for t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 
@@ -39,7 +40,7 @@ class InputVersionsTable:
         begun: list[InputScope] = []
         try:
             for scope in sorted(set(scopes), key=str):
-                self._update(scope, lambda row, scope=scope: self._begun(scope, row))
+                self._update(scope, functools.partial(self._begun, scope))
                 begun.append(scope)
         except CollectionInProgress:
             self.end(begun, changed=())
@@ -49,7 +50,7 @@ class InputVersionsTable:
         """Clear the marks; bump the changed scopes (and taken-over ones). Returns the bumped."""
         bumped: set[InputScope] = set()
         for scope in sorted(set(scopes), key=str):
-            row = self._update(scope, lambda row, scope=scope: _ended(row, scope in changed))
+            row = self._update(scope, functools.partial(_ended, changed=scope in changed))
             if row.get("Bumped"):
                 bumped.add(scope)
         return bumped

@@ -97,7 +97,7 @@ def _same(a: InventorySnapshot, b: InventorySnapshot) -> bool:
 def _entities(snapshot: InventorySnapshot) -> list[Entity]:
     key = time_text(snapshot.taken_at)
     marker: Entity = {PK: key, "RowKey": MARKER, "Deployments": len(snapshot.deployments)}
-    rows = [
+    rows: list[Entity] = [
         {
             PK: key,
             "RowKey": d.key,

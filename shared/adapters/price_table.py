@@ -99,10 +99,10 @@ class PriceTable:
         return [_item(row) for row in rows]
 
     def marker(self) -> PriceRefreshMarker | None:
-        rows = self._gateway.query(TABLE, *exact_range(MARKER_PK))
-        row = next((r for r in rows if r[RK] == MARKER_RK), None)
-        if row is None:
+        found = self._gateway.get(TABLE, MARKER_PK, MARKER_RK)  # a point read
+        if found is None:
             return None
+        row = found.entity
         return PriceRefreshMarker(
             refreshed_at=datetime.fromisoformat(str(row["RefreshedAt"])),
             changed_at=datetime.fromisoformat(str(row["ChangedAt"])),

@@ -181,13 +181,14 @@ class RetailPricesSource:
     def fetch(self) -> list[RetailPriceItem]:
         """The wanted items of every service name, in API order."""
         items: list[RetailPriceItem] = []
-        with PipelineClient(self._endpoint, policies=self._policies) as client:
+        client: PipelineClient = PipelineClient(self._endpoint, policies=self._policies)
+        with client:
             for service in self._service_names:
-                pages = walk_pages(
-                    prices_url(self._endpoint, service),
-                    lambda url, s=service: self._get(client, url, s),
-                    self._max_pages,
-                )
+
+                def get(url: str, service: str = service) -> PricesPage:
+                    return self._get(client, url, service)
+
+                pages = walk_pages(prices_url(self._endpoint, service), get, self._max_pages)
                 for number, page in enumerate(pages, start=1):
                     items.extend(wanted_items(page, f"retail prices of {service!r}, page {number}"))
         return items

@@ -50,7 +50,7 @@ def unavailable(error: AzureError, url: str) -> StorageUnavailable | None:
     if isinstance(error, HttpResponseError) and error.status_code is not None:
         status = error.status_code
         if status in (401, 403, 408, 429) or status >= 500:
-            detail = error.error_code or error.reason or ""
+            detail = getattr(error, "error_code", None) or error.reason or ""
             return StorageUnavailable(endpoint(url), one_line(f"HTTP {status} {detail}", 160))
     return None
 

@@ -232,7 +232,7 @@ def _batches(upserts: Sequence[Entity], deletes: Sequence[Entity]) -> list[list[
         by_pk[str(ent[PK])].append(("upsert", _to_table(ent), {"mode": UpdateMode.REPLACE}))
     for ent in deletes:
         by_pk[str(ent[PK])].append(("delete", {PK: ent[PK], RK: ent[RK]}))
-    batches = []
+    batches: list[list[tuple]] = []
     for pk in sorted(by_pk):
         ops = by_pk[pk]
         batches.extend(ops[i : i + MAX_BATCH] for i in range(0, len(ops), MAX_BATCH))

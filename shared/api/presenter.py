@@ -46,7 +46,8 @@ def unit(value: Decimal | None) -> float | None:
 def present_period(report: PeriodReport) -> Json:
     exact_deps = [u.cost for u in report.unit_costs]
     exact_left = [t.cost for t in report.unallocated_totals]
-    totals = RoundedTotals.of_parts(exact_deps, exact_left)
+    # The totals come from the published summary (the reader checked the rows add up to it).
+    totals = RoundedTotals.of(report.allocated, report.unallocated)
     dep_costs = round_to_total(exact_deps, totals.allocated)
     left_costs = round_to_total(exact_left, totals.unallocated)
     return {

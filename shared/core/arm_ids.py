@@ -53,7 +53,7 @@ def parse_account_id(resource_id: str, field: str = "resourceId") -> AccountRef:
 
 def is_account_id(resource_id: str) -> bool:
     match = _ACCOUNT.match((resource_id or "").strip())
-    return bool(match) and match.group("deployment") is None
+    return match is not None and match.group("deployment") is None
 
 
 def deployment_id(account: AccountRef, deployment: str) -> str:

@@ -180,11 +180,11 @@ def _parse_family_meter(
         if found is None:
             continue
         rest = name[found.end() :].strip()
-        kind = find_kind(rest)
-        deployment_type = find_deployment_type(rest)
-        if kind is None or deployment_type is None or not unit_agrees(kind, unit_of_measure):
+        token_kind = find_kind(rest)
+        token_type = find_deployment_type(rest)
+        if token_kind is None or token_type is None or not unit_agrees(token_kind, unit_of_measure):
             return None
-        return ParsedMeter(model, "", kind, deployment_type, find_mode(rest), family)
+        return ParsedMeter(model, "", token_kind, token_type, find_mode(rest), family)
     return None
 
 

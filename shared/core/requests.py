@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from shared.core.period import BillingPeriod
@@ -104,3 +104,16 @@ def _encodable(text: str) -> str:
 def _iso_utc(moment: datetime) -> str:
     utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     return utc.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """One received message. `text` is the decoded body; when the body could not be decoded,
+    `text` is the raw content and `undecodable` says why. `receipt` is the adapter's own handle
+    (what `complete` needs)."""
+
+    id: str
+    text: str
+    dequeue_count: int
+    receipt: object = field(default=None, compare=False, repr=False)
+    undecodable: str | None = None

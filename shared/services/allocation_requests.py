@@ -21,24 +21,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from shared.adapters.allocation_queue import AllocationRequestQueue, QueuedMessage
 from shared.core.period import BillingPeriod
-from shared.core.requests import AllocationRequest, PoisonedMessage
+from shared.core.requests import AllocationRequest, PoisonedMessage, QueuedMessage
 from shared.errors import InvalidInput, is_retryable
+from shared.services.allocation import AllocationOutcome
+from shared.services.ports import AllocationRequestQueue
 
 log = logging.getLogger(__name__)
 
 
 class Allocator(Protocol):
-    """Allocates one period; what it returns is only logged."""
+    """Allocates one period (the AllocationService)."""
 
-    def allocate(self, period: BillingPeriod) -> object: ...
+    def allocate(self, period: BillingPeriod) -> AllocationOutcome: ...
 
 
 @dataclass(frozen=True)
 class Allocated:
     period: BillingPeriod
-    summary: tuple[str, ...]  # one line per result the allocator returned
+    outcome: AllocationOutcome
 
 
 @dataclass(frozen=True)
@@ -113,10 +114,8 @@ class AllocationRequestService:
             if is_retryable(error):
                 raise
             return self._poison(body, error, message_id, dequeue_count)
-        summary = describe(result)
-        for line in summary:
-            log.info("allocate_period %s", line)
-        return Allocated(request.period, summary)
+        log.info("allocate_period %s", result)
+        return Allocated(request.period, result)
 
     def _poison(
         self,
@@ -132,29 +131,3 @@ class AllocationRequestService:
             message_id or "-", self.queue.name, poisoned.error_type, poisoned.reason,
         )  # fmt: skip
         return Poisoned(poisoned.reason, poisoned.error_type, message_id)
-
-
-def describe(result: object) -> tuple[str, ...]:
-    """Log lines for whatever the allocator returned: one per result of a list whose items look
-    like period allocations (period, cost_type, billed, ...), else `str()` of it."""
-    if isinstance(result, list | tuple):
-        return tuple(_describe_one(item) for item in result)
-    return (str(result),)
-
-
-_AMOUNTS = (
-    ("billed", "billed"),
-    ("allocated_cost", "allocated"),
-    ("unallocated_cost", "unallocated"),
-)
-
-
-def _describe_one(item: object) -> str:
-    if not hasattr(item, "period"):
-        return str(item)
-    cost_type = getattr(item, "cost_type", None)
-    head = " ".join(
-        str(part) for part in (item.period, getattr(cost_type, "value", cost_type)) if part
-    )
-    amounts = [f"{label} {getattr(item, name)}" for name, label in _AMOUNTS if hasattr(item, name)]
-    return f"{head}: {', '.join(amounts)}" if amounts else head

@@ -5,6 +5,7 @@ Nothing here runs at import; triggers and the CLI call these builders on first u
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def table_service(
     if storage.connection_string:
         return TableServiceClient.from_connection_string(storage.connection_string)
     assert storage.table_service_uri
-    return TableServiceClient(storage.table_service_uri, credential=credential)  # type: ignore[arg-type]
+    return TableServiceClient(storage.table_service_uri, credential=credential)
 
 
 def build_stores(
@@ -105,7 +106,9 @@ def build_allocation(stores: Stores) -> AllocationService:
         usage=stores.usage,
         inventory=stores.inventory,
         results=stores.results,
-        catalogue=StoredCatalogue(stores.prices),
+        # The marker is checked on every allocation (one point read), so an allocation never
+        # pairs a refreshed prices version with a catalogue cached from before the refresh.
+        catalogue=StoredCatalogue(stores.prices, recheck_seconds=0),
         versions=stores.versions,
         deferral=stores.queue,
     )
@@ -132,7 +135,7 @@ def build_price_refresh(
 
 def build_collection(
     stores: Stores,
-    cost_sources: list[CostSource],
+    cost_sources: Sequence[CostSource],
     usage_source: UsageSource,
     inventory_source: InventorySource,
 ) -> CollectionService:

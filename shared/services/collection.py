@@ -82,7 +82,8 @@ class CollectionService:
         """Usage of the accounts in the latest stored inventory, checked, then stored."""
         latest = self.inventory.latest()
         accounts = _accounts(latest.deployments if latest else ())
-        fetched = _Fetched(window=window, **self._fetch_usage(window, accounts))
+        usage_accounts, usage = self._fetch_usage(window, accounts)
+        fetched = _Fetched(window=window, usage_accounts=usage_accounts, usage=usage)
         self._check(fetched, allow_shrink)
         return self._store(fetched, at=None)
 
@@ -98,8 +99,8 @@ class CollectionService:
         """Inventory, costs and usage (of the accounts the inventory found), all read first."""
         snapshot = InventorySnapshot(at, tuple(self.inventory_source.fetch()))
         costs = self._fetch_costs(window)
-        usage = self._fetch_usage(window, _accounts(snapshot.deployments))
-        fetched = _Fetched(window=window, snapshot=snapshot, costs=costs, **usage)
+        usage_accounts, usage = self._fetch_usage(window, _accounts(snapshot.deployments))
+        fetched = _Fetched(window, snapshot, costs, usage_accounts, usage)
         self._check(fetched, allow_shrink)
         return self._store(fetched, at=at)
 
@@ -113,10 +114,11 @@ class CollectionService:
 
     def _fetch_usage(
         self, window: DateWindow, accounts: list[tuple[str, str]]
-    ) -> dict[str, tuple[str, ...] | tuple[UsageRecord, ...]]:
+    ) -> tuple[tuple[str, ...], tuple[UsageRecord, ...]]:
+        """The accounts asked for and their usage records in the window."""
         records = self.usage_source.fetch(window, accounts) if accounts else []
         in_window = merge_usage(r for r in records if r.date in window)
-        return {"usage_accounts": tuple(a for a, _ in accounts), "usage": tuple(in_window)}
+        return tuple(a for a, _ in accounts), tuple(in_window)
 
     def _check(self, fetched: _Fetched, allow_shrink: bool) -> None:
         """Refuse a source that answers far less than is stored (before anything is written)."""

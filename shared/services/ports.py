@@ -13,6 +13,7 @@ from shared.core.meters import MeterCatalogue
 from shared.core.period import BillingPeriod, DateWindow
 from shared.core.reconciliation import Reconciliation
 from shared.core.reports import PeriodReport, Publication, PublishStatus
+from shared.core.requests import PoisonedMessage, QueuedMessage
 from shared.core.usage import UsageRecord
 
 
@@ -139,3 +140,32 @@ class ResultStore(Protocol):
     def reconciliation(
         self, period: BillingPeriod, cost_type: CostType
     ) -> Reconciliation | None: ...
+
+
+class AllocationRequestQueue(Protocol):
+    """The port of the allocation-request queue: what producers and the consumer need."""
+
+    @property
+    def name(self) -> str: ...
+
+    def ensure(self) -> None:
+        """Create the queue and its poison queue if missing."""
+        ...
+
+    def enqueue(self, periods: Iterable[BillingPeriod]) -> None: ...
+
+    def defer(self, period: BillingPeriod, delay: timedelta) -> None:
+        """Enqueue a request for `period` that becomes visible after `delay`."""
+        ...
+
+    def receive(self, max_messages: int = 32, visibility_timeout: int = 60) -> list[QueuedMessage]:
+        """Up to `max_messages` messages, invisible to others for `visibility_timeout` seconds."""
+        ...
+
+    def complete(self, message: QueuedMessage) -> None:
+        """Delete a received message: it was handled (allocated or poisoned)."""
+        ...
+
+    def poison(self, message: PoisonedMessage) -> None:
+        """Send `message` to `{queue}-poison`."""
+        ...

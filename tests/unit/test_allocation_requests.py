@@ -7,8 +7,6 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from azure.core.exceptions import ServiceRequestError
@@ -28,12 +26,8 @@ from shared.errors import (
     excerpt,
     is_retryable,
 )
-from shared.services.allocation_requests import (
-    Allocated,
-    AllocationRequestService,
-    Poisoned,
-    describe,
-)
+from shared.services.allocation import AllocationOutcome, AllocationStatus
+from shared.services.allocation_requests import Allocated, AllocationRequestService, Poisoned
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 OCT, NOV = BillingPeriod(2026, 10), BillingPeriod(2026, 11)
@@ -46,13 +40,12 @@ class FakeAllocator:
 
     failures: dict[BillingPeriod, Exception] = field(default_factory=dict)
     done: list[BillingPeriod] = field(default_factory=list)
-    returns: object = None
 
-    def allocate(self, period: BillingPeriod) -> object:
+    def allocate(self, period: BillingPeriod) -> AllocationOutcome:
         if period in self.failures:
             raise self.failures[period]
         self.done.append(period)
-        return self.returns
+        return AllocationOutcome(period, AllocationStatus.ALLOCATED, detail="recorded")
 
 
 def service(
@@ -88,7 +81,8 @@ def test_every_error_says_whether_retrying_can_help(error: Exception, retryable:
 
 def test_a_good_request_is_allocated_and_nothing_is_poisoned() -> None:
     consumer, allocator, queue = service()
-    assert consumer.handle(body("2026-10"), "m1", 1) == Allocated(OCT, ("None",))
+    done = AllocationOutcome(OCT, AllocationStatus.ALLOCATED, detail="recorded")
+    assert consumer.handle(body("2026-10"), "m1", 1) == Allocated(OCT, done)
     assert allocator.done == [OCT] and queue.poisoned == []
 
 
@@ -220,18 +214,11 @@ def test_drain_stops_at_a_transient_error_and_leaves_that_message_on_the_queue()
     assert queue.poisoned == []
 
 
-def test_what_allocate_returns_is_only_logged_whatever_it_is() -> None:
-    result = SimpleNamespace(
-        period=OCT,
-        cost_type=SimpleNamespace(value="actual"),
-        billed=Decimal("10.00"),
-        allocated_cost=Decimal("9.00"),
-        unallocated_cost=Decimal("1.00"),
-    )
-    assert describe([result]) == ("2026-10 actual: billed 10.00, allocated 9.00, unallocated 1.00",)
-    assert describe([SimpleNamespace(period=OCT)]) == ("2026-10",)
-    assert describe({"periods": 2}) == ("{'periods': 2}",)
-    assert describe(None) == ("None",)
-    consumer, _allocator, _queue = service(FakeAllocator(returns=[result, "other"]))
-    outcome = consumer.handle(body("2026-10"))
-    assert isinstance(outcome, Allocated) and outcome.summary[1] == "other"
+def test_the_outcome_of_an_allocation_is_returned_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    consumer, _allocator, _queue = service()
+    with caplog.at_level(logging.INFO):
+        outcome = consumer.handle(body("2026-10"))
+    assert isinstance(outcome, Allocated) and outcome.outcome.period == OCT
+    assert "2026-10 allocated: recorded" in caplog.text

@@ -6,7 +6,7 @@ import azure.functions as func
 
 from functions import allocate, collect, prices
 from functions.composition import reports
-from shared.api.app import create_app
+from shared.entrypoints.http.app import create_app
 
 logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 

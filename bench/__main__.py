@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from shared.adapters.catalogue_snapshot import load_bundled_catalogue
+from shared.adapters.formats.catalogue_snapshot import load_bundled_catalogue
 from shared.core.allocation import allocate_period
 from shared.core.costs import CostLine
 from shared.core.inventory import Deployment, InventorySnapshot

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from functions.composition import allocation_requests
+from functions.composition import container
 
 bp = func.Blueprint()
 
@@ -14,4 +14,4 @@ def allocate_period(msg: func.QueueMessage) -> None:
     """A message that can never succeed is poisoned at once, with its reason, and the function
     returns normally (the host deletes it); a transient error raises, so the host retries
     (shared/services/allocation_requests.py)."""
-    allocation_requests().handle(msg.get_body(), msg.id, msg.dequeue_count)
+    container().allocation_requests.handle(msg.get_body(), msg.id, msg.dequeue_count)

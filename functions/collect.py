@@ -6,15 +6,20 @@ import logging
 
 import azure.functions as func
 
-from functions.composition import collection, now, settings, trailing_window
+from functions.composition import container, now, trailing_window
+from shared.core.period import DateWindow
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
 
 
+def _window() -> DateWindow:
+    return trailing_window(container().settings.lookback_days)
+
+
 @bp.timer_trigger(arg_name="timer", schedule="%COSTS_SCHEDULE%", use_monitor=True)
 def collect_costs(timer: func.TimerRequest) -> None:
-    report = collection().collect_costs(trailing_window(settings().lookback_days))
+    report = container().live_collection.collect_costs(_window())
     log.info(
         "collect_costs: %d lines, changed %s",
         report.cost_lines,
@@ -24,7 +29,7 @@ def collect_costs(timer: func.TimerRequest) -> None:
 
 @bp.timer_trigger(arg_name="timer", schedule="%USAGE_SCHEDULE%", use_monitor=True)
 def collect_usage(timer: func.TimerRequest) -> None:
-    report = collection().collect_usage(trailing_window(settings().lookback_days))
+    report = container().live_collection.collect_usage(_window())
     log.info(
         "collect_usage: %d records, changed %s",
         report.usage_records,
@@ -34,5 +39,5 @@ def collect_usage(timer: func.TimerRequest) -> None:
 
 @bp.timer_trigger(arg_name="timer", schedule="%INVENTORY_SCHEDULE%", use_monitor=True)
 def collect_inventory(timer: func.TimerRequest) -> None:
-    report = collection().collect_inventory(now())
+    report = container().live_collection.collect_inventory(now())
     log.info("collect_inventory: %d deployments", report.deployments)

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from shared.adapters.allocation_tables import AllocationTables
-from shared.adapters.costs_table import CostsTable
-from shared.adapters.input_versions_table import InputVersionsTable
-from shared.adapters.inventory_table import InventoryTable
-from shared.adapters.table_gateway import TableGateway
-from shared.adapters.usage_table import UsageTable
+from shared.adapters.storage.allocation_tables import AllocationTables
+from shared.adapters.storage.costs_table import CostsTable
+from shared.adapters.storage.input_versions_table import InputVersionsTable
+from shared.adapters.storage.inventory_table import InventoryTable
+from shared.adapters.storage.table_gateway import TableGateway
+from shared.adapters.storage.usage_table import UsageTable
 from shared.core.allocation import allocate_period
 from shared.core.costs import CostLine, CostType
 from shared.core.inventory import Deployment, InventorySnapshot

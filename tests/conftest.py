@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.local.azurite import running_azurite, sigterm_as_exit
+from shared.demo.azurite import running_azurite, sigterm_as_exit
 from tests import processes
 from tests.doubles.fixtures import NetworkGuard, azure_tls, network_guard, serve_azure
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from shared.core.costs import CostLine, CostType
-from shared.sample_tenant import SampleTenant, generate
+from shared.demo.sample_tenant import SampleTenant, generate
 from tests.doubles.arm import DoubleAccount
 from tests.doubles.azure import AzureDouble
 from tests.doubles.fixtures import RunningDouble

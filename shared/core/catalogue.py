@@ -7,7 +7,7 @@ name parser, without a product, so a PTU name alone never resolves (other vendor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -228,3 +228,33 @@ def build_catalogue(
         account_level=frozenset(k for k in account_level if entries.get(k) is None),
     )
     return catalogue.with_overrides(overrides) if overrides else catalogue
+
+
+def item_identity(item: RetailPriceItem) -> tuple[str, ...]:
+    """What tells two retail price items apart (two items with the same identity are one item)."""
+    return (
+        item.meter_id.strip().lower(),
+        item.arm_region_name.lower(),
+        item.type,
+        item.effective_start.isoformat(),
+        item.reservation_term,
+        item.sku_name,
+        item.product_name,
+        item.unit_of_measure,
+        item.currency,
+    )
+
+
+def unique_items(
+    items: Sequence[RetailPriceItem],
+) -> tuple[list[RetailPriceItem], list[tuple[str, ...]]]:
+    """The items with the first of each identity kept (a paging overlap repeats items), and the
+    identities two different items shared."""
+    seen: dict[tuple[str, ...], RetailPriceItem] = {}
+    conflicts: list[tuple[str, ...]] = []
+    for item in items:
+        key = item_identity(item)
+        if key in seen and seen[key] != item:
+            conflicts.append(key)
+        seen.setdefault(key, item)
+    return list(seen.values()), conflicts

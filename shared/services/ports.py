@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from shared.core.catalogue import RetailPriceItem
 from shared.core.costs import CostLine, CostType
 from shared.core.inputs import InputScope, InputVersion
 from shared.core.inventory import Deployment, InventorySnapshot
@@ -168,4 +169,14 @@ class AllocationRequestQueue(Protocol):
 
     def poison(self, message: PoisonedMessage) -> None:
         """Send `message` to `{queue}-poison`."""
+        ...
+
+
+class PriceStore(Protocol):
+    """The stored meter catalogue (retail price items)."""
+
+    def replace_items(
+        self, items: Sequence[RetailPriceItem], refreshed_at: datetime, source: str
+    ) -> bool:
+        """Make the stored items exactly `items`; True if anything changed."""
         ...

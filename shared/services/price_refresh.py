@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from shared.adapters.price_table import PriceTable, unique_items
-from shared.core.catalogue import RetailPriceItem
+from shared.core.catalogue import RetailPriceItem, unique_items
 from shared.core.inputs import InputScope, InputSource
 from shared.core.period import BillingPeriod
 from shared.core.period_status import open_periods
 from shared.errors import SourceError
-from shared.services.ports import AllocationQueue, InputVersions
+from shared.services.ports import AllocationQueue, InputVersions, PriceStore
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +48,16 @@ def _utc_now() -> datetime:
 @dataclass
 class PriceRefreshService:
     source: PriceSource
-    prices: PriceTable
+    prices: PriceStore
     queue: AllocationQueue
     versions: InputVersions
     clock: Callable[[], datetime] = field(default=_utc_now)
 
     def refresh(self) -> PriceRefreshReport:
         """Fetch everything, then replace the stored items by diff; idempotent."""
-        items = unique_items(self.source.fetch())
+        items, conflicts = unique_items(self.source.fetch())
+        for key in conflicts:
+            log.warning("retail prices: two items share the identity %s; the first is kept", key)
         if not items:
             log.warning(
                 "retail prices from %s: no items; stored catalogue kept", self.source.endpoint

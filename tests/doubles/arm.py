@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shared.adapters.deployments_json import arm_timestamp
+from shared.adapters.formats.deployments_json import arm_timestamp
 from shared.core.inventory import Deployment
 from tests.doubles.server import RecordedRequest, Reply
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from shared.core.costs import CostType
 from shared.core.meters import TokenKind
-from shared.sample_tenant import SampleTenant, TokenCount
+from shared.demo.sample_tenant import SampleTenant, TokenCount
 
 
 def expected_costs(

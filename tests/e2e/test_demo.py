@@ -17,10 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.api.presenter import API_NAMES
 from shared.core.costs import CostType
-from shared.local.azurite import SIGTERM_EXIT_CODE, die_with_parent
-from shared.sample_tenant import SampleTenant, generate
+from shared.demo.azurite import SIGTERM_EXIT_CODE, die_with_parent
+from shared.demo.sample_tenant import SampleTenant, generate
+from shared.entrypoints.http.presenter import API_NAMES
 from tests import processes
 from tests.e2e.expectation import expected_costs
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from azure.data.tables import TableServiceClient
 
-from shared.api.presenter import present_period
-from shared.cli import main
+from shared.bootstrap import ALL_TABLES, build_allocation_requests, build_stores
 from shared.core.costs import CostType
-from shared.services.bootstrap import ALL_TABLES, build_allocation_requests, build_stores
+from shared.entrypoints.cli.main import main
+from shared.entrypoints.http.presenter import present_period
 from shared.settings import Settings
 from tests.live_tenant import seen_at_subscription_scope, serve_tenant
 

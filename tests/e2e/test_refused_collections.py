@@ -12,18 +12,18 @@ import pytest
 from azure.data.tables import TableServiceClient
 
 from shared import cli
-from shared.adapters.credentials import make_credential
-from shared.adapters.monitor_metrics import MonitorUsageSource
-from shared.core.costs import CostType
-from shared.core.period import midnight_utc
-from shared.errors import SourceError
-from shared.sample_tenant import SampleTenant
-from shared.services.bootstrap import (
+from shared.adapters.azure.credentials import make_credential
+from shared.adapters.azure.monitor_metrics import MonitorUsageSource
+from shared.bootstrap import (
     ALL_TABLES,
     build_allocation_requests,
     build_stores,
     live_collection,
 )
+from shared.core.costs import CostType
+from shared.core.period import midnight_utc
+from shared.demo.sample_tenant import SampleTenant
+from shared.errors import SourceError
 from shared.settings import Settings
 from tests.doubles.azure import AzureDouble
 from tests.doubles.fixtures import RunningDouble
@@ -130,7 +130,7 @@ def test_file_collections_that_would_erase_the_month_are_refused(
     capsys: pytest.CaptureFixture[str],
     mistake: str,
 ) -> None:
-    from shared.sample_tenant import generate
+    from shared.demo.sample_tenant import generate
 
     tenant = generate(tmp_path / "tenant")
     folder = tmp_path / "tenant"

@@ -6,7 +6,7 @@ import asyncio
 import base64
 import json
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -128,7 +128,7 @@ def test_a_bad_queue_message_is_poisoned_at_once_with_its_reason_and_the_trigger
     assert all(p["failedAt"].endswith("Z") and p["dequeueCount"] == 1 for p in poisoned)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 3 and all("\n" not in w and len(w) < 300 for w in warnings)
-    assert composition.allocation.cache_info().currsize == 1  # the consumer was built once
+    assert "allocation_requests" in composition.container().built()  # built once, on first use
 
 
 def test_a_transient_error_in_the_queue_trigger_propagates_for_the_host_to_retry(
@@ -137,7 +137,7 @@ def test_a_transient_error_in_the_queue_trigger_propagates_for_the_host_to_retry
     def failing(period):
         raise SourceError(f"cost query for {period} failed")
 
-    monkeypatch.setattr(composition.allocation(), "allocate", failing)
+    monkeypatch.setattr(composition.container().allocation, "allocate", failing)
     handler = registered("allocate_period").get_user_function()
     with pytest.raises(SourceError, match="2026-10"):
         handler(HostQueueMessage(id="m1", body=b'{"period": "2026-10"}', dequeue_count=1))
@@ -147,9 +147,7 @@ def test_a_transient_error_in_the_queue_trigger_propagates_for_the_host_to_retry
 def test_http_errors_are_problem_bodies_not_stack_traces(live) -> None:
     assert call_http("/api/unit-costs", period="2026-10").status_code == 404  # never allocated
     # The HTTP cold start built the stores only: no live sources, no meter catalogue.
-    assert composition.stores.cache_info().currsize == 1
-    assert composition.collection.cache_info().currsize == 0
-    assert composition.allocation.cache_info().currsize == 0
+    assert composition.container().built() == {"stores"}
     resp = call_http("/api/unit-costs", period="not-a-month")
     assert resp.status_code == 400
     assert json.loads(resp.get_body())["field"] == "period"
@@ -157,9 +155,9 @@ def test_http_errors_are_problem_bodies_not_stack_traces(live) -> None:
 
 
 def test_the_trailing_window_ends_today_and_spans_the_lookback_and_every_open_month() -> None:
-    window = composition.trailing_window(35)
-    assert window.end - timedelta(days=1) == datetime.now(UTC).date()
-    assert (window.end - window.start).days >= 35
+    window = composition.trailing_window(35, date(2026, 11, 20))
+    assert window.end - timedelta(days=1) == date(2026, 11, 20)
+    assert window.start == date(2026, 10, 17)  # 35 days, today included; October is closed by then
     # On 5 November October is still open: all of it is re-read, not just the last 35 days.
     assert composition.trailing_window(35, date(2026, 11, 5)).start == date(2026, 10, 1)
 
@@ -174,8 +172,9 @@ def test_an_identity_based_cold_start_builds_the_stores_without_a_storage_call(
     monkeypatch.setenv("AzureWebJobsStorage__queueServiceUri", "https://st.queue.core.windows.net")
     composition.reset()
     try:
-        built = composition.stores()
-        assert built.results is composition.reports()
+        assert composition.reports() is not None
+        # The stores and the credential they need, and nothing else: no source, no catalogue.
+        assert composition.container().built() == {"credential", "stores"}
     finally:
         composition.reset()
     assert not network_guard.blocked

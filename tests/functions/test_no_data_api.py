@@ -6,9 +6,9 @@ import asyncio
 
 import httpx
 
-from shared.adapters.table_gateway import MemoryTableGateway
-from shared.api.app import create_app
+from shared.adapters.storage.table_gateway import MemoryTableGateway
 from shared.core.period import BillingPeriod
+from shared.entrypoints.http.app import create_app
 from shared.services.allocation import AllocationService
 from tests.builders import ListQueue, TableStores
 from tests.unit.catalogue_double import DictCatalogue

@@ -10,7 +10,7 @@ import trustme
 from azure.functions.timer import TimerRequest
 
 from functions import composition
-from shared.adapters.catalogue_source import StoredCatalogue
+from shared.adapters.storage.catalogue_source import StoredCatalogue
 from shared.errors import SourceError
 from tests.doubles.retail_prices import (
     RetailPricesDouble,
@@ -63,9 +63,9 @@ def test_the_timer_refreshes_the_stored_catalogue_that_allocation_then_uses(serv
     registered("refresh_prices").get_user_function()(TimerRequest(past_due=False))
 
     assert running.double.page_requests()
-    marker = composition.stores().prices.marker()
+    marker = composition.container().stores.prices.marker()
     assert marker is not None and marker.items == len(snapshot_items()) + 1
-    catalogue = composition.allocation().catalogue
+    catalogue = composition.container().allocation.catalogue
     assert isinstance(catalogue, StoredCatalogue)
     assert catalogue.current().classify(NEW_METER, "") is not None
 
@@ -74,4 +74,4 @@ def test_a_failed_refresh_raises_for_the_host_to_record(serve_prices) -> None:
     serve_prices(RetailPricesDouble([]))
     with pytest.raises(SourceError, match="no items"):
         registered("refresh_prices").get_user_function()(TimerRequest(past_due=False))
-    assert composition.stores().prices.items() == []
+    assert composition.container().stores.prices.items() == []

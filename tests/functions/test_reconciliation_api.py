@@ -15,9 +15,9 @@ import pytest
 from azure.functions.timer import TimerRequest
 
 from shared import cli
-from shared.adapters.allocation_tables import AllocationTables
-from shared.adapters.table_gateway import MemoryTableGateway
-from shared.api.app import create_app
+from shared.adapters.storage.allocation_tables import AllocationTables
+from shared.adapters.storage.table_gateway import MemoryTableGateway
+from shared.bootstrap import build_stores
 from shared.core.allocation import allocate_period
 from shared.core.costs import CostLine, CostType
 from shared.core.inventory import Deployment, InventorySnapshot
@@ -26,9 +26,9 @@ from shared.core.reconciliation import Reconciliation, reconcile
 from shared.core.reports import PeriodReport, Publication
 from shared.core.unit_costs import unallocated_totals, unit_costs
 from shared.core.usage import UsageRecord
-from shared.reconciliation_text import render_reconciliation
-from shared.report_table import render_report
-from shared.services.bootstrap import build_stores
+from shared.entrypoints.cli.reconciliation_text import render_reconciliation
+from shared.entrypoints.cli.report_table import render_report
+from shared.entrypoints.http.app import create_app
 from shared.settings import Settings
 from tests.functions.test_functions import call_http, registered
 from tests.unit.catalogue_double import GPT4O_CACHED, GPT4O_IN, GPT4O_OUT, DictCatalogue

@@ -14,8 +14,8 @@ import pytest
 from bicep_query import REPO_ROOT, Call, Expr, Ref, load
 
 from shared import settings
-from shared.adapters.allocation_queue import poison_queue_name
-from shared.services.bootstrap import ALL_TABLES
+from shared.adapters.storage.allocation_queue import poison_queue_name
+from shared.bootstrap import ALL_TABLES
 
 # The identity-based form of AzureWebJobsStorage: what the code reads, then what the host needs.
 STORAGE_IDENTITY_FAMILY = {

@@ -10,7 +10,7 @@ import pytest
 import trustme
 from azure.core.credentials import TokenCredential
 
-from shared.adapters.credentials import make_credential
+from shared.adapters.azure.credentials import make_credential
 from tests.doubles.fixtures import RunningDouble
 from tests.doubles.retail_prices import RetailPricesDouble, RunningPrices, prices_server
 

@@ -13,13 +13,13 @@ import pytest
 from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueClient, QueueServiceClient
 
-from shared.adapters.allocation_queue import StorageAllocationQueue
-from shared.adapters.table_gateway import AzureTableGateway
+from shared.adapters.storage.allocation_queue import StorageAllocationQueue
+from shared.adapters.storage.table_gateway import AzureTableGateway
+from shared.bootstrap import build_stores
 from shared.core.period import BillingPeriod
+from shared.demo.azurite import DEV_ACCOUNT, DEV_KEY
 from shared.errors import StorageUnavailable
-from shared.local.azurite import DEV_ACCOUNT, DEV_KEY
 from shared.services.allocation_requests import AllocationRequestService
-from shared.services.bootstrap import build_stores
 from shared.settings import Settings
 
 OCT = BillingPeriod(2026, 10)

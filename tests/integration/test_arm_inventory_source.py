@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from azure.core.credentials import AccessToken, TokenCredential
 
-from shared.adapters.arm_inventory import ArmInventorySource
+from shared.adapters.azure.arm_inventory import ArmInventorySource
 from shared.core.inventory import Deployment
 from shared.errors import SourceError
 from tests.doubles import AzureDouble, DoubleAccount

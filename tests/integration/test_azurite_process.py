@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.local.azurite import (
+from shared.demo.azurite import (
     SIGTERM_EXIT_CODE,
     Terminated,
     die_with_parent,
@@ -130,7 +130,7 @@ def test_a_child_started_with_die_with_parent_gets_sigterm_when_its_parent_is_ki
     owner = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent("""
             import subprocess, sys, time
-            from shared.local.azurite import die_with_parent
+            from shared.demo.azurite import die_with_parent
             child = subprocess.Popen(["sleep", "120"], preexec_fn=die_with_parent())
             print(child.pid, flush=True)
             time.sleep(120)

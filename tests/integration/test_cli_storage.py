@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from shared.local.azurite import DEV_ACCOUNT, DEV_KEY
+from shared.demo.azurite import DEV_ACCOUNT, DEV_KEY
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

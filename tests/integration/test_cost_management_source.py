@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from azure.core.credentials import TokenCredential
 
-from shared.adapters.cost_management import GROUPING, SERVICE_NAMES, CostManagementSource
+from shared.adapters.azure.cost_management import GROUPING, SERVICE_NAMES, CostManagementSource
 from shared.core.costs import CostLine, CostType
 from shared.core.period import DateWindow
 from shared.errors import SourceError, ThrottledError

@@ -9,7 +9,7 @@ import pytest
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import DefaultAzureCredential
 
-from shared.adapters.credentials import make_credential, needs_instance_discovery_off
+from shared.adapters.azure.credentials import make_credential, needs_instance_discovery_off
 from tests.doubles import AzureDouble
 from tests.doubles.fixtures import NetworkGuard, RunningDouble
 

@@ -10,7 +10,7 @@ import pytest
 from azure.core.credentials import TokenCredential
 from azure.monitor.querymetrics import MetricsClient
 
-from shared.adapters.monitor_metrics import MonitorUsageSource
+from shared.adapters.azure.monitor_metrics import MonitorUsageSource
 from shared.core.period import DateWindow
 from shared.core.usage import UsageRecord
 from shared.errors import ThrottledError

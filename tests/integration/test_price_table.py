@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from azure.data.tables import TableServiceClient
 
-from shared.adapters.catalogue_snapshot import load_bundled_catalogue
-from shared.adapters.catalogue_source import load_catalogue
-from shared.adapters.price_table import TABLE
-from shared.adapters.retail_prices import RetailPricesSource
+from shared.adapters.azure.retail_prices import RetailPricesSource
+from shared.adapters.formats.catalogue_snapshot import load_bundled_catalogue
+from shared.adapters.storage.catalogue_source import load_catalogue
+from shared.adapters.storage.price_table import TABLE
+from shared.bootstrap import ALL_TABLES, Stores, build_allocation, build_price_refresh
+from shared.bootstrap import build_stores as make_stores
 from shared.core.catalogue import RetailPriceItem
 from shared.core.meters import Mode, TokenKind
 from shared.errors import SourceError
-from shared.services.bootstrap import ALL_TABLES, Stores, build_allocation, build_price_refresh
-from shared.services.bootstrap import build_stores as make_stores
 from shared.services.price_refresh import PriceRefreshService
 from shared.settings import Settings
 from tests.doubles.retail_prices import (

@@ -17,14 +17,14 @@ from azure.data.tables import TableServiceClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.adapters.allocation_tables import ALLOCATIONS, UNITCOSTS, AllocationTables
-from shared.adapters.reconciliation_table import TABLE as RECONCILIATION
-from shared.adapters.table_gateway import AzureTableGateway, Entity, TableGateway, Versioned
-from shared.api.app import create_app
+from shared.adapters.storage.allocation_tables import ALLOCATIONS, UNITCOSTS, AllocationTables
+from shared.adapters.storage.reconciliation_table import TABLE as RECONCILIATION
+from shared.adapters.storage.table_gateway import AzureTableGateway, Entity, TableGateway, Versioned
+from shared.bootstrap import ALL_TABLES
 from shared.core.costs import CostLine
 from shared.core.period import BillingPeriod
 from shared.core.reports import Publication
-from shared.services.bootstrap import ALL_TABLES
+from shared.entrypoints.http.app import create_app
 from tests.builders import SNAPSHOT, month_of_lines, month_of_usage, publication
 from tests.unit.catalogue_double import GPT4O_IN, GPT4O_OUT
 
@@ -156,7 +156,7 @@ def world(azurite: object) -> Iterator[World]:
 
 def expected_of(pub: Publication) -> tuple[object, ...]:
     """What the API serves for this publication alone (in memory, same code)."""
-    from shared.adapters.table_gateway import MemoryTableGateway
+    from shared.adapters.storage.table_gateway import MemoryTableGateway
 
     alone = AllocationTables(MemoryTableGateway(), clock=lambda: START)
     alone.publish(pub)

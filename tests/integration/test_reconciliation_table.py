@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from azure.data.tables import TableServiceClient
 
-from shared.adapters.reconciliation_table import TABLE, ReconciliationTable
-from shared.adapters.table_gateway import AzureTableGateway
+from shared.adapters.storage.reconciliation_table import TABLE, ReconciliationTable
+from shared.adapters.storage.table_gateway import AzureTableGateway
 from shared.core.allocation import allocate_period
 from shared.core.costs import CostLine, CostType
 from shared.core.inventory import Deployment, InventorySnapshot

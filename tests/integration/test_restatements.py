@@ -20,23 +20,23 @@ from azure.core.credentials import TokenCredential
 from azure.data.tables import TableServiceClient
 from fastapi import FastAPI
 
-from shared.api.app import create_app
-from shared.core.costs import CostLine, CostType
-from shared.core.inputs import InputSource
-from shared.core.inventory import Deployment
-from shared.core.period import BillingPeriod, DateWindow
-from shared.core.period_status import PeriodStatus, collection_window, period_status
-from shared.core.usage import UsageRecord
-from shared.errors import CurrencyMismatch, SourceError
-from shared.services.allocation import AllocationService
-from shared.services.allocation_requests import AllocationRequestService
-from shared.services.bootstrap import (
+from shared.bootstrap import (
     ALL_TABLES,
     Stores,
     build_allocation,
     build_stores,
     live_collection,
 )
+from shared.core.costs import CostLine, CostType
+from shared.core.inputs import InputSource
+from shared.core.inventory import Deployment
+from shared.core.period import BillingPeriod, DateWindow
+from shared.core.period_status import PeriodStatus, collection_window, period_status
+from shared.core.usage import UsageRecord
+from shared.entrypoints.http.app import create_app
+from shared.errors import CurrencyMismatch, SourceError
+from shared.services.allocation import AllocationService
+from shared.services.allocation_requests import AllocationRequestService
 from shared.services.collection import CollectionService
 from shared.settings import MIN_LOOKBACK_DAYS, Settings
 from tests.doubles import AzureDouble

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from shared.adapters.catalogue_snapshot import load_bundled_items
-from shared.adapters.retail_prices import RetailPricesSource
+from shared.adapters.azure.retail_prices import RetailPricesSource
+from shared.adapters.formats.catalogue_snapshot import load_bundled_items
 from shared.core.catalogue import RetailPriceItem
 from shared.errors import SourceError
 from tests.doubles.retail_prices import (

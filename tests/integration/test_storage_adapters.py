@@ -11,18 +11,18 @@ import pytest
 from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueClient
 
-from shared.adapters.inventory_table import InventoryTable
-from shared.adapters.table_gateway import (
+from shared.adapters.storage.inventory_table import InventoryTable
+from shared.adapters.storage.table_gateway import (
     AzureTableGateway,
     MemoryTableGateway,
     prefix_range,
     replace,
 )
+from shared.bootstrap import build_stores
 from shared.core.costs import CostLine, CostType
 from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.period import BillingPeriod, DateWindow
 from shared.core.usage import UsageRecord
-from shared.services.bootstrap import build_stores
 from shared.settings import Settings
 
 ACC = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acc"

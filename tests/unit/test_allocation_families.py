@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from shared.adapters.catalogue_snapshot import load_bundled_catalogue
+from shared.adapters.formats.catalogue_snapshot import load_bundled_catalogue
 from shared.core.allocation import PeriodAllocation, UnallocatedReason, allocate_period
 from shared.core.costs import ChargeType, CostLine, CostType
 from shared.core.inventory import Deployment, InventorySnapshot

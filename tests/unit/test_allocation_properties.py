@@ -11,7 +11,7 @@ from fractions import Fraction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.adapters.catalogue_snapshot import load_bundled_catalogue
+from shared.adapters.formats.catalogue_snapshot import load_bundled_catalogue
 from shared.core.allocation import allocate_period
 from shared.core.costs import ChargeType, CostLine, CostType
 from shared.core.currency import ISO_4217_CODES

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from azure.core.exceptions import ServiceRequestError
 
-from shared.adapters.allocation_queue import MemoryAllocationQueue
+from shared.adapters.storage.allocation_queue import MemoryAllocationQueue
 from shared.core.period import BillingPeriod
 from shared.core.requests import POISON_MESSAGE_CHARS, AllocationRequest
 from shared.errors import (

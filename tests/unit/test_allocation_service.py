@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from shared.adapters.table_gateway import MemoryTableGateway
+from shared.adapters.storage.table_gateway import MemoryTableGateway
 from shared.core.costs import CostType
 from shared.core.inputs import WRITER_LEASE, InputScope, InputSource, InputVersion
 from shared.core.period import BillingPeriod

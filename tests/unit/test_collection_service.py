@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.adapters.table_gateway import MemoryTableGateway
+from shared.adapters.storage.table_gateway import MemoryTableGateway
 from shared.core.costs import CostType
 from shared.core.inputs import InputScope, InputSource
 from shared.core.period import BillingPeriod

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.adapters.cost_query_rows import parse_query_rows
+from shared.adapters.formats.cost_query_rows import parse_query_rows
 from shared.core.costs import ChargeType, CostType, merge_cost_lines
 from shared.errors import CurrencyMismatch, InvalidInput
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.adapters.deployments_json import parse_deployments
+from shared.adapters.formats.deployments_json import parse_deployments
 from shared.core.inventory import Deployment
 from shared.errors import InvalidInput
 

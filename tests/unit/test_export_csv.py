@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.adapters.export_csv import (
+from shared.adapters.formats.export_csv import (
     ExportDialect,
     ExportLedger,
     ExportRow,
@@ -25,8 +25,8 @@ from shared.adapters.export_csv import (
     read_cost_exports,
 )
 from shared.core.costs import ChargeType, CostType
+from shared.demo.sample_tenant_files import EA_2024_08_01_COLUMNS
 from shared.errors import InvalidInput
-from shared.sample_tenant_files import EA_2024_08_01_COLUMNS
 
 PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "payloads" / "azure-cost"
 EA_ACTUAL = PAYLOADS / "finops-toolkit_EA_ActualCost_Small.csv"
@@ -776,7 +776,7 @@ def test_rows_of_one_identity_that_differ_in_another_cell_are_still_summed() -> 
 
 def test_a_repeated_row_is_logged_as_one_warning_line(caplog: pytest.LogCaptureFixture) -> None:
     row = ea_row(GPT4O_IN, "1", "0.25")
-    with caplog.at_level("WARNING", logger="shared.adapters.export_csv"):
+    with caplog.at_level("WARNING", logger="shared.adapters.formats.export_csv"):
         parse_cost_export(csv_text(EA_2024_08_01_COLUMNS, [row, row]))
     (record,) = caplog.records
     assert "1 row identical in every cell" in record.getMessage()

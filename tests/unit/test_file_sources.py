@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from shared.adapters.file_sources import FileCostSource
+from shared.adapters.formats.file_sources import FileCostSource
 from shared.core.costs import CostType
 from shared.core.period import BillingPeriod
+from shared.demo.sample_tenant_files import EA_2024_08_01_COLUMNS
 from shared.errors import InvalidInput
-from shared.sample_tenant_files import EA_2024_08_01_COLUMNS
 from tests.unit.test_export_csv import GPT4O_IN, GPT4O_OUT, csv_text, ea_row
 
 OCT = BillingPeriod(2026, 10).window

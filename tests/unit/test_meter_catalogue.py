@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.adapters.catalogue_snapshot import load_bundled_catalogue, load_bundled_items
+from shared.adapters.formats.catalogue_snapshot import load_bundled_catalogue, load_bundled_items
 from shared.core.catalogue import RetailPriceItem, TableCatalogue, build_catalogue
 from shared.core.meter_names import block_size, is_openai_product
 from shared.core.meters import DeploymentType, MeterCatalogue, MeterInfo, Mode, TokenKind

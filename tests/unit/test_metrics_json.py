@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared.adapters.metrics_json import parse_metrics_response
+from shared.adapters.formats.metrics_json import parse_metrics_response
 from shared.core.usage import UsageRecord
 from shared.errors import InvalidInput
 

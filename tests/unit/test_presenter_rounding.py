@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from shared.api.presenter import present_period
 from shared.core.costs import CostType
 from shared.core.inventory import Deployment
 from shared.core.period import BillingPeriod
 from shared.core.reports import PeriodReport
 from shared.core.unit_costs import UnitCost
+from shared.entrypoints.http.presenter import present_period
 
 ACC = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acc"
 NOV = BillingPeriod(2026, 11)

@@ -10,14 +10,14 @@ from decimal import Decimal
 
 import pytest
 
-from shared.adapters.allocation_tables import (
+from shared.adapters.storage.allocation_tables import (
     ALLOCATIONS,
     PERIODS,
     UNALLOCATED,
     UNITCOSTS,
     AllocationTables,
 )
-from shared.adapters.table_gateway import Entity, MemoryTableGateway, Versioned
+from shared.adapters.storage.table_gateway import Entity, MemoryTableGateway, Versioned
 from shared.core.costs import CostType
 from shared.core.reports import PeriodReport, PublishStatus
 from shared.errors import NotFound

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.adapters.catalogue_snapshot import load_bundled_catalogue
+from shared.adapters.formats.catalogue_snapshot import load_bundled_catalogue
 from shared.core.allocation import allocate_period
 from shared.core.costs import CostLine, CostType
 from shared.core.inventory import Deployment, InventorySnapshot
@@ -22,8 +22,8 @@ from shared.core.reconciliation import (
     reconcile,
 )
 from shared.core.usage import UsageRecord
+from shared.demo.sample_tenant import generate
 from shared.errors import InvalidInput
-from shared.sample_tenant import generate
 from tests.unit.catalogue_double import (
     GPT4O_CACHED,
     GPT4O_IN,

@@ -11,11 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from shared.adapters.catalogue_snapshot import load_bundled_catalogue, load_bundled_items
-from shared.adapters.catalogue_source import StoredCatalogue, load_catalogue, merge_with_bundled
-from shared.adapters.input_versions_table import InputVersionsTable
-from shared.adapters.price_table import TABLE, PriceTable
-from shared.adapters.retail_prices import (
+from shared.adapters.azure.retail_prices import (
     PricesPage,
     is_wanted_product,
     parse_page,
@@ -24,7 +20,15 @@ from shared.adapters.retail_prices import (
     wanted_items,
     with_skip,
 )
-from shared.adapters.table_gateway import MemoryTableGateway
+from shared.adapters.formats.catalogue_snapshot import load_bundled_catalogue, load_bundled_items
+from shared.adapters.storage.catalogue_source import (
+    StoredCatalogue,
+    load_catalogue,
+    merge_with_bundled,
+)
+from shared.adapters.storage.input_versions_table import InputVersionsTable
+from shared.adapters.storage.price_table import TABLE, PriceTable
+from shared.adapters.storage.table_gateway import MemoryTableGateway
 from shared.core.catalogue import RetailPriceItem
 from shared.core.inputs import InputVersion
 from shared.core.period import BillingPeriod

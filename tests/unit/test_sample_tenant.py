@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from shared.adapters.export_csv import read_cost_export
+from shared.adapters.formats.export_csv import read_cost_export
 from shared.core.costs import ChargeType, CostLine, CostType
 from shared.core.meters import TokenKind
 from shared.core.period import BillingPeriod
-from shared.sample_tenant import DEFAULT_PERIOD, SampleTenant, generate
-from shared.sample_tenant_catalogue import (
+from shared.demo.sample_tenant import DEFAULT_PERIOD, SampleTenant, generate
+from shared.demo.sample_tenant_catalogue import (
     CONTENT_SAFETY_METER,
     DEPLOYMENTS,
     METERS,
@@ -25,7 +25,7 @@ from shared.sample_tenant_catalogue import (
     RESERVATION_PRICE_PER_PTU_MONTH,
     RESERVED_PTU,
 )
-from shared.sample_tenant_files import EA_2024_08_01_COLUMNS
+from shared.demo.sample_tenant_files import EA_2024_08_01_COLUMNS
 
 RETAIL = Path(__file__).resolve().parents[3] / "shared" / "payloads" / "azure-cost"
 RETAIL_FILES = (

@@ -1,0 +1,1 @@
+"""Table and Queue Storage: the stores behind the services' ports."""

@@ -1,0 +1,634 @@
+"""The published allocation: `periods` (the summary readers follow), `allocations`, `unitcosts`,
+`unallocated` and `reconciliation` rows, written by generation and committed by one write.
+
+Publication (see docs/publication.md):
+
+1. Every allocation run has a new generation id (`20261101T063000-1a2b3c4d`: when, and random).
+   It writes its rows under that id, where no reader looks yet: the period's `unitcosts`,
+   `unallocated` and `reconciliation` partitions `{period}|{costType}|{generation}`, and the daily
+   `allocations` rows `{date}|{generation}|{hash}` of the days whose content changed. A day whose
+   content (digest) equals the published day keeps the published rows and writes nothing.
+2. It commits by one conditional write (ETag) of the summary `periods` `{costType}`/`{period}`:
+   totals, the generation, per day the digest and generation of its live rows, and the sequence of
+   the inputs it read. A summary of a larger input sequence is never replaced: the slower
+   allocation of older inputs loses, deletes what it wrote and changes nothing readers see.
+3. Readers read the summary, then the rows of its generation, then the summary again: if it
+   changed meanwhile they read again. Rows of a generation are deleted only after it stopped
+   being live, so a reader that saw it live twice read all of its rows.
+4. After committing, the superseded generation's rows are deleted, and so are rows of generations
+   that never became live and are older than `ORPHAN_AGE` (a run that stopped half-way).
+
+A re-allocation whose output is the same writes nothing at all; one that changed one day writes
+that day's rows and the period's read models (a few rows per deployment).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import secrets
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import Enum
+from typing import TypeVar
+
+from shared.adapters.storage import reconciliation_table
+from shared.adapters.storage.reconciliation_table import ReconciliationTable
+from shared.adapters.storage.table_gateway import (
+    PK,
+    RK,
+    Entity,
+    EtagMismatch,
+    TableGateway,
+    Versioned,
+    exact_range,
+    prefix_range,
+)
+from shared.adapters.storage.table_keys import account_key, day_text, digest, parse_day
+from shared.core.allocation import AllocatedLine, UnallocatedLine, UnallocatedReason
+from shared.core.arm_ids import deployment_key_of
+from shared.core.costs import CostType
+from shared.core.inventory import Deployment
+from shared.core.money import in_money_context
+from shared.core.period import BillingPeriod
+from shared.core.reconciliation import Reconciliation
+from shared.core.reports import DailyCost, PeriodReport, Publication, PublishStatus
+from shared.core.unit_costs import UnallocatedTotal, UnitCost
+from shared.errors import ConcurrentPublication, NotFound
+
+ALLOCATIONS = "allocations"
+UNITCOSTS = "unitcosts"
+UNALLOCATED = "unallocated"
+PERIODS = "periods"
+TABLES = (ALLOCATIONS, UNITCOSTS, UNALLOCATED, PERIODS)
+UNALLOCATED_PARTITION = "_unallocated"
+ORPHAN_AGE = timedelta(hours=1)
+ATTEMPTS = 5
+READ_ATTEMPTS = 4
+_GEN_TIME = "%Y%m%dT%H%M%S"
+
+_GENERATION = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{8}$")
+T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+
+class SummaryState(Enum):
+    PUBLISHED = "published"
+    NO_DATA = "no-data"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class _Day:
+    digest: str
+    generation: str
+
+
+@dataclass(frozen=True)
+class _Summary:
+    """The `periods` entity readers follow."""
+
+    state: SummaryState
+    input_sequence: int
+    digest: str
+    generation: str = ""
+    reason: str = ""
+    days: dict[str, _Day] = field(default_factory=dict)
+    clean: bool = True  # False until the rows it superseded are known to be gone
+
+    @classmethod
+    def parse(cls, row: Entity) -> _Summary:
+        days = json.loads(str(row.get("Days") or "{}"))
+        return cls(
+            state=SummaryState(str(row.get("State") or SummaryState.PUBLISHED.value)),
+            input_sequence=int(row.get("InputSeq", -1)),
+            digest=str(row.get("Digest", "")),
+            generation=str(row.get("Generation", "")),
+            reason=str(row.get("Reason", "")),
+            days={day: _Day(*pair) for day, pair in days.items()},
+            clean=bool(row.get("Clean", True)),
+        )
+
+    def live_day_rows(self) -> set[tuple[str, str]]:
+        return {(day, d.generation) for day, d in self.days.items()}
+
+
+@dataclass
+class _Plan:
+    """One publication's rows, computed once; written at most once whatever the retries."""
+
+    publication: Publication
+    generation: str
+    day_rows: dict[str, list[Entity]]  # day -> rows without generation
+    day_digests: dict[str, str]
+    digest: str
+    written_days: set[str] = field(default_factory=set)
+    wrote_models: bool = False
+
+
+class AllocationTables:
+    """Publishes allocations and reads the published ones (the ResultStore port)."""
+
+    def __init__(self, gateway: TableGateway, clock: Callable[[], datetime] = _utc_now) -> None:
+        self._gateway = gateway
+        self._clock = clock
+        self._reconciliations = ReconciliationTable(gateway)
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def publish(self, publication: Publication) -> PublishStatus:
+        """Publish the allocation unless a newer one is published; see the module docstring."""
+        plan = self._plan(publication)
+        period, cost_type = publication.allocation.period, publication.allocation.cost_type
+        for _ in range(ATTEMPTS):
+            found = self._gateway.get(PERIODS, cost_type.value, str(period))
+            head = _Summary.parse(found.entity) if found else None
+            if head and head.input_sequence > publication.input_sequence:
+                self._discard(plan)
+                log.warning(
+                    "%s %s: allocation of inputs %d not published, inputs %d already are",
+                    period, cost_type.value, publication.input_sequence, head.input_sequence,
+                )  # fmt: skip
+                return PublishStatus.STALE
+            if head and head.state is SummaryState.PUBLISHED and head.digest == plan.digest:
+                self._discard(plan)
+                if found and not head.clean:  # a run stopped before its cleanup: finish it
+                    self._finish(period, cost_type, None, head, found.entity, found.etag)
+                return PublishStatus.UNCHANGED
+            days = self._write_rows(plan, head)
+            entity = self._summary_entity(plan, days)
+            try:
+                etag = self._gateway.put_if(PERIODS, entity, found.etag if found else None)
+            except EtagMismatch:
+                continue  # another allocation committed meanwhile: look at it again
+            self._finish(period, cost_type, head, _Summary.parse(entity), entity, etag, plan)
+            return PublishStatus.PUBLISHED
+        self._discard(plan)
+        raise ConcurrentPublication(f"{period} {cost_type.value}: kept losing the commit race")
+
+    def publish_no_data(
+        self, period: BillingPeriod, cost_type: CostType, reason: str, input_sequence: int
+    ) -> PublishStatus:
+        """Record that the period has nothing to publish (readers answer 404 with the reason)."""
+        for _ in range(ATTEMPTS):
+            found = self._gateway.get(PERIODS, cost_type.value, str(period))
+            head = _Summary.parse(found.entity) if found else None
+            if head and head.input_sequence > input_sequence:
+                return PublishStatus.STALE
+            if head and head.state is SummaryState.NO_DATA and head.reason == reason:
+                return PublishStatus.UNCHANGED
+            entity: Entity = {
+                PK: cost_type.value,
+                RK: str(period),
+                "State": SummaryState.NO_DATA.value,
+                "Reason": reason,
+                "InputSeq": input_sequence,
+                "Digest": digest("no-data", reason),
+                "Clean": False,
+                "PublishedAt": self._clock().isoformat(),
+            }
+            try:
+                etag = self._gateway.put_if(PERIODS, entity, found.etag if found else None)
+            except EtagMismatch:
+                continue
+            self._finish(period, cost_type, head, _Summary.parse(entity), entity, etag)
+            return PublishStatus.PUBLISHED
+        raise ConcurrentPublication(f"{period} {cost_type.value}: kept losing the commit race")
+
+    def _plan(self, publication: Publication) -> _Plan:
+        allocation = publication.allocation
+        base = f"{allocation.period}|{allocation.cost_type.value}"
+        day_rows: dict[str, list[Entity]] = defaultdict(list)
+        for line in allocation.allocated:
+            day_rows[day_text(line.date)].append(_allocated_row(base, line))
+        for un in allocation.unallocated:
+            day_rows[day_text(un.date)].append(_unallocated_row(base, un))
+        day_digests = {day: _entities_digest(rows) for day, rows in sorted(day_rows.items())}
+        models = [
+            *(_unit_entity("", u) for u in publication.unit_costs),
+            *(_unallocated_entity("", t) for t in publication.unallocated_totals),
+        ]
+        whole = digest(
+            json.dumps(day_digests, sort_keys=True),
+            _entities_digest(models),
+            _reconciliation_digest(publication.reconciliation),
+            _totals(publication),
+        )
+        generation = f"{self._clock().astimezone(UTC).strftime(_GEN_TIME)}-{secrets.token_hex(4)}"
+        return _Plan(publication, generation, dict(day_rows), day_digests, whole)
+
+    def _write_rows(self, plan: _Plan, head: _Summary | None) -> dict[str, _Day]:
+        """Write the rows this commit needs (once each); returns the days the summary names."""
+        live = head.days if head and head.state is SummaryState.PUBLISHED else {}
+        days: dict[str, _Day] = {}
+        for day, day_digest in plan.day_digests.items():
+            kept = live.get(day)
+            days[day] = (
+                kept if kept and kept.digest == day_digest else _Day(day_digest, plan.generation)
+            )
+        fresh = [d for d, v in days.items() if v.generation == plan.generation]
+        rows = [
+            _with_generation(row, plan.generation)
+            for day in fresh
+            if day not in plan.written_days
+            for row in plan.day_rows[day]
+        ]
+        if rows:
+            self._gateway.write(ALLOCATIONS, rows, [])
+        plan.written_days.update(fresh)
+        if not plan.wrote_models:
+            self._write_models(plan)
+            plan.wrote_models = True
+        return days
+
+    def _write_models(self, plan: _Plan) -> None:
+        pub, gen = plan.publication, plan.generation
+        pk = f"{_base(pub.allocation.period, pub.allocation.cost_type)}|{gen}"
+        self._gateway.write(UNITCOSTS, [_unit_entity(pk, u) for u in pub.unit_costs], [])
+        self._gateway.write(
+            UNALLOCATED, [_unallocated_entity(pk, t) for t in pub.unallocated_totals], []
+        )
+        self._reconciliations.save(pub.reconciliation, gen)
+
+    def _summary_entity(self, plan: _Plan, days: dict[str, _Day]) -> Entity:
+        a = plan.publication.allocation
+        return {
+            PK: a.cost_type.value,
+            RK: str(a.period),
+            "State": SummaryState.PUBLISHED.value,
+            "InputSeq": plan.publication.input_sequence,
+            "Generation": plan.generation,
+            "Digest": plan.digest,
+            "Days": json.dumps({d: [v.digest, v.generation] for d, v in sorted(days.items())}),
+            "Currency": a.currency,
+            "Billed": str(a.billed),
+            "Allocated": str(a.allocated_cost),
+            "Unallocated": str(a.unallocated_cost),
+            "AllocatedLines": len(a.allocated),
+            "UnallocatedLines": len(a.unallocated),
+            "Deployments": len(a.deployments),
+            "UnitCostRows": len(plan.publication.unit_costs),
+            "UnallocatedRows": len(plan.publication.unallocated_totals),
+            "Clean": False,
+            "PublishedAt": self._clock().isoformat(),
+        }
+
+    def _finish(
+        self,
+        period: BillingPeriod,
+        cost_type: CostType,
+        previous: _Summary | None,
+        live: _Summary,
+        entity: Entity,
+        etag: str,
+        own: _Plan | None = None,
+    ) -> None:
+        """Delete what the commit superseded; mark the summary clean when nothing is left."""
+        if self._collect(period, cost_type, previous, live, own):
+            return  # rows of a run still in flight (or young orphans): a later run finishes
+        # If a newer allocation committed meanwhile, it cleans up after itself.
+        with contextlib.suppress(EtagMismatch):
+            self._gateway.put_if(PERIODS, {**entity, "Clean": True}, etag)
+
+    def _discard(self, plan: _Plan) -> None:
+        """Delete what a publication that will never be live wrote."""
+        if not plan.wrote_models and not plan.written_days:
+            return
+        a = plan.publication.allocation
+        dead = _Summary(SummaryState.NO_DATA, -1, "", plan.generation)
+        self._collect(a.period, a.cost_type, previous=dead, live=None, own=plan)
+
+    def _collect(
+        self,
+        period: BillingPeriod,
+        cost_type: CostType,
+        previous: _Summary | None,
+        live: _Summary | None,
+        own: _Plan | None = None,
+    ) -> int:
+        """Delete rows of generations known dead (the superseded one, and rows of our own that are
+        not live: all of them when we lost, the days a retry reused from another run when we won)
+        and of stale orphans; never a row a live or possibly in-flight generation needs.
+        Returns how many rows that are not live it had to leave."""
+        live_gen = live.generation if live else ""
+        live_days = live.live_day_rows() if live else set()
+        dead_gens = {previous.generation} if previous and previous.generation else set()
+        dead_days = previous.live_day_rows() if previous else set()
+        if own is not None:
+            dead_gens.add(own.generation)
+            dead_days |= {(day, own.generation) for day in own.written_days}
+        base = _base(period, cost_type)
+        cutoff = self._clock() - ORPHAN_AGE
+        replaces_legacy = (
+            live is not None
+            and previous is not None
+            and previous.state is SummaryState.PUBLISHED
+            and not previous.generation
+        )
+
+        def doomed(generation: str) -> bool:
+            return generation in dead_gens or _older(generation, cutoff)
+
+        kept = 0
+        for table in (UNITCOSTS, UNALLOCATED, reconciliation_table.TABLE):
+            rows = self._gateway.query(table, *prefix_range(f"{base}|"))
+            legacy = self._gateway.query(table, *exact_range(base)) if replaces_legacy else []
+            dead = [r for r in rows if str(r[PK])[len(base) + 1 :] != live_gen]
+            gone = [r for r in dead if doomed(str(r[PK])[len(base) + 1 :])]
+            kept += len(dead) - len(gone)
+            if gone or legacy:
+                self._gateway.write(table, [], [*gone, *legacy])
+        stale = []
+        for row in self._gateway.query(ALLOCATIONS, *prefix_range(f"{base}|")):
+            key = _day_generation(row)
+            if key is None:
+                if replaces_legacy:
+                    stale.append(row)
+            elif key in live_days:
+                continue
+            elif key in dead_days or _older(key[1], cutoff):
+                stale.append(row)
+            else:
+                kept += 1
+        if stale:
+            self._gateway.write(ALLOCATIONS, [], stale)
+        return kept
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def report(self, period: BillingPeriod, cost_type: CostType) -> PeriodReport | None:
+        """The published report, or None if the period was never allocated; NotFound (with the
+        reason) when its allocation found nothing to publish."""
+
+        def read(head: _Summary, row: Entity) -> PeriodReport | None:
+            pk = _partition(period, cost_type, head.generation)
+            units = self._gateway.query(UNITCOSTS, *exact_range(pk))
+            totals = self._gateway.query(UNALLOCATED, *exact_range(pk))
+            if head.generation and (
+                len(units) != int(row.get("UnitCostRows", len(units)))
+                or len(totals) != int(row.get("UnallocatedRows", len(totals)))
+            ):
+                return None
+            unallocated = sorted((_total(r) for r in totals), key=lambda t: (-t.cost, t.meter_name))
+            report = PeriodReport(
+                period=period,
+                cost_type=cost_type,
+                currency=str(row["Currency"]),
+                billed=Decimal(str(row["Billed"])),
+                allocated=Decimal(str(row["Allocated"])),
+                unallocated=Decimal(str(row["Unallocated"])),
+                unit_costs=tuple(_unit(period, r) for r in units),
+                unallocated_totals=tuple(unallocated),
+            )
+            return report if _adds_up(report) else None
+
+        return self._read_consistent(period, cost_type, read)
+
+    def reconciliation(self, period: BillingPeriod, cost_type: CostType) -> Reconciliation | None:
+        """The published allocation's reconciliation report, or None."""
+
+        def read(head: _Summary, _row: Entity) -> Reconciliation | None:
+            return self._reconciliations.reconciliation(period, cost_type, head.generation)
+
+        return self._read_consistent(period, cost_type, read)
+
+    def daily(self, period: BillingPeriod, cost_type: CostType) -> list[DailyCost]:
+        """The published daily rows of the period (every deployment and the unallocated)."""
+
+        def read(head: _Summary, _row: Entity) -> list[DailyCost]:
+            live = head.live_day_rows()
+            rows = self._gateway.query(ALLOCATIONS, *prefix_range(f"{_base(period, cost_type)}|"))
+            return [_daily(r) for r in rows if _day_generation(r) in live]
+
+        return self._read_consistent(period, cost_type, read) or []
+
+    def _read_consistent(
+        self,
+        period: BillingPeriod,
+        cost_type: CostType,
+        read: Callable[[_Summary, Entity], T | None],
+    ) -> T | None:
+        for _ in range(READ_ATTEMPTS):
+            found = self._gateway.get(PERIODS, cost_type.value, str(period))
+            if found is None:
+                return None
+            head = _Summary.parse(found.entity)
+            if head.state is SummaryState.NO_DATA:
+                raise NotFound("period", f"{period} ({_api_name(cost_type)}): {head.reason}")
+            value = read(head, found.entity)
+            again = self._gateway.get(PERIODS, cost_type.value, str(period))
+            if value is not None and _same(found, again):
+                return value
+            if value is None and _same(found, again) and not head.generation:
+                return None
+        raise ConcurrentPublication(f"{period} {cost_type.value}: the allocation kept changing")
+
+
+@in_money_context
+def _adds_up(report: PeriodReport) -> bool:
+    """Whether the rows read add up to the summary (else they are not all of one generation)."""
+    allocated = sum((u.cost for u in report.unit_costs), Decimal(0))
+    unallocated = sum((t.cost for t in report.unallocated_totals), Decimal(0))
+    return (
+        allocated == report.allocated
+        and unallocated == report.unallocated
+        and allocated + unallocated == report.billed
+    )
+
+
+def _same(a: Versioned, b: Versioned | None) -> bool:
+    return b is not None and a.etag == b.etag
+
+
+def _api_name(cost_type: CostType) -> str:
+    return "actual" if cost_type is CostType.ACTUAL else "amortized"
+
+
+def _base(period: BillingPeriod, cost_type: CostType) -> str:
+    return f"{period}|{cost_type.value}"
+
+
+def _partition(period: BillingPeriod, cost_type: CostType, generation: str) -> str:
+    """The read models' partition of a generation (`""`: the layout before generations)."""
+    base = _base(period, cost_type)
+    return f"{base}|{generation}" if generation else base
+
+
+def _older(generation: str, cutoff: datetime) -> bool:
+    """Whether a generation id was made before `cutoff` (unparsable ids are never old)."""
+    try:
+        made = datetime.strptime(generation.split("-")[0], _GEN_TIME).replace(tzinfo=UTC)
+    except ValueError:
+        return False
+    return made < cutoff
+
+
+def _entities_digest(rows: Iterable[Entity]) -> str:
+    canonical = sorted(json.dumps(r, sort_keys=True) for r in rows)
+    return digest(*canonical)
+
+
+def _reconciliation_digest(report: Reconciliation) -> str:
+    return digest(repr(report))
+
+
+def _totals(p: Publication) -> str:
+    a = p.allocation
+    return digest(a.currency, a.billed, a.allocated_cost, a.unallocated_cost, len(a.deployments))
+
+
+def _with_generation(row: Entity, generation: str) -> Entity:
+    day, tail = str(row[RK]).split("|", 1)
+    return {**row, RK: f"{day}|{generation}|{tail}"}
+
+
+def _day_generation(row: Entity) -> tuple[str, str] | None:
+    """(day, generation) of a daily row, or None for a row of the layout before generations."""
+    parts = str(row[RK]).split("|", 2)
+    if len(parts) == 3 and _GENERATION.match(parts[1]):
+        return parts[0], parts[1]
+    return None
+
+
+def _daily(row: Entity) -> DailyCost:
+    partition = str(row[PK]).rsplit("|", 1)[-1]
+    return DailyCost(
+        deployment_key=None if partition == UNALLOCATED_PARTITION else partition,
+        date=parse_day(row["Date"]),
+        meter_id=str(row["MeterId"]),
+        meter_name=str(row["MeterName"]),
+        cost=Decimal(str(row["Cost"])),
+    )
+
+
+def _allocated_row(base: str, line: AllocatedLine) -> Entity:
+    tail = digest(
+        line.meter_id.lower(), line.meter_name, line.charge_type.value, line.pricing_model
+    )
+    return {
+        PK: f"{base}|{deployment_key_of(line.deployment_id)}",
+        RK: f"{day_text(line.date)}|{tail}",
+        "Date": day_text(line.date),
+        "DeploymentId": line.deployment_id,
+        "AccountId": line.account_id,
+        "MeterId": line.meter_id,
+        "MeterName": line.meter_name,
+        "TokenKind": line.kind.value,
+        "ChargeType": line.charge_type.value,
+        "PricingModel": line.pricing_model,
+        "Cost": str(line.cost),
+        "Weight": str(line.weight),
+        "IdleCost": _text(line.idle_cost),
+    }
+
+
+def _unallocated_row(base: str, line: UnallocatedLine) -> Entity:
+    tail = digest(
+        line.account_id.lower(),
+        line.meter_id.lower(),
+        line.meter_name,
+        line.charge_type.value,
+        line.pricing_model,
+    )
+    return {
+        PK: f"{base}|{UNALLOCATED_PARTITION}",
+        RK: f"{day_text(line.date)}|{tail}|{line.reason.value}",
+        "Date": day_text(line.date),
+        "AccountId": line.account_id,
+        "MeterId": line.meter_id,
+        "MeterName": line.meter_name,
+        "ChargeType": line.charge_type.value,
+        "PricingModel": line.pricing_model,
+        "Reason": line.reason.value,
+        "Cost": str(line.cost),
+    }
+
+
+def _unallocated_entity(pk: str, t: UnallocatedTotal) -> Entity:
+    return {
+        PK: pk,
+        RK: f"{account_key(t.account_id)}|{digest(t.meter_id.lower(), t.meter_name)}"
+        f"|{t.reason.value}",
+        "AccountId": t.account_id,
+        "MeterId": t.meter_id,
+        "MeterName": t.meter_name,
+        "Reason": t.reason.value,
+        "Cost": str(t.cost),
+    }
+
+
+def _total(row: Entity) -> UnallocatedTotal:
+    return UnallocatedTotal(
+        account_id=str(row["AccountId"]),
+        meter_id=str(row["MeterId"]),
+        meter_name=str(row["MeterName"]),
+        reason=UnallocatedReason(str(row["Reason"])),
+        cost=Decimal(str(row["Cost"])),
+    )
+
+
+def _text(value: Decimal | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _unit_entity(pk: str, u: UnitCost) -> Entity:
+    d = u.deployment
+    return {
+        PK: pk,
+        RK: d.key,
+        "DeploymentId": d.deployment_id,
+        "AccountId": d.account_id,
+        "AccountLocation": d.account_location,
+        "Deployment": d.name,
+        "Model": d.model,
+        "ModelVersion": d.model_version,
+        "ModelFormat": d.model_format,
+        "Sku": d.sku,
+        "Capacity": d.capacity,
+        "Cost": str(u.cost),
+        "InputCost": str(u.input_cost),
+        "OutputCost": str(u.output_cost),
+        "InputTokens": u.input_tokens,
+        "OutputTokens": u.output_tokens,
+        "Requests": u.requests,
+        "ProvisionedCost": str(u.provisioned_cost),
+        "IdleCost": _text(u.idle_cost),
+        "CostPer1kTokens": _text(u.cost_per_1k_tokens),
+        "CostPer1kInputTokens": _text(u.cost_per_1k_input_tokens),
+        "CostPer1kOutputTokens": _text(u.cost_per_1k_output_tokens),
+        "CostPerRequest": _text(u.cost_per_request),
+    }
+
+
+def _unit(period: BillingPeriod, row: Entity) -> UnitCost:
+    deployment = Deployment(
+        account_id=str(row["AccountId"]),
+        name=str(row["Deployment"]),
+        model=str(row["Model"]),
+        model_version=str(row["ModelVersion"]),
+        sku=str(row["Sku"]),
+        capacity=int(row["Capacity"]),
+        model_format=str(row.get("ModelFormat", "")),
+        account_location=str(row.get("AccountLocation", "")),
+    )
+    return UnitCost(
+        period=period,
+        deployment=deployment,
+        cost=Decimal(str(row["Cost"])),
+        input_cost=Decimal(str(row["InputCost"])),
+        output_cost=Decimal(str(row["OutputCost"])),
+        input_tokens=int(row["InputTokens"]),
+        output_tokens=int(row["OutputTokens"]),
+        requests=int(row["Requests"]),
+        provisioned_cost=Decimal(str(row.get("ProvisionedCost") or 0)),
+        idle_cost=Decimal(str(row["IdleCost"])) if row.get("IdleCost") else None,
+    )

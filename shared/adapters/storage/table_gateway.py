@@ -1,0 +1,314 @@
+"""Table Storage access: range reads and diff-based replacement, on Azure or in memory.
+
+`replace` is what makes every write idempotent: it reads what is stored in a key range, writes
+only the entities that differ and deletes the ones that are gone, in transactions of at most 100
+entities of one partition. Re-running with the same input writes nothing, so even the service's
+Timestamp column stays the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
+from azure.data.tables import EdmType, EntityProperty, TableServiceClient, UpdateMode
+
+from shared.adapters.storage.storage_errors import storage_adapter
+
+Value = str | int | bool
+Entity = dict[str, Value]
+MAX_BATCH = 100
+PK = "PartitionKey"
+RK = "RowKey"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a replace did, by partition key."""
+
+    upserted: frozenset[str] = frozenset()
+    deleted: frozenset[str] = frozenset()
+
+    @property
+    def partitions(self) -> frozenset[str]:
+        return self.upserted | self.deleted
+
+    def __bool__(self) -> bool:
+        return bool(self.upserted or self.deleted)
+
+
+class EtagMismatch(Exception):
+    """A conditional write lost: the entity changed (or appeared) since it was read."""
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """An entity as read, with the ETag a conditional write must match."""
+
+    entity: Entity
+    etag: str
+
+
+class TableGateway(Protocol):
+    def ensure(self, tables: Iterable[str]) -> None: ...
+
+    def get(self, table: str, pk: str, rk: str) -> Versioned | None:
+        """One entity by key (a point read), or None."""
+        ...
+
+    def put_if(self, table: str, entity: Entity, etag: str | None) -> str:
+        """Create the entity (etag None: only if absent) or replace it only if its ETag is still
+        `etag`; returns the new ETag; raises EtagMismatch when the condition fails."""
+        ...
+
+    def exists(self, table: str, pk_from: str, pk_to: str) -> bool:
+        """Whether any entity has a PartitionKey in [pk_from, pk_to) (reads one entity at most)."""
+        ...
+
+    def query(self, table: str, pk_from: str, pk_to: str) -> list[Entity]:
+        """Entities whose PartitionKey is in [pk_from, pk_to), ordered by (PK, RK)."""
+        ...
+
+    def write(self, table: str, upserts: Sequence[Entity], deletes: Sequence[Entity]) -> None:
+        """Upsert (replace) and delete entities, batched per partition."""
+        ...
+
+
+def prefix_range(prefix: str) -> tuple[str, str]:
+    """The PartitionKey range [prefix, prefix + U+FFFF): every key that starts with prefix."""
+    return prefix, prefix + "\uffff"
+
+
+def exact_range(pk: str) -> tuple[str, str]:
+    return pk, pk + "\x00"
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """The writes that make one key range what was wanted (computed, not yet done)."""
+
+    table: str
+    upserts: tuple[Entity, ...] = ()
+    deletes: tuple[Entity, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.upserts or self.deletes)
+
+    @property
+    def change(self) -> Change:
+        return Change(
+            upserted=frozenset(str(e[PK]) for e in self.upserts),
+            deleted=frozenset(str(e[PK]) for e in self.deletes),
+        )
+
+
+@dataclass(frozen=True)
+class PlannedWrite:
+    """Replacements planned against one gateway, applied together (the PendingWrite port):
+    services read and check every source first, then apply what changes."""
+
+    gateway: TableGateway
+    replacements: tuple[Replacement, ...] = ()
+
+    def __bool__(self) -> bool:
+        return any(self.replacements)
+
+    def apply(self) -> Change:
+        upserted: set[str] = set()
+        deleted: set[str] = set()
+        for r in self.replacements:
+            if r:
+                self.gateway.write(r.table, r.upserts, r.deletes)
+                upserted |= r.change.upserted
+                deleted |= r.change.deleted
+        return Change(frozenset(upserted), frozenset(deleted))
+
+
+def plan_replace(
+    gateway: TableGateway,
+    table: str,
+    pk_range: tuple[str, str],
+    entities: Iterable[Entity],
+    in_scope: Callable[[Entity], bool] = lambda _e: True,
+) -> Replacement:
+    """The writes that make the in-scope entities of a key range exactly `entities`."""
+    wanted: dict[tuple[str, str], Entity] = {}
+    for ent in entities:
+        key = (str(ent[PK]), str(ent[RK]))
+        if not pk_range[0] <= key[0] < pk_range[1]:
+            raise ValueError(f"entity {key} is outside the range being replaced")
+        if key in wanted:
+            raise ValueError(f"duplicate entity key {key}")
+        wanted[key] = ent
+    stored = {(str(e[PK]), str(e[RK])): e for e in gateway.query(table, *pk_range) if in_scope(e)}
+    upserts = tuple(ent for key, ent in wanted.items() if stored.get(key) != ent)
+    deletes = tuple(ent for key, ent in stored.items() if key not in wanted)
+    return Replacement(table, upserts, deletes)
+
+
+def replace(
+    gateway: TableGateway,
+    table: str,
+    pk_range: tuple[str, str],
+    entities: Iterable[Entity],
+    in_scope: Callable[[Entity], bool] = lambda _e: True,
+) -> Change:
+    """Make the in-scope entities of a key range exactly `entities`; touch nothing else."""
+    return PlannedWrite(
+        gateway, (plan_replace(gateway, table, pk_range, entities, in_scope),)
+    ).apply()
+
+
+@storage_adapter(lambda gateway: gateway._service.url)
+class AzureTableGateway:
+    """Azure Table Storage (or Azurite) through azure-data-tables; storage that cannot be reached
+    raises StorageUnavailable from every method (shared/adapters/storage_errors.py)."""
+
+    def __init__(self, service: TableServiceClient) -> None:
+        self._service = service
+
+    def ensure(self, tables: Iterable[str]) -> None:
+        for name in tables:
+            with contextlib.suppress(ResourceExistsError):
+                self._service.create_table(name)
+
+    def query(self, table: str, pk_from: str, pk_to: str) -> list[Entity]:
+        client = self._service.get_table_client(table)
+        rows = client.query_entities(
+            "PartitionKey ge @lo and PartitionKey lt @hi",
+            parameters={"lo": pk_from, "hi": pk_to},
+        )
+        return sorted((_from_table(dict(row)) for row in rows), key=_order)
+
+    def write(self, table: str, upserts: Sequence[Entity], deletes: Sequence[Entity]) -> None:
+        client = self._service.get_table_client(table)
+        for ops in _batches(upserts, deletes):
+            client.submit_transaction(ops)
+
+    def get(self, table: str, pk: str, rk: str) -> Versioned | None:
+        client = self._service.get_table_client(table)
+        try:
+            row = client.get_entity(pk, rk)
+        except ResourceNotFoundError:
+            return None
+        return Versioned(_from_table(dict(row)), str(row.metadata["etag"]))
+
+    def put_if(self, table: str, entity: Entity, etag: str | None) -> str:
+        client = self._service.get_table_client(table)
+        try:
+            if etag is None:
+                written = client.create_entity(_to_table(entity))
+            else:
+                written = client.update_entity(
+                    _to_table(entity),
+                    mode=UpdateMode.REPLACE,
+                    etag=etag,
+                    match_condition=MatchConditions.IfNotModified,
+                )
+        except (ResourceExistsError, ResourceModifiedError):
+            raise EtagMismatch(f"{table} {entity[PK]}/{entity[RK]} changed meanwhile") from None
+        return str(written["etag"])
+
+    def exists(self, table: str, pk_from: str, pk_to: str) -> bool:
+        client = self._service.get_table_client(table)
+        rows = client.query_entities(
+            "PartitionKey ge @lo and PartitionKey lt @hi",
+            parameters={"lo": pk_from, "hi": pk_to},
+            results_per_page=1,
+            select=[PK],
+        )
+        # A page may come back empty with a continuation token: stop at the first entity.
+        return any(True for page in rows.by_page() for _ in page)
+
+
+def _batches(upserts: Sequence[Entity], deletes: Sequence[Entity]) -> list[list[tuple]]:
+    by_pk: dict[str, list[tuple]] = defaultdict(list)
+    for ent in upserts:
+        by_pk[str(ent[PK])].append(("upsert", _to_table(ent), {"mode": UpdateMode.REPLACE}))
+    for ent in deletes:
+        by_pk[str(ent[PK])].append(("delete", {PK: ent[PK], RK: ent[RK]}))
+    batches: list[list[tuple]] = []
+    for pk in sorted(by_pk):
+        ops = by_pk[pk]
+        batches.extend(ops[i : i + MAX_BATCH] for i in range(0, len(ops), MAX_BATCH))
+    return batches
+
+
+def _to_table(ent: Entity) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for name, value in ent.items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            out[name] = EntityProperty(value, EdmType.INT64)
+        else:
+            out[name] = value
+    return out
+
+
+def _from_table(row: dict[str, object]) -> Entity:
+    out: Entity = {}
+    for name, value in row.items():
+        if isinstance(value, EntityProperty):
+            value = value.value
+        if isinstance(value, str | int | bool):
+            out[name] = value
+    return out
+
+
+def _order(ent: Entity) -> tuple[str, str]:
+    return str(ent[PK]), str(ent[RK])
+
+
+@dataclass
+class MemoryTableGateway:
+    """An in-memory gateway with the same semantics, for unit tests of services."""
+
+    tables: dict[str, dict[tuple[str, str], Entity]] = field(default_factory=dict)
+    writes: int = 0
+    etags: dict[tuple[str, str, str], int] = field(default_factory=dict)
+
+    def ensure(self, tables: Iterable[str]) -> None:
+        for name in tables:
+            self.tables.setdefault(name, {})
+
+    def query(self, table: str, pk_from: str, pk_to: str) -> list[Entity]:
+        rows = self.tables.get(table, {})
+        found = [dict(e) for (pk, _rk), e in rows.items() if pk_from <= pk < pk_to]
+        return sorted(found, key=_order)
+
+    def write(self, table: str, upserts: Sequence[Entity], deletes: Sequence[Entity]) -> None:
+        rows = self.tables.setdefault(table, {})
+        for batch in _batches(upserts, deletes):
+            if len(batch) > MAX_BATCH or len({op[1][PK] for op in batch}) != 1:
+                raise AssertionError("a transaction must hold <= 100 entities of one partition")
+            self.writes += 1
+        for ent in upserts:
+            key = (str(ent[PK]), str(ent[RK]))
+            rows[key] = dict(ent)
+            self.etags[(table, *key)] = self.etags.get((table, *key), 0) + 1
+        for ent in deletes:
+            rows.pop((str(ent[PK]), str(ent[RK])), None)
+
+    def get(self, table: str, pk: str, rk: str) -> Versioned | None:
+        found = self.tables.get(table, {}).get((pk, rk))
+        if found is None:
+            return None
+        return Versioned(dict(found), str(self.etags.get((table, pk, rk), 0)))
+
+    def put_if(self, table: str, entity: Entity, etag: str | None) -> str:
+        key = (str(entity[PK]), str(entity[RK]))
+        rows = self.tables.setdefault(table, {})
+        current = str(self.etags.get((table, *key), 0)) if key in rows else None
+        if current != etag:
+            raise EtagMismatch(f"{table} {key[0]}/{key[1]} changed meanwhile")
+        rows[key] = dict(entity)
+        self.etags[(table, *key)] = self.etags.get((table, *key), 0) + 1
+        self.writes += 1
+        return str(self.etags[(table, *key)])
+
+    def exists(self, table: str, pk_from: str, pk_to: str) -> bool:
+        return any(pk_from <= pk < pk_to for pk, _rk in self.tables.get(table, {}))

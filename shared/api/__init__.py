@@ -1,1 +1,0 @@
-"""The HTTP API (one ASGI app) served by Azure Functions and, locally, by uvicorn."""

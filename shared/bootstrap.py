@@ -1,0 +1,253 @@
+"""The composition root: builds stores, sources and services from settings, lazily.
+
+Nothing here runs at import; triggers and the CLI call these builders on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from azure.core.credentials import TokenCredential
+from azure.data.tables import TableServiceClient
+from azure.storage.queue import QueueClient
+
+from shared.adapters.azure.credentials import make_credential
+from shared.adapters.storage.allocation_queue import StorageAllocationQueue, poison_queue_name
+from shared.adapters.storage.allocation_tables import TABLES as RESULT_TABLES
+from shared.adapters.storage.allocation_tables import AllocationTables
+from shared.adapters.storage.catalogue_source import StoredCatalogue
+from shared.adapters.storage.costs_table import TABLE as COSTS
+from shared.adapters.storage.costs_table import CostsTable
+from shared.adapters.storage.input_versions_table import TABLE as INPUTS
+from shared.adapters.storage.input_versions_table import InputVersionsTable
+from shared.adapters.storage.inventory_table import TABLE as INVENTORY
+from shared.adapters.storage.inventory_table import InventoryTable
+from shared.adapters.storage.price_table import TABLE as PRICES
+from shared.adapters.storage.price_table import PriceTable
+from shared.adapters.storage.reconciliation_table import TABLE as RECONCILIATION
+from shared.adapters.storage.table_gateway import AzureTableGateway
+from shared.adapters.storage.usage_table import TABLE as USAGE
+from shared.adapters.storage.usage_table import UsageTable
+from shared.core.costs import CostType
+from shared.errors import ConfigurationError
+from shared.services.allocation import AllocationService
+from shared.services.allocation_requests import AllocationRequestService, Allocator
+from shared.services.collection import CollectionService
+from shared.services.ports import CostSource, InventorySource, UsageSource
+from shared.services.price_refresh import PriceRefreshService
+from shared.settings import Settings, StorageConnection
+
+ALL_TABLES = (COSTS, USAGE, INVENTORY, PRICES, INPUTS, *RESULT_TABLES, RECONCILIATION)
+
+
+@dataclass
+class Stores:
+    costs: CostsTable
+    usage: UsageTable
+    inventory: InventoryTable
+    results: AllocationTables
+    queue: StorageAllocationQueue
+    prices: PriceTable
+    versions: InputVersionsTable
+
+
+def queue_client(
+    storage: StorageConnection, name: str, credential: TokenCredential | None
+) -> QueueClient:
+    """A plain queue client: StorageAllocationQueue does the Functions extension's Base64."""
+    if storage.connection_string:
+        return QueueClient.from_connection_string(storage.connection_string, name)
+    assert storage.queue_service_uri
+    return QueueClient(storage.queue_service_uri, name, credential=credential)
+
+
+def table_service(
+    storage: StorageConnection, credential: TokenCredential | None
+) -> TableServiceClient:
+    if storage.connection_string:
+        return TableServiceClient.from_connection_string(storage.connection_string)
+    assert storage.table_service_uri
+    return TableServiceClient(storage.table_service_uri, credential=credential)
+
+
+def build_stores(
+    settings: Settings, *, credential: TokenCredential | None = None, ensure: bool = True
+) -> Stores:
+    """Tables, the queue and its poison queue; an identity-based connection uses `credential`
+    (made if None)."""
+    if settings.storage.uses_identity and credential is None:
+        credential = make_credential()
+    gateway = AzureTableGateway(table_service(settings.storage, credential))
+    name = settings.allocation_queue
+    queue = StorageAllocationQueue(
+        queue_client(settings.storage, name, credential),
+        queue_client(settings.storage, poison_queue_name(name), credential),
+    )
+    if ensure:
+        gateway.ensure(ALL_TABLES)
+        queue.ensure()
+    return Stores(
+        costs=CostsTable(gateway),
+        usage=UsageTable(gateway),
+        inventory=InventoryTable(gateway),
+        results=AllocationTables(gateway),
+        queue=queue,
+        prices=PriceTable(gateway),
+        versions=InputVersionsTable(gateway),
+    )
+
+
+def build_allocation(stores: Stores) -> AllocationService:
+    """Allocation with the refreshed meter catalogue (bundled snapshot as fallback)."""
+    return AllocationService(
+        costs=stores.costs,
+        usage=stores.usage,
+        inventory=stores.inventory,
+        results=stores.results,
+        # The marker is checked on every allocation (one point read), so an allocation never
+        # pairs a refreshed prices version with a catalogue cached from before the refresh.
+        catalogue=StoredCatalogue(stores.prices, recheck_seconds=0),
+        versions=stores.versions,
+        deferral=stores.queue,
+    )
+
+
+def build_allocation_requests(
+    stores: Stores, allocation: Allocator | None = None
+) -> AllocationRequestService:
+    """The consumer of the allocation queue (the queue trigger, the demo's drain)."""
+    return AllocationRequestService(allocation or build_allocation(stores), stores.queue)
+
+
+def build_price_refresh(
+    settings: Settings, stores: Stores, endpoint: str | None = None
+) -> PriceRefreshService:
+    """The catalogue refresh from the Retail Prices API at `endpoint` (default: the setting)."""
+    from shared.adapters.azure.retail_prices import RetailPricesSource
+
+    source = RetailPricesSource(endpoint or settings.retail_prices_endpoint)
+    return PriceRefreshService(
+        source=source, prices=stores.prices, queue=stores.queue, versions=stores.versions
+    )
+
+
+def build_collection(
+    stores: Stores,
+    cost_sources: Sequence[CostSource],
+    usage_source: UsageSource,
+    inventory_source: InventorySource,
+) -> CollectionService:
+    return CollectionService(
+        costs=stores.costs,
+        usage=stores.usage,
+        inventory=stores.inventory,
+        queue=stores.queue,
+        versions=stores.versions,
+        cost_sources=cost_sources,
+        usage_source=usage_source,
+        inventory_source=inventory_source,
+    )
+
+
+def live_collection(
+    settings: Settings, stores: Stores, credential: TokenCredential | None = None
+) -> CollectionService:
+    """Collection from Cost Management (both price bases), ARM and Azure Monitor, as configured."""
+    from shared.adapters.azure.arm_inventory import ArmInventorySource
+    from shared.adapters.azure.cost_management import CostManagementSource
+    from shared.adapters.azure.monitor_metrics import MonitorUsageSource
+
+    if not settings.cost_scopes:
+        raise ConfigurationError(
+            "COST_SCOPES",
+            "required for a live collection: comma-separated ARM scopes such as "
+            "/subscriptions/<id> (or use collect --from-files DIR)",
+        )
+    credential = credential or make_credential()
+    costs: list[CostSource] = [
+        CostManagementSource(credential, settings.cost_scopes, settings.arm_endpoint, basis)
+        for basis in CostType  # ActualCost and AmortizedCost: one query per scope, month, basis
+    ]
+    subscriptions = sorted(
+        {s.split("/")[2] for s in settings.cost_scopes if s.lower().startswith("/subscriptions/")}
+    )
+    inventory = ArmInventorySource(credential, subscriptions, settings.arm_endpoint)
+    usage = MonitorUsageSource(credential, settings.metrics_endpoint)
+    return build_collection(stores, costs, usage, inventory)
+
+
+def file_collection(stores: Stores, folder: Path) -> CollectionService:
+    """Collection from a folder of export files (the demo, backfills from exports): ActualCost
+    exports in `costs/`, AmortizedCost exports in `costs-amortized/` when present."""
+    from shared.adapters.formats.file_sources import (
+        FileCostSource,
+        FileInventorySource,
+        FileUsageSource,
+    )
+
+    amortized = folder / "costs-amortized"
+    sources = [FileCostSource(folder / "costs", CostType.ACTUAL)]
+    if amortized.is_dir():
+        sources.append(FileCostSource(amortized, CostType.AMORTIZED))
+    return build_collection(
+        stores,
+        sources,
+        FileUsageSource(folder / "metrics"),
+        FileInventorySource(folder),
+    )
+
+
+class Container:
+    """The one composition root: every store, source and service, each built once on first use.
+
+    No I/O at construction. The Functions app holds one per worker (functions/composition.py),
+    the CLI one per command, tests one per case. With an identity-based storage connection (in
+    Azure) the Bicep has created every table and queue, so a cold start does not pay a create
+    call for each; with a connection string (Azurite, a hand-made account) they are ensured.
+    """
+
+    def __init__(self, settings: Settings, credential: TokenCredential | None = None) -> None:
+        self.settings = settings
+        self._credential = credential
+
+    @cached_property
+    def credential(self) -> TokenCredential:
+        """The one credential storage and sources share."""
+        return self._credential or make_credential()
+
+    @cached_property
+    def stores(self) -> Stores:
+        if self.settings.storage.uses_identity:
+            return build_stores(self.settings, credential=self.credential, ensure=False)
+        return build_stores(self.settings)
+
+    @cached_property
+    def allocation(self) -> AllocationService:
+        return build_allocation(self.stores)
+
+    @cached_property
+    def allocation_requests(self) -> AllocationRequestService:
+        return build_allocation_requests(self.stores, self.allocation)
+
+    @cached_property
+    def price_refresh(self) -> PriceRefreshService:
+        return build_price_refresh(self.settings, self.stores)
+
+    @cached_property
+    def live_collection(self) -> CollectionService:
+        return live_collection(self.settings, self.stores, self.credential)
+
+    def built(self) -> frozenset[str]:
+        """The parts built so far (a cold start should build only what it needs)."""
+        parts = {"credential", "stores", "allocation", "allocation_requests", "price_refresh",
+                 "live_collection"}  # fmt: skip
+        return frozenset(name for name in vars(self) if name in parts)
+
+    def file_collection(self, folder: Path) -> CollectionService:
+        return file_collection(self.stores, folder)
+
+    def price_refresh_from(self, endpoint: str) -> PriceRefreshService:
+        return build_price_refresh(self.settings, self.stores, endpoint)

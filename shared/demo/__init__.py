@@ -1,0 +1,1 @@
+"""The bundled sample tenant and the local stack (Azurite); not deployed (.funcignore)."""

@@ -1,1 +1,0 @@
-"""The local stack for the demo and the tests: Azurite, started by the project itself."""

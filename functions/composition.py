@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from functools import cache
 
-from shared.adapters.storage.allocation_tables import AllocationTables
 from shared.bootstrap import Container
 from shared.core.period import DateWindow
 from shared.core.period_status import collection_window
+from shared.services.views import ViewService
 from shared.settings import Settings
 
 
@@ -19,9 +19,10 @@ def container() -> Container:
     return Container(Settings.from_env())
 
 
-def reports() -> AllocationTables:
-    """The published allocations the HTTP API reads."""
-    return container().stores.results
+def views() -> ViewService:
+    """The read side the HTTP API serves: the published allocations, each period's status as of
+    today (UTC)."""
+    return container().views
 
 
 def reset() -> None:

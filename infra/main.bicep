@@ -110,7 +110,7 @@ var names = {
 }
 var deploymentContainerName = 'app-package-${take(names.functionApp, 32)}-${take(resourceToken, 7)}'
 
-// The tables the code writes (ALL_TABLES in shared/services/bootstrap.py).
+// The tables the code writes (ALL_TABLES in shared/bootstrap.py).
 var tableNames = [
   'costs'
   'usage'

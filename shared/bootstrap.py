@@ -32,12 +32,15 @@ from shared.adapters.storage.table_gateway import AzureTableGateway
 from shared.adapters.storage.usage_table import TABLE as USAGE
 from shared.adapters.storage.usage_table import UsageTable
 from shared.core.costs import CostType
+from shared.core.resource_id import id_key
 from shared.errors import ConfigurationError
 from shared.services.allocation import AllocationService
 from shared.services.allocation_requests import AllocationRequestService, Allocator
 from shared.services.collection import CollectionService
+from shared.services.collectors import CostCollector, InventoryCollector, UsageCollector
 from shared.services.ports import CostSource, InventorySource, UsageSource
 from shared.services.price_refresh import PriceRefreshService
+from shared.services.views import ViewService
 from shared.settings import Settings, StorageConnection
 
 ALL_TABLES = (COSTS, USAGE, INVENTORY, PRICES, INPUTS, *RESULT_TABLES, RECONCILIATION)
@@ -140,15 +143,14 @@ def build_collection(
     usage_source: UsageSource,
     inventory_source: InventorySource,
 ) -> CollectionService:
+    """The collection of these sources into the stores; collectors read in this order."""
+    collectors = [
+        InventoryCollector(inventory_source, stores.inventory),
+        CostCollector(cost_sources, stores.costs),
+        UsageCollector(usage_source, stores.usage, stores.inventory),
+    ]
     return CollectionService(
-        costs=stores.costs,
-        usage=stores.usage,
-        inventory=stores.inventory,
-        queue=stores.queue,
-        versions=stores.versions,
-        cost_sources=cost_sources,
-        usage_source=usage_source,
-        inventory_source=inventory_source,
+        collectors=collectors, costs=stores.costs, queue=stores.queue, versions=stores.versions
     )
 
 
@@ -172,7 +174,7 @@ def live_collection(
         for basis in CostType  # ActualCost and AmortizedCost: one query per scope, month, basis
     ]
     subscriptions = sorted(
-        {s.split("/")[2] for s in settings.cost_scopes if s.lower().startswith("/subscriptions/")}
+        {s.split("/")[2] for s in settings.cost_scopes if id_key(s).startswith("/subscriptions/")}
     )
     inventory = ArmInventorySource(credential, subscriptions, settings.arm_endpoint)
     usage = MonitorUsageSource(credential, settings.metrics_endpoint)
@@ -225,6 +227,11 @@ class Container:
         return build_stores(self.settings)
 
     @cached_property
+    def views(self) -> ViewService:
+        """The read side the HTTP API and the CLI serve (published allocations only)."""
+        return ViewService(self.stores.results)
+
+    @cached_property
     def allocation(self) -> AllocationService:
         return build_allocation(self.stores)
 
@@ -242,8 +249,8 @@ class Container:
 
     def built(self) -> frozenset[str]:
         """The parts built so far (a cold start should build only what it needs)."""
-        parts = {"credential", "stores", "allocation", "allocation_requests", "price_refresh",
-                 "live_collection"}  # fmt: skip
+        parts = {"credential", "stores", "views", "allocation", "allocation_requests",
+                 "price_refresh", "live_collection"}  # fmt: skip
         return frozenset(name for name in vars(self) if name in parts)
 
     def file_collection(self, folder: Path) -> CollectionService:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from shared.core.resource_id import id_key
 from shared.errors import ConfigurationError
 
 # Setting names (environment variables). Keep in step with local.settings.sample.json and infra/.
@@ -129,9 +130,7 @@ def _scopes(raw: str) -> tuple[str, ...]:
         scope = part.strip().strip("/")
         if not scope:
             continue
-        if not (
-            scope.lower().startswith("subscriptions/") or scope.lower().startswith("providers/")
-        ):
+        if not id_key(scope).startswith(("subscriptions/", "providers/")):
             raise ConfigurationError(COST_SCOPES, f"not an ARM scope: {part.strip()!r}")
         scopes.append("/" + scope)
     return tuple(scopes)

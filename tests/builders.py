@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -14,6 +14,7 @@ from shared.adapters.storage.inventory_table import InventoryTable
 from shared.adapters.storage.table_gateway import TableGateway
 from shared.adapters.storage.usage_table import UsageTable
 from shared.core.allocation import allocate_period
+from shared.core.catalogue import RetailItemType, RetailPriceItem
 from shared.core.costs import CostLine, CostType
 from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.period import BillingPeriod, DateWindow
@@ -31,18 +32,36 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def dep(name: str, model: str = "gpt-4o", version: str = "2024-11-20", sku: str = "GlobalStandard",
-        capacity: int = 10, account: str = ACC) -> Deployment:  # fmt: skip
-    return Deployment(account, name, model, version, sku, capacity, account_location="eastus2")
+        capacity: int = 10, account: str = ACC, *, model_format: str = "OpenAI",
+        location: str = "eastus2", created: datetime | None = None,
+        modified: datetime | None = None) -> Deployment:  # fmt: skip
+    return Deployment(account, name, model, version, sku, capacity, model_format, location,
+                      created, modified)  # fmt: skip
 
 
-def line(meter_id: str, cost: str, day: date = D1, account: str = ACC, **kw: object) -> CostLine:
-    return CostLine(day, account, meter_id, f"meter {meter_id}", Decimal(1), Decimal(cost), "USD",
-                    **kw)  # type: ignore[arg-type]  # fmt: skip
+def line(meter_id: str, cost: str | Decimal, day: date = D1, account: str = ACC, *,
+         quantity: str | Decimal = "1", currency: str = "USD",
+         **kw: object) -> CostLine:  # fmt: skip
+    """A bill line named `meter {meter_id}`; `kw` sets the other CostLine fields (charge_type,
+    pricing_model, cost_type, ...)."""
+    return CostLine(day, account, meter_id, f"meter {meter_id}", Decimal(quantity), Decimal(cost),
+                    currency, **kw)  # type: ignore[arg-type]  # fmt: skip
 
 
-def use(name: str, inp: int, out: int = 0, reqs: int = 0, day: date = D1,
-        account: str = ACC) -> UsageRecord:  # fmt: skip
-    return UsageRecord(day, account, name, inp, out, reqs)
+def use(name: str, inp: int = 0, out: int = 0, reqs: int = 0, day: date = D1, account: str = ACC,
+        *, utilization: str | None = None) -> UsageRecord:  # fmt: skip
+    util = None if utilization is None else Decimal(utilization)
+    return UsageRecord(day, account, name, inp, out, reqs, util)
+
+
+def price_item(meter_id: str, price: str = "0.0025", region: str = "eastus2") -> RetailPriceItem:
+    """A Retail Prices item of gpt-4o 1120 input tokens (global standard) per 1K tokens, in USD."""
+    return RetailPriceItem(
+        meter_id=meter_id, meter_name="gpt 4o 1120 Inp glbl Tokens", product_name="Azure OpenAI",
+        sku_name="gpt 4o 1120 Inp glbl", service_name="Foundry Models", unit_of_measure="1K",
+        arm_region_name=region, arm_sku_name="gpt 4o 1120 Inp glbl", retail_price=Decimal(price),
+        currency="USD", type=RetailItemType.CONSUMPTION, effective_start=date(2024, 12, 1),
+    )  # fmt: skip
 
 
 DEPLOYMENTS = (dep("chat-prod"), dep("chat-test"))
@@ -122,20 +141,6 @@ class FixedInventory:
         if isinstance(self.deployments, Exception):
             raise self.deployments
         return list(self.deployments)
-
-
-@dataclass
-class ListQueue:
-    """An in-memory AllocationQueue and AllocationDeferral."""
-
-    sent: list[BillingPeriod] = field(default_factory=list)
-    deferred: list[tuple[BillingPeriod, timedelta]] = field(default_factory=list)
-
-    def enqueue(self, periods: Iterable[BillingPeriod]) -> None:
-        self.sent.extend(sorted(set(periods)))
-
-    def defer(self, period: BillingPeriod, delay: timedelta) -> None:
-        self.deferred.append((period, delay))
 
 
 class TableStores:

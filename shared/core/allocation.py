@@ -26,12 +26,21 @@ from datetime import date
 from decimal import Decimal
 from enum import Enum
 
-from shared.core.costs import ChargeType, CostLine, CostType, billing_currency, merge_cost_lines
+from shared.core.costs import (
+    ChargeType,
+    CostLine,
+    CostType,
+    PricingModel,
+    billing_currency,
+    ensure_merged,
+)
 from shared.core.deployment_timeline import DeploymentTimeline
 from shared.core.inventory import Deployment, InventorySnapshot, by_account
-from shared.core.meters import MeterCatalogue, MeterInfo, Mode, TokenKind, deployment_family
+from shared.core.meters import MeterCatalogue, MeterInfo, Mode, TokenKind
+from shared.core.model_families import deployment_family
 from shared.core.money import ZERO, in_money_context, split_by_weights
 from shared.core.period import BillingPeriod
+from shared.core.resource_id import id_key
 from shared.core.usage import UsageIndex, UsageRecord
 from shared.errors import InvalidInput
 
@@ -63,7 +72,7 @@ class AllocatedLine:
     meter_name: str
     kind: TokenKind
     charge_type: ChargeType
-    pricing_model: str
+    pricing_model: PricingModel
     cost: Decimal
     weight: Decimal
     idle_cost: Decimal | None = None
@@ -83,7 +92,7 @@ class UnallocatedLine:
     meter_id: str
     meter_name: str
     charge_type: ChargeType
-    pricing_model: str
+    pricing_model: PricingModel
     reason: UnallocatedReason
     cost: Decimal
 
@@ -121,14 +130,20 @@ def allocate_period(
     cost_type: CostType = CostType.ACTUAL,
 ) -> PeriodAllocation:
     """Allocate one period's cost lines of one price basis. Pure and deterministic (it runs under
-    the money context, whatever the calling thread's decimal context)."""
-    own = merge_cost_lines(ln for ln in lines if ln.cost_type is cost_type)
+    the money context, whatever the calling thread's decimal context).
+
+    `lines` are one per identity, as the costs store keeps them (the parsers and the store merge:
+    `merge_cost_lines`). A bill line given in parts would be split onto deployments part by part,
+    so lines that are not one per identity raise InvalidInput rather than being merged again.
+    """
+    own = [ln for ln in lines if ln.cost_type is cost_type]
+    ensure_merged(own)
     if any(ln.date not in period.window for ln in own):
         raise InvalidInput("lines", f"cost lines outside period {period} were given")
     currency = billing_currency(own) or "USD"  # two currencies are an explicit error
     index = UsageIndex.build(u for u in usage if u.date in period.window)
     timeline = DeploymentTimeline.build(snapshots)
-    # The deployments that ran each day, by lower-cased account id (computed once per day).
+    # The deployments that ran each day, by account id_key (computed once per day).
     running = {day: by_account(timeline.on(day)) for day in period.window.days()}
     allocated: list[AllocatedLine] = []
     unallocated: list[UnallocatedLine] = []
@@ -139,7 +154,7 @@ def allocate_period(
         else:
             allocated.extend(shares)
     seen = {
-        d.deployment_id.lower(): d
+        id_key(d.deployment_id): d
         for accounts in running.values()
         for deps in accounts.values()
         for d in deps
@@ -151,14 +166,14 @@ def allocate_period(
         billed=sum((ln.cost for ln in own), ZERO),
         allocated=tuple(allocated),
         unallocated=tuple(unallocated),
-        deployments=tuple(sorted(seen.values(), key=lambda d: d.deployment_id.lower())),
+        deployments=tuple(sorted(seen.values(), key=lambda d: id_key(d.deployment_id))),
     )
 
 
 def _line_order(line: CostLine) -> tuple[object, ...]:
     return (
         line.date,
-        line.account_id.lower(),
+        id_key(line.account_id),
         line.meter_id,
         line.meter_name,
         line.charge_type.value,
@@ -185,7 +200,7 @@ def _allocate_line(
         return [], UnallocatedReason.UNKNOWN_METER
     if meter.kind in (TokenKind.TRAINING_TOKEN, TokenKind.TRAINING_HOUR):
         return [], UnallocatedReason.FINE_TUNING_TRAINING
-    in_account = running.get(line.date, {}).get(line.account_id.lower(), [])
+    in_account = running.get(line.date, {}).get(id_key(line.account_id), [])
     candidates = [d for d in in_account if _fits(meter, d)]
     if not candidates:
         return [], UnallocatedReason.NO_MATCHING_DEPLOYMENT

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 
+from shared.core.digest import ARM_KEY_DIGITS, digest
+from shared.core.resource_id import id_key
 from shared.errors import InvalidInput
 
 _ACCOUNT = re.compile(
@@ -34,13 +35,13 @@ class AccountRef:
 
     @property
     def norm(self) -> str:
-        """The id lower-cased: the form used for matching and hashing."""
-        return self.id.lower()
+        """The id's `id_key`: the form used for matching and hashing."""
+        return id_key(self.id)
 
     @property
     def key(self) -> str:
         """A Table-safe, stable key: readable name plus a short hash of the full id."""
-        return f"{_safe(self.name)}~{_digest(self.norm)}"
+        return f"{_safe(self.name)}~{digest(self.norm, length=ARM_KEY_DIGITS)}"
 
 
 def parse_account_id(resource_id: str, field: str = "resourceId") -> AccountRef:
@@ -56,14 +57,15 @@ def is_account_id(resource_id: str) -> bool:
     return match is not None and match.group("deployment") is None
 
 
-def deployment_id(account: AccountRef, deployment: str) -> str:
-    return f"{account.id}/deployments/{deployment}"
+def deployment_id(account_id: str, deployment: str) -> str:
+    """The ARM id of a deployment of an account, the account id spelled as given."""
+    return f"{account_id}/deployments/{deployment}"
 
 
 def deployment_key(account: AccountRef, deployment: str) -> str:
     """A Table- and URL-safe key for a deployment; the full ARM id is kept as a property."""
-    digest = _digest(f"{account.norm}/deployments/{deployment.lower()}")
-    return f"{_safe(account.name)}~{_safe(deployment)}~{digest}"
+    hashed = digest(id_key(deployment_id(account.id, deployment)), length=ARM_KEY_DIGITS)
+    return f"{_safe(account.name)}~{_safe(deployment)}~{hashed}"
 
 
 def deployment_key_of(resource_id: str) -> str:
@@ -76,8 +78,4 @@ def deployment_key_of(resource_id: str) -> str:
 
 
 def _safe(text: str) -> str:
-    return _UNSAFE.sub("_", text.lower()).strip("_") or "_"
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:10]
+    return _UNSAFE.sub("_", id_key(text)).strip("_") or "_"

@@ -11,24 +11,37 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
 from shared.core.meter_names import (
-    FAMILY_PRODUCTS,
     ParsedMeter,
     assumed_unit_of_measure,
     block_size,
     is_non_model_meter,
-    is_openai_product,
     parse_meter_name,
 )
 from shared.core.meters import MeterInfo
+from shared.core.model_families import is_model_product
 from shared.core.money import to_decimal
+from shared.core.resource_id import id_key
 from shared.errors import InvalidInput
 
-CONSUMPTION = "Consumption"
-RESERVATION = "Reservation"
+
+class RetailItemType(Enum):
+    """The `type` of a retail price item; the value is the API's text (and the stored one)."""
+
+    CONSUMPTION = "Consumption"
+    RESERVATION = "Reservation"
+    DEV_TEST_CONSUMPTION = "DevTestConsumption"
+    OTHER = "Other"
+
+    @classmethod
+    def parse(cls, text: str) -> RetailItemType:
+        """The type of the API's (or a stored row's) text, any case; another text is OTHER."""
+        wanted = text.strip().lower()
+        return next((t for t in cls if t.value.lower() == wanted), cls.OTHER)
 
 
 @dataclass(frozen=True)
@@ -45,7 +58,7 @@ class RetailPriceItem:
     arm_sku_name: str
     retail_price: Decimal
     currency: str
-    type: str
+    type: RetailItemType
     effective_start: date
     effective_end: date | None = None
     reservation_term: str = ""
@@ -65,7 +78,7 @@ class RetailPriceItem:
             arm_sku_name=str(data.get("armSkuName", "")),
             retail_price=to_decimal(data.get("retailPrice"), "retailPrice"),
             currency=str(data.get("currencyCode", "")),
-            type=_text(data, "type"),
+            type=RetailItemType.parse(_text(data, "type")),
             effective_start=_day(_text(data, "effectiveStartDate"), "effectiveStartDate"),
             effective_end=_day(str(end), "effectiveEndDate") if end else None,
             reservation_term=str(data.get("reservationTerm", "")),
@@ -73,7 +86,7 @@ class RetailPriceItem:
 
     @property
     def is_consumption(self) -> bool:
-        return self.type == CONSUMPTION
+        return self.type is RetailItemType.CONSUMPTION
 
     def in_force_on(self, day: date) -> bool:
         """True when `day` lies within the item's effective dates (the end day included)."""
@@ -96,8 +109,9 @@ def _day(value: str, key: str) -> date:
         raise InvalidInput(key, f"not a date: {value!r}") from None
 
 
-def _key(meter_id: str) -> str:
-    return meter_id.strip().lower()
+def meter_key(meter_id: str) -> str:
+    """How the catalogue looks a meter id up: its `id_key`, blanks around it ignored."""
+    return id_key(meter_id.strip())
 
 
 @dataclass(frozen=True)
@@ -112,28 +126,28 @@ class TableCatalogue:
 
     def classify(self, meter_id: str, meter_name: str) -> MeterInfo | None:
         """By meter id first; for an id the table does not know, by the name alone."""
-        key = _key(meter_id)
+        key = meter_key(meter_id)
         if key in self.entries:
             return self.entries[key]
         return classify_by_name(meter_id, meter_name)
 
     def is_account_level(self, meter_id: str, meter_name: str) -> bool:
         """A known non-model charge: by id (a non-model product or name), else by the name."""
-        key = _key(meter_id)
+        key = meter_key(meter_id)
         if key in self.entries:
             return key in self.account_level
         return is_non_model_meter(meter_name)
 
     def knows(self, meter_id: str) -> bool:
         """True when the meter id is in the table (as a model meter or as a known non-model one)."""
-        return _key(meter_id) in self.entries
+        return meter_key(meter_id) in self.entries
 
     def price_item(self, meter_id: str, region: str, on: date) -> RetailPriceItem | None:
         """The consumption price item of the meter in the region in force on the day, if any."""
         wanted = region.strip().lower()
         candidates = [
             item
-            for item in self.prices.get(_key(meter_id), ())
+            for item in self.prices.get(meter_key(meter_id), ())
             if item.arm_region_name.lower() == wanted and item.in_force_on(on)
         ]
         return max(candidates, key=lambda item: item.effective_start, default=None)
@@ -146,7 +160,7 @@ class TableCatalogue:
     def with_overrides(self, overrides: Mapping[str, MeterInfo | None]) -> TableCatalogue:
         """A copy where each meter id of `overrides` classifies as given (None: known non-model)."""
         entries = dict(self.entries)
-        entries.update({_key(meter_id): info for meter_id, info in overrides.items()})
+        entries.update({meter_key(meter_id): info for meter_id, info in overrides.items()})
         return replace(self, entries=MappingProxyType(entries))
 
     def __len__(self) -> int:
@@ -186,8 +200,7 @@ def is_account_charge(item: RetailPriceItem) -> bool:
     """A non-model item: a tool or storage meter of a model product, or a non-model product
     (content safety, speech...). Model products (`Azure OpenAI ...`, `Llama models`, `Deepseek
     model family`) whose meter the parser cannot read stay unknown, never account charges."""
-    product = " ".join(item.product_name.lower().split())
-    if is_openai_product(item.product_name) or product in FAMILY_PRODUCTS or "model" in product:
+    if is_model_product(item.product_name):
         return is_non_model_meter(item.meter_name)
     return True
 
@@ -215,7 +228,7 @@ def build_catalogue(
     account_level: set[str] = set()
     prices: dict[str, list[RetailPriceItem]] = {}
     for item in ordered:
-        key = _key(item.meter_id)
+        key = meter_key(item.meter_id)
         if key not in entries or (entries[key] is None and item.is_consumption):
             entries[key] = classify_item(item)
             if entries[key] is None and is_account_charge(item):
@@ -233,9 +246,9 @@ def build_catalogue(
 def item_identity(item: RetailPriceItem) -> tuple[str, ...]:
     """What tells two retail price items apart (two items with the same identity are one item)."""
     return (
-        item.meter_id.strip().lower(),
+        meter_key(item.meter_id),
         item.arm_region_name.lower(),
-        item.type,
+        item.type.value,
         item.effective_start.isoformat(),
         item.reservation_term,
         item.sku_name,

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from types import MappingProxyType
 
 from shared.core.currency import is_currency
 from shared.core.money import bounded_amount, bounded_quantity, in_money_context
+from shared.core.resource_id import id_key
 from shared.errors import CurrencyMismatch, InvalidInput
-
-# Spelling variants of PricingModel across Query API, legacy and FOCUS exports.
-_PRICING_MODELS = {
-    "": "OnDemand",
-    "ondemand": "OnDemand",
-    "standard": "OnDemand",
-    "reservation": "Reservation",
-    "reservations": "Reservation",
-    "savingsplan": "SavingsPlan",
-    "spot": "Spot",
-    "dynamic": "Spot",
-}
 
 
 class CostType(Enum):
@@ -30,6 +20,41 @@ class CostType(Enum):
 
     ACTUAL = "ActualCost"
     AMORTIZED = "AmortizedCost"
+
+
+class PricingModel(Enum):
+    """How a cost line was priced; the value is the text stored (Cost Management's spelling)."""
+
+    ON_DEMAND = "OnDemand"
+    RESERVATION = "Reservation"
+    SAVINGS_PLAN = "SavingsPlan"
+    SPOT = "Spot"
+    OTHER = "Other"
+
+    @classmethod
+    def parse(cls, text: str | None) -> PricingModel:
+        """The pricing model of any spelling of the Query API, legacy or FOCUS exports (blanks
+        and `-` ignored, any case: `On Demand`, FOCUS `Standard`); blank is on demand, a spelling
+        not in the table is OTHER."""
+        key = (text or "").replace(" ", "").replace("-", "").lower()
+        return PRICING_MODEL_SPELLINGS.get(key, cls.OTHER)
+
+
+# Spellings of PricingModel across the Query API, legacy and FOCUS exports (normalised: lower
+# case, no blanks or `-`) -> the pricing model.
+PRICING_MODEL_SPELLINGS: Mapping[str, PricingModel] = MappingProxyType(
+    {
+        "": PricingModel.ON_DEMAND,
+        "ondemand": PricingModel.ON_DEMAND,
+        "standard": PricingModel.ON_DEMAND,
+        "reservation": PricingModel.RESERVATION,
+        "reservations": PricingModel.RESERVATION,
+        "savingsplan": PricingModel.SAVINGS_PLAN,
+        "spot": PricingModel.SPOT,
+        "dynamic": PricingModel.SPOT,
+        "other": PricingModel.OTHER,
+    }
+)
 
 
 class ChargeType(Enum):
@@ -72,7 +97,7 @@ class CostLine:
     cost: Decimal
     currency: str
     charge_type: ChargeType = ChargeType.USAGE
-    pricing_model: str = "OnDemand"
+    pricing_model: PricingModel = PricingModel.ON_DEMAND
     cost_type: CostType = CostType.ACTUAL
     unit_of_measure: str = ""
     meter_category: str = ""
@@ -95,18 +120,12 @@ class CostLine:
         return (
             self.cost_type,
             self.date,
-            self.account_id.lower(),
-            self.meter_id.lower(),
+            id_key(self.account_id),
+            id_key(self.meter_id),
             self.meter_name,
             self.charge_type,
             self.pricing_model,
         )
-
-
-def normalize_pricing_model(text: str) -> str:
-    """One spelling per pricing model (`On Demand` -> `OnDemand`); blank means on demand."""
-    key = text.replace(" ", "").replace("-", "").lower()
-    return _PRICING_MODELS.get(key, text.strip())
 
 
 @in_money_context
@@ -116,6 +135,14 @@ def merge_cost_lines(lines: Iterable[CostLine]) -> list[CostLine]:
     Azure may split one meter-day over several rows. The first line's other fields (e.g. the
     resource id's casing) are kept; one identity billed in two currencies raises CurrencyMismatch.
     Sums run under the money context (exact whatever the calling thread's context).
+
+    Who merges: what reads lines from outside, once, and the store. Each parser merges what it
+    read (an export file, a Query API response: shared/adapters/formats), each cost source what
+    it answers across files, pages, scopes and months (a `CostSource` answers one line per
+    identity), and the costs store what it is given to write (its row key is the identity:
+    one row per identity whoever writes). Downstream nothing merges again: the collector stores
+    what its source answered, the allocator takes the store's lines and refuses lines that are
+    not one per identity (`ensure_merged`), reconciliation sums per meter anyway.
     """
     merged: dict[tuple[object, ...], CostLine] = {}
     for line in lines:
@@ -129,6 +156,20 @@ def merge_cost_lines(lines: Iterable[CostLine]) -> list[CostLine]:
             seen, cost=seen.cost + line.cost, quantity=seen.quantity + line.quantity
         )
     return list(merged.values())
+
+
+def ensure_merged(lines: Iterable[CostLine], field: str = "lines") -> None:
+    """Raise InvalidInput when two lines share an identity (they were not merged)."""
+    seen: set[tuple[object, ...]] = set()
+    for line in lines:
+        if line.identity in seen:
+            raise InvalidInput(
+                field,
+                f"two lines of one bill line ({line.date} {line.meter_name or line.meter_id!r}, "
+                f"{line.charge_type.value}, {line.pricing_model.value}); merge them first "
+                "(merge_cost_lines), as the parsers and the costs store do",
+            )
+        seen.add(line.identity)
 
 
 def billing_currency(lines: Iterable[CostLine]) -> str | None:

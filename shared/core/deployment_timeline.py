@@ -21,6 +21,7 @@ from decimal import Decimal
 from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.money import ZERO
 from shared.core.period import midnight_utc
+from shared.core.resource_id import id_key
 
 _SECONDS_PER_HOUR = Decimal(3600)
 _DAY = timedelta(days=1)
@@ -46,7 +47,7 @@ class DeployedSpan:
 
 @dataclass(frozen=True)
 class DeploymentTimeline:
-    """Every deployment's spans in time order, by lower-cased deployment id; answers which
+    """Every deployment's spans in time order, by deployment id (`id_key`); answers which
     deployments ran on a day and for how long."""
 
     by_id: Mapping[str, tuple[DeployedSpan, ...]]
@@ -96,19 +97,19 @@ class DeploymentTimeline:
         return sum(
             (
                 Decimal(max(s.deployment.capacity, 0)) * s.hours_on(day)
-                for s in self.by_id.get(deployment_id.lower(), ())
+                for s in self.by_id.get(id_key(deployment_id), ())
             ),
             ZERO,
         )
 
     def hours(self, day: date, deployment_id: str) -> Decimal:
         """Hours the deployment existed on `day`, whatever its capacity."""
-        spans = self.by_id.get(deployment_id.lower(), ())
+        spans = self.by_id.get(id_key(deployment_id), ())
         return sum((s.hours_on(day) for s in spans), ZERO)
 
 
 def _id(dep: Deployment) -> str:
-    return dep.deployment_id.lower()
+    return id_key(dep.deployment_id)
 
 
 def _by_id(snapshot: InventorySnapshot) -> dict[str, Deployment]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from shared.core import arm_ids
 from shared.core.arm_ids import AccountRef, deployment_key, parse_account_id
 from shared.core.meters import DeploymentType, Mode
 from shared.core.period import midnight_utc
@@ -46,7 +47,8 @@ class Deployment:
 
     @property
     def deployment_id(self) -> str:
-        return f"{self.account.id}/deployments/{self.name}"
+        """The ARM id, the account's part spelled as `AccountRef.id` renders it."""
+        return arm_ids.deployment_id(self.account.id, self.name)
 
     @property
     def key(self) -> str:
@@ -101,7 +103,7 @@ class InventorySnapshot:
 
 
 def by_account(deployments: Iterable[Deployment]) -> dict[str, list[Deployment]]:
-    """Deployments grouped by lower-cased account id."""
+    """Deployments grouped by account (`id_key` of the account id)."""
     groups: dict[str, list[Deployment]] = {}
     for dep in deployments:
         groups.setdefault(dep.account.norm, []).append(dep)

@@ -2,9 +2,10 @@
 
 Meter names have no grammar (`gpt 4o 1120 cached Inp glbl Tokens`, `GPT 5 Rsng outpt Glbl 1M
 Tokens`, `gpt4o realtimePrvwAudInp DataZone Tokens`), so the parser is a pipeline of small tables:
-non-model meters, provisioned-throughput meters, model aliases (`meter_models`), then version,
-kind, deployment-type and mode rules run on what is left of the name. Each table is ordered; the
-first rule that matches wins. Extend a table rather than the code.
+non-model meters, provisioned-throughput meters, model aliases (`meter_models`, or a model
+family's own under its product: `model_families`), then version, kind, deployment-type and mode
+rules run on what is left of the name. Each table is ordered; the first rule that matches wins.
+Extend a table rather than the code.
 """
 
 from __future__ import annotations
@@ -17,34 +18,13 @@ from types import MappingProxyType
 
 from shared.core.meter_models import find_model
 from shared.core.meters import DeploymentType, Mode, TokenKind
-from shared.errors import InvalidInput
-
-# Products (retail `productName`, cost `MeterSubCategory`) whose meters are Azure OpenAI's.
-OPENAI_PRODUCT_PREFIXES: tuple[str, ...] = ("azure openai",)
-PTU_RESERVATION_PRODUCT = "azure ai foundry provisioned throughput reservation"
-
-# Other model families sold on the same accounts (Foundry Models): product -> (family, aliases).
-# Their aliases are bare (`R1`, `V3`), so they only apply under their own product.
-FAMILY_PRODUCTS: Mapping[str, tuple[str, tuple[tuple[re.Pattern[str], str], ...]]] = (
-    MappingProxyType(
-        {
-            "deepseek model family": (
-                "deepseek",
-                tuple(
-                    (re.compile(p), model)
-                    for p, model in (
-                        (r"mai ds r1\b", "MAI-DS-R1"),
-                        (r"v3 ?0324\b", "DeepSeek-V3-0324"),
-                        (r"v3 ?1\b", "DeepSeek-V3.1"),
-                        (r"v3\b", "DeepSeek-V3"),
-                        (r"r1 ?0528\b", "DeepSeek-R1-0528"),
-                        (r"r1\b", "DeepSeek-R1"),
-                    )
-                ),
-            ),
-        }
-    )
+from shared.core.model_families import (
+    FamilyRow,
+    ModelFamily,
+    family_of_product,
+    is_openai_product,
 )
+from shared.errors import InvalidInput
 
 # Meters billed on an Azure OpenAI account that belong to no model deployment (tools, storage).
 NON_MODEL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
@@ -129,18 +109,12 @@ class ParsedMeter:
     kind: TokenKind
     deployment_type: DeploymentType
     mode: Mode
-    family: str = "openai"
+    family: ModelFamily = ModelFamily.OPENAI
 
 
 def normalise_meter_name(meter_name: str) -> str:
     """Lower case, with runs of blanks, `-`, `_`, `/` and `,` folded to one blank."""
     return _SEPARATORS.sub(" ", meter_name.strip().lower()).strip()
-
-
-def is_openai_product(product: str) -> bool:
-    """True for an Azure OpenAI product or the PTU reservation product (case-insensitive)."""
-    name = " ".join(product.lower().split())
-    return name.startswith(OPENAI_PRODUCT_PREFIXES) or name == PTU_RESERVATION_PRODUCT
 
 
 def parse_meter_name(
@@ -151,9 +125,9 @@ def parse_meter_name(
     With no product, PTU meters are not recognised: their names are shared with other vendors.
     With a unit of measure, a kind the unit contradicts (a token meter billed per hour) gives None.
     """
-    family = FAMILY_PRODUCTS.get(" ".join(product.lower().split()))
-    if family is not None:
-        return _parse_family_meter(normalise_meter_name(meter_name), *family, unit_of_measure)
+    family = family_of_product(product)
+    if family is not None and family.family is not ModelFamily.OPENAI:
+        return _parse_family_meter(normalise_meter_name(meter_name), family, unit_of_measure)
     if product and not is_openai_product(product):
         return None
     name = normalise_meter_name(meter_name)
@@ -165,17 +139,13 @@ def parse_meter_name(
     return parsed if unit_agrees(parsed.kind, unit_of_measure) else None
 
 
-def _parse_family_meter(
-    name: str,
-    family: str,
-    aliases: tuple[tuple[re.Pattern[str], str], ...],
-    unit_of_measure: str,
-) -> ParsedMeter | None:
+def _parse_family_meter(name: str, row: FamilyRow, unit_of_measure: str) -> ParsedMeter | None:
     """A meter of another model family's product: its PTU units, or its models' tokens."""
+    family = row.family
     if name in PTU_METERS:
         deployment_type, kind = PTU_METERS[name]
         return ParsedMeter("", "", kind, deployment_type, Mode.PROVISIONED, family)
-    for pattern, model in aliases:
+    for pattern, model in row.aliases:
         found = pattern.match(name)
         if found is None:
             continue

@@ -7,6 +7,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Protocol
 
+from shared.core.model_families import ModelFamily
+
 
 class TokenKind(Enum):
     """What one unit of a meter is."""
@@ -60,8 +62,8 @@ class MeterInfo:
     belong to no model (PTU units are shared by all models of a deployment type). `version` is the
     model version code the meter carries (`1120` for gpt-4o 2024-11-20), or "" when it carries none.
     `block` is how many base units one billed quantity stands for (1000 for `1K`). `family` is the
-    model family whose deployments the meter bills (`openai`, `deepseek`): PTU units of one family
-    never go to another's deployments.
+    model family whose deployments the meter bills (shared/core/model_families.py): PTU units of one
+    family never go to another's deployments.
     """
 
     meter_id: str
@@ -74,7 +76,7 @@ class MeterInfo:
     deployment_type: DeploymentType
     mode: Mode
     block: Decimal
-    family: str = "openai"
+    family: ModelFamily = ModelFamily.OPENAI
 
     def matches_version(self, deployment_version: str) -> bool:
         """True when the meter carries no version, or its MMDD code is the deployment's."""
@@ -82,18 +84,6 @@ class MeterInfo:
             return True
         digits = deployment_version.replace("-", "")
         return digits.endswith(self.version)
-
-
-OPENAI_FAMILY = "openai"
-
-
-def deployment_family(model: str, model_format: str) -> str:
-    """The model family of a deployment, as meters name it (`openai`, `deepseek`, ...)."""
-    name = model.lower()
-    if name.startswith(("deepseek", "mai-ds")):
-        return "deepseek"
-    fmt = model_format.strip().lower()
-    return OPENAI_FAMILY if fmt in ("", "openai") else fmt
 
 
 class MeterCatalogue(Protocol):

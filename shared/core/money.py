@@ -137,26 +137,23 @@ def _bounded(value: Decimal, bound: Decimal, field: str, where: str, what: str) 
 
 def split_quantum(amount: Decimal) -> Decimal:
     """The step an amount is split in: 1e-12, or finer when the amount itself is finer."""
-    exponent = amount.as_tuple().exponent
-    assert isinstance(exponent, int)
-    return Decimal(1).scaleb(min(SPLIT_QUANTUM_EXPONENT, exponent))
+    return Decimal(1).scaleb(min(SPLIT_QUANTUM_EXPONENT, _exponent(amount, "amount")))
 
 
 def split_by_weights(amount: Decimal, weights: Sequence[Decimal | int]) -> list[Decimal]:
     """Split `amount` in proportion to `weights`; the parts sum to `amount` exactly.
 
     Parts are multiples of `split_quantum(amount)`, apportioned by the largest remainder, so a
-    negative amount (a credit) splits like a positive one. Weights must be >= 0 with a positive sum.
-    The apportioning is done in Python integers (exact at any size); the parts are built exactly.
+    negative amount (a credit) splits like a positive one. Weights must be finite and >= 0 with a
+    positive sum, the amount finite (else InvalidInput). The apportioning is done in Python
+    integers (exact at any size); the parts are built exactly.
     """
     scaled = _integer_weights(weights)
     total = sum(scaled)
     if total <= 0 or any(w < 0 for w in scaled):
-        raise ValueError("weights must be non-negative with a positive sum")
-    if not amount.is_finite():
-        raise ValueError(f"cannot split {amount}")
-    sign, digits, exponent = amount.as_tuple()
-    assert isinstance(exponent, int)
+        raise InvalidInput("weights", "must be non-negative with a positive sum")
+    exponent = _exponent(amount, "amount")
+    sign, digits, _ = amount.as_tuple()
     quantum_exponent = min(SPLIT_QUANTUM_EXPONENT, exponent)
     units = int("".join(map(str, digits)) or "0") * 10 ** (exponent - quantum_exponent)
     shares = [divmod(units * w, total) for w in scaled]
@@ -176,17 +173,22 @@ def _exact(sign: int, units: int, exponent: int) -> Decimal:
 def _integer_weights(weights: Sequence[Decimal | int]) -> list[int]:
     """The weights as integers of one common scale (exactly proportional to the weights)."""
     decimals = [w if isinstance(w, Decimal) else Decimal(w) for w in weights]
-    if any(not w.is_finite() for w in decimals):
-        raise ValueError("weights must be finite")
-    exponents = [w.as_tuple().exponent for w in decimals]
-    lowest = min([0, *(e for e in exponents if isinstance(e, int))])
+    exponents = [_exponent(w, "weights") for w in decimals]
+    lowest = min([0, *exponents])
     scaled = []
-    for w in decimals:
-        sign, digits, exponent = w.as_tuple()
-        assert isinstance(exponent, int)
+    for w, exponent in zip(decimals, exponents, strict=True):
+        sign, digits, _ = w.as_tuple()
         magnitude = int("".join(map(str, digits)) or "0") * 10 ** (exponent - lowest)
         scaled.append(-magnitude if sign else magnitude)
     return scaled
+
+
+def _exponent(value: Decimal, field: str) -> int:
+    """The exponent of a finite Decimal; InvalidInput for NaN or an infinity."""
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int):  # "n", "N" or "F": not a finite number
+        raise InvalidInput(field, f"not a finite number: {value}")
+    return exponent
 
 
 def round_parts(parts: Sequence[Decimal], quantum: Decimal = CENT) -> list[Decimal]:

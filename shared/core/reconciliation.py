@@ -19,17 +19,18 @@ from decimal import Decimal
 from enum import Enum
 
 from shared.core.allocation import PeriodAllocation
-from shared.core.costs import CostLine, CostType, merge_cost_lines
+from shared.core.costs import CostLine, CostType
 from shared.core.meters import MeterCatalogue, MeterInfo, TokenKind
 from shared.core.money import ZERO, in_money_context
 from shared.core.period import BillingPeriod
+from shared.core.resource_id import id_key
 from shared.core.usage import UsageIndex, UsageRecord
 from shared.errors import InvalidInput
 
 DEFAULT_TOLERANCE = Decimal("0.02")
 _KIND_ORDER = {kind: i for i, kind in enumerate(TokenKind)}
 
-# (lower-cased account id, lower-cased meter id, meter name): one report row.
+# (account id_key, meter id_key, meter name): one report row.
 RowKey = tuple[str, str, str]
 
 
@@ -159,15 +160,14 @@ def reconcile(
     if not tolerance.is_finite() or tolerance < 0:
         raise InvalidInput("tolerance", f"must be a number >= 0, got {tolerance}")
     window = allocation.period.window
-    own = merge_cost_lines(
-        ln for ln in lines if ln.cost_type is allocation.cost_type and ln.date in window
-    )
+    # Not merged again: the lines are the allocation's (one per identity), and rows sum per meter.
+    own = [ln for ln in lines if ln.cost_type is allocation.cost_type and ln.date in window]
     allocated_cost: dict[RowKey, Decimal] = defaultdict(Decimal)
     targets: dict[RowKey, set[tuple[date, str]]] = defaultdict(set)
     for part in allocation.allocated:
         key = _key(part.account_id, part.meter_id, part.meter_name)
         allocated_cost[key] += part.cost
-        targets[key].add((part.date, part.deployment_id.lower()))
+        targets[key].add((part.date, id_key(part.deployment_id)))
     allocated_days = {(key, day) for key, pairs in targets.items() for day, _dep in pairs}
 
     meters: dict[RowKey, _Meter] = {}
@@ -218,7 +218,7 @@ def _observed(usage: UsageIndex, pairs: set[tuple[date, str]], side: TokenSide) 
 
 
 def _key(account_id: str, meter_id: str, meter_name: str) -> RowKey:
-    return account_id.lower(), meter_id.lower(), meter_name
+    return id_key(account_id), id_key(meter_id), meter_name
 
 
 def _group(info: MeterInfo) -> str:
@@ -267,11 +267,11 @@ def _row_order(row: ReconciliationRow) -> tuple[object, ...]:
     side = row.side.value if row.side else "~"
     kind = _KIND_ORDER[row.kind] if row.kind else len(_KIND_ORDER)
     return (
-        row.account_id.lower(),
+        id_key(row.account_id),
         row.group == "",
         row.group,
         side,
         kind,
         row.meter_name,
-        row.meter_id.lower(),
+        id_key(row.meter_id),
     )

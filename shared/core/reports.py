@@ -60,3 +60,10 @@ class DailyCost:
     meter_id: str
     meter_name: str
     cost: Decimal
+
+
+@dataclass(frozen=True)
+class Unpublished:
+    """A period whose allocation found nothing to publish (no cost lines), and why."""
+
+    reason: str

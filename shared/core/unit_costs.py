@@ -22,6 +22,7 @@ from shared.core.inventory import Deployment
 from shared.core.meters import TokenKind
 from shared.core.money import ZERO, in_money_context
 from shared.core.period import BillingPeriod
+from shared.core.resource_id import id_key
 from shared.core.usage import UsageRecord
 
 THOUSAND = Decimal(1000)
@@ -94,7 +95,7 @@ def unit_costs(allocation: PeriodAllocation, usage: Sequence[UsageRecord]) -> li
     provisioned: dict[str, Decimal] = defaultdict(Decimal)
     idle: dict[str, Decimal] = {}
     for line in allocation.allocated:
-        key = line.deployment_id.lower()
+        key = id_key(line.deployment_id)
         cost[key] += line.cost
         if line.kind.is_input_side:
             input_cost[key] += line.cost
@@ -105,9 +106,9 @@ def unit_costs(allocation: PeriodAllocation, usage: Sequence[UsageRecord]) -> li
         if line.idle_cost is not None:
             idle[key] = idle.get(key, ZERO) + line.idle_cost
     tokens: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    listed = {d.deployment_id.lower() for d in allocation.deployments}
+    listed = {id_key(d.deployment_id) for d in allocation.deployments}
     for rec in usage:
-        dep_key = rec.deployment_id.lower()
+        dep_key = id_key(rec.deployment_id)
         if rec.date not in allocation.period.window or dep_key not in listed:
             continue
         totals = tokens[dep_key]
@@ -116,7 +117,7 @@ def unit_costs(allocation: PeriodAllocation, usage: Sequence[UsageRecord]) -> li
         totals[2] += rec.requests
     result = []
     for dep in allocation.deployments:
-        key = dep.deployment_id.lower()
+        key = id_key(dep.deployment_id)
         t_in, t_out, reqs = tokens.get(key, [0, 0, 0])
         result.append(
             UnitCost(
@@ -140,7 +141,7 @@ def unallocated_totals(allocation: PeriodAllocation) -> list[UnallocatedTotal]:
     """Unallocated lines summed per account, meter and reason, largest first."""
     sums: dict[tuple[str, str, str, UnallocatedReason], Decimal] = defaultdict(Decimal)
     for line in allocation.unallocated:
-        sums[(line.account_id.lower(), line.meter_id, line.meter_name, line.reason)] += line.cost
+        sums[(id_key(line.account_id), line.meter_id, line.meter_name, line.reason)] += line.cost
     totals = [
         UnallocatedTotal(account, meter_id, meter_name, reason, amount)
         for (account, meter_id, meter_name, reason), amount in sums.items()

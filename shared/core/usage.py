@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from shared.core import arm_ids
+from shared.core.resource_id import id_key
+
 
 @dataclass(frozen=True)
 class UsageRecord:
@@ -31,14 +34,14 @@ class UsageRecord:
     @property
     def deployment_id(self) -> str:
         """The deployment's ARM id, as `Deployment.deployment_id` spells it up to case."""
-        return f"{self.account_id}/deployments/{self.deployment}"
+        return arm_ids.deployment_id(self.account_id, self.deployment)
 
 
 def merge_usage(records: Iterable[UsageRecord]) -> list[UsageRecord]:
     """Records of one day, account and deployment (case-insensitive) summed, first-seen order."""
     merged: dict[tuple[object, ...], UsageRecord] = {}
     for rec in records:
-        key = (rec.date, rec.account_id.lower(), rec.deployment.lower())
+        key = (rec.date, id_key(rec.account_id), id_key(rec.deployment))
         seen = merged.get(key)
         merged[key] = (
             rec
@@ -64,7 +67,7 @@ class UsageIndex:
 
     @classmethod
     def build(cls, usage: Iterable[UsageRecord]) -> UsageIndex:
-        return cls({(r.date, r.deployment_id.lower()): r for r in merge_usage(usage)})
+        return cls({(r.date, id_key(r.deployment_id)): r for r in merge_usage(usage)})
 
     def get(self, day: date, deployment_id: str) -> UsageRecord | None:
-        return self.rows.get((day, deployment_id.lower()))
+        return self.rows.get((day, id_key(deployment_id)))

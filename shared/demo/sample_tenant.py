@@ -19,10 +19,12 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from shared.core.arm_ids import deployment_id
 from shared.core.costs import CostLine, CostType
 from shared.core.inventory import Deployment
 from shared.core.meters import TokenKind
 from shared.core.period import BillingPeriod
+from shared.core.service_names import FOUNDRY_MODELS
 from shared.core.usage import UsageRecord
 from shared.demo.sample_tenant_bill import BillRow, bill_rows, cost_lines
 from shared.demo.sample_tenant_catalogue import (
@@ -30,7 +32,6 @@ from shared.demo.sample_tenant_catalogue import (
     CONTENT_SAFETY_ACCOUNT,
     CONTENT_SAFETY_METER,
     DEPLOYMENTS,
-    FOUNDRY_MODELS,
     SampleAccount,
     SampleDeployment,
 )
@@ -114,7 +115,7 @@ class SampleTenant:
         """Billed tokens per deployment ARM id and meter kind, over the period."""
         totals: dict[str, dict[TokenKind, int]] = {}
         for count in self.token_counts:
-            kinds = totals.setdefault(f"{count.account_id}/deployments/{count.deployment}", {})
+            kinds = totals.setdefault(deployment_id(count.account_id, count.deployment), {})
             kinds[count.kind] = kinds.get(count.kind, 0) + count.tokens
         return totals
 

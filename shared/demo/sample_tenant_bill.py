@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from shared.core.costs import ChargeType, CostLine, CostType
+from shared.core.costs import ChargeType, CostLine, CostType, PricingModel, merge_cost_lines
 from shared.core.period import BillingPeriod
+from shared.core.service_names import COGNITIVE_SERVICES, FOUNDRY_MODELS
 from shared.demo.sample_tenant_catalogue import (
     ACCOUNTS,
-    COGNITIVE_SERVICES,
     CONTENT_SAFETY_ACCOUNT,
     CONTENT_SAFETY_METER,
     CURRENCY,
     DEPLOYMENTS,
-    FOUNDRY_MODELS,
     METERS,
     SPLIT_ROW_DAY,
     SPLIT_ROW_METER,
@@ -40,7 +39,7 @@ class BillRow:
     meter_category: str
     effective_price: Decimal
     charge_type: ChargeType = ChargeType.USAGE
-    pricing_model: str = "OnDemand"
+    pricing_model: PricingModel = PricingModel.ON_DEMAND
 
 
 def bill_rows(period: BillingPeriod, usage: SimulatedUsage) -> list[BillRow]:
@@ -63,9 +62,8 @@ def bill_rows(period: BillingPeriod, usage: SimulatedUsage) -> list[BillRow]:
 
 def cost_lines(rows: list[BillRow], cost_type: CostType = CostType.ACTUAL) -> list[CostLine]:
     """The ground-truth cost lines of the rows: one per identity, split rows summed."""
-    merged: dict[tuple[object, ...], CostLine] = {}
-    for row in rows:
-        line = CostLine(
+    return merge_cost_lines(
+        CostLine(
             date=row.date,
             account_id=row.resource_id,
             meter_id=row.meter.meter_id,
@@ -80,13 +78,8 @@ def cost_lines(rows: list[BillRow], cost_type: CostType = CostType.ACTUAL) -> li
             meter_category=row.meter_category,
             meter_subcategory=row.meter.product,
         )
-        seen = merged.get(line.identity)
-        merged[line.identity] = (
-            line
-            if seen is None
-            else replace(seen, quantity=seen.quantity + line.quantity, cost=seen.cost + line.cost)
-        )
-    return list(merged.values())
+        for row in rows
+    )
 
 
 def priced(quantity: Decimal, price: Decimal) -> Decimal:

@@ -18,8 +18,6 @@ from shared.core.period import BillingPeriod, midnight_utc
 # The EA negotiated discount on these meters: EffectivePrice = PayGPrice x (1 - discount).
 DISCOUNT = Decimal("0.04")
 CURRENCY = "USD"
-COGNITIVE_SERVICES = "Cognitive Services"
-FOUNDRY_MODELS = "Foundry Models"
 _BLOCKS = {"1K": 1000, "1M": 1_000_000, "1/Hour": 1}
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from shared.adapters.formats.deployments_json import arm_timestamp
-from shared.core.costs import ChargeType
+from shared.core.arm_ids import deployment_id
+from shared.core.costs import ChargeType, PricingModel
 from shared.core.period import BillingPeriod
 from shared.core.usage import UsageRecord
 from shared.demo.sample_tenant_bill import BillRow, quantity_text
@@ -171,7 +172,7 @@ def deployments_response(
     return {
         "value": [
             {
-                "id": f"{account.id}/deployments/{dep.name}",
+                "id": deployment_id(account.id, dep.name),
                 "name": dep.name,
                 "type": "Microsoft.CognitiveServices/accounts/deployments",
                 "sku": {"name": dep.sku, "capacity": dep.capacity},
@@ -226,7 +227,7 @@ def _ea_row(period: BillingPeriod, row: BillRow) -> dict[str, str]:
     account, meter = row.account, row.meter
     lowered = row.resource_id != account.id
     price = quantity_text(row.effective_price)
-    reservation = row.pricing_model == "Reservation"
+    reservation = row.pricing_model is PricingModel.RESERVATION
     return {
         **_ENROLLMENT,
         "SubscriptionId": account.subscription.subscription_id,
@@ -236,7 +237,7 @@ def _ea_row(period: BillingPeriod, row: BillRow) -> dict[str, str]:
         else (account.resource_group.lower() if lowered else account.resource_group),
         "ResourceLocation": account.location if row.resource_id else "",
         "ChargeType": row.charge_type.value,
-        "PricingModel": row.pricing_model,
+        "PricingModel": row.pricing_model.value,
         "Frequency": "OneTime" if row.charge_type is ChargeType.PURCHASE else "UsageBased",
         "ReservationId": RESERVATION_ID if reservation else "",
         "ReservationName": RESERVATION_NAME if reservation else "",

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from shared.core.costs import ChargeType
+from shared.core.costs import ChargeType, PricingModel
 from shared.core.period import BillingPeriod
+from shared.core.service_names import COGNITIVE_SERVICES
 from shared.demo.sample_tenant_bill import BillRow, priced
 from shared.demo.sample_tenant_catalogue import (
-    COGNITIVE_SERVICES,
     DEPLOYMENTS,
     EUS2,
     METERS,
@@ -25,7 +25,6 @@ from shared.demo.sample_tenant_catalogue import (
     RESERVED_PTU,
 )
 
-RESERVATION = "Reservation"
 # The sample's one provisioned deployment keeps its capacity all month.
 PTU_CAPACITY = Decimal(next(d.capacity for d in DEPLOYMENTS if d.is_provisioned))
 
@@ -48,7 +47,7 @@ def actual_rows(period: BillingPeriod, rows: list[BillRow]) -> list[BillRow]:
         meter_category=COGNITIVE_SERVICES,
         effective_price=RESERVATION_PRICE_PER_PTU_MONTH,
         charge_type=ChargeType.PURCHASE,
-        pricing_model=RESERVATION,
+        pricing_model=PricingModel.RESERVATION,
     )
     out = [purchase]
     for row in rows:
@@ -83,7 +82,7 @@ def amortized_rows(period: BillingPeriod, rows: list[BillRow]) -> list[BillRow]:
                     meter_category=COGNITIVE_SERVICES,
                     effective_price=rate,
                     charge_type=ChargeType.UNUSED_RESERVATION,
-                    pricing_model=RESERVATION,
+                    pricing_model=PricingModel.RESERVATION,
                 )
             )
     return out
@@ -100,7 +99,7 @@ def _split(row: BillRow, covered_rate: Decimal) -> list[BillRow]:
     excess = deployed - covered
     parts = [
         replace(row, quantity=covered, cost=priced(covered, covered_rate),
-                effective_price=covered_rate, pricing_model=RESERVATION),
+                effective_price=covered_rate, pricing_model=PricingModel.RESERVATION),
     ]  # fmt: skip
     if excess > 0:
         price = row.meter.effective_price

@@ -31,7 +31,7 @@ from shared.services.ports import (
     CostStore,
     InputVersions,
     InventoryStore,
-    ResultStore,
+    ResultPublisher,
     UsageStore,
 )
 
@@ -94,7 +94,7 @@ class AllocationService:
     costs: CostStore
     usage: UsageStore
     inventory: InventoryStore
-    results: ResultStore
+    results: ResultPublisher
     catalogue: CatalogueSource
     versions: InputVersions
     deferral: AllocationDeferral

@@ -13,13 +13,14 @@ from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.meters import MeterCatalogue
 from shared.core.period import BillingPeriod, DateWindow
 from shared.core.reconciliation import Reconciliation
-from shared.core.reports import PeriodReport, Publication, PublishStatus
+from shared.core.reports import PeriodReport, Publication, PublishStatus, Unpublished
 from shared.core.requests import PoisonedMessage, QueuedMessage
 from shared.core.usage import UsageRecord
 
 
 class CostSource(Protocol):
-    """Cost lines of one price basis for a whole window, complete or an exception."""
+    """Cost lines of one price basis for a whole window, complete or an exception; one line per
+    identity (`CostLine.identity`: the source merges what it read, `merge_cost_lines`)."""
 
     @property
     def cost_type(self) -> CostType: ...
@@ -56,6 +57,8 @@ class PendingWrite(Protocol):
 
 
 class CostStore(Protocol):
+    """Stored cost lines, one per identity: the store merges what it is given to write."""
+
     def plan_window(
         self, window: DateWindow, cost_type: CostType, lines: Sequence[CostLine]
     ) -> Mapping[BillingPeriod, PendingWrite]: ...
@@ -127,8 +130,8 @@ class AllocationDeferral(Protocol):
     def defer(self, period: BillingPeriod, delay: timedelta) -> None: ...
 
 
-class ResultStore(Protocol):
-    """Publishes allocations atomically and reads the published ones (allocation_tables.py)."""
+class ResultPublisher(Protocol):
+    """Publishes allocations atomically (allocation_tables.py, docs/publication.md)."""
 
     def publish(self, publication: Publication) -> PublishStatus: ...
 
@@ -136,11 +139,18 @@ class ResultStore(Protocol):
         self, period: BillingPeriod, cost_type: CostType, reason: str, input_sequence: int
     ) -> PublishStatus: ...
 
-    def report(self, period: BillingPeriod, cost_type: CostType) -> PeriodReport | None: ...
+
+class PublishedResults(Protocol):
+    """Reads what is published: one whole allocation, `Unpublished` with the reason when its
+    allocation found nothing to publish, None when the period was never allocated."""
+
+    def report(
+        self, period: BillingPeriod, cost_type: CostType
+    ) -> PeriodReport | Unpublished | None: ...
 
     def reconciliation(
         self, period: BillingPeriod, cost_type: CostType
-    ) -> Reconciliation | None: ...
+    ) -> Reconciliation | Unpublished | None: ...
 
 
 class AllocationRequestQueue(Protocol):

@@ -70,7 +70,9 @@ class PriceRefreshService:
         scope = InputScope.of(InputSource.PRICES)
         self.versions.begin([scope])
         changed = self.prices.replace_items(items, now, self.source.endpoint)
-        self.versions.end([scope], {scope} if changed else set())
-        enqueued = open_periods(now.date()) if changed else ()
+        # A refresh that took over the mark of one that stopped half-way bumps the version even
+        # when the items now read as unchanged: the open periods are allocated again either way.
+        bumped = self.versions.end([scope], {scope} if changed else set())
+        enqueued = open_periods(now.date()) if bumped else ()
         self.queue.enqueue(enqueued)
         return PriceRefreshReport(len(items), changed, now, enqueued)

@@ -23,12 +23,13 @@ from typing import Any
 from urllib.parse import quote
 
 from shared.core.costs import CostLine
+from shared.core.service_names import COGNITIVE_SERVICES
 from tests.doubles.server import RecordedRequest, Reply
 
 QPU_RETRY_AFTER = "x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after"
 _QPU_REMAINING = "x-ms-ratelimit-microsoft.costmanagement-qpu-remaining"
 NEXT_LINK_API_VERSION = "2021-10-01"
-DEFAULT_SERVICE_NAME = "Cognitive Services"
+DEFAULT_SERVICE_NAME = COGNITIVE_SERVICES
 _AGGREGATIONS = {"cost": "cost", "pretaxcost": "cost", "usagequantity": "quantity"}
 _SKIPTOKEN_PREFIX = b"\xfb\xff"  # makes the token start with "+/": a client must not mangle it
 
@@ -43,7 +44,7 @@ def _dimension_values(line: CostLine, lowercase_ids: bool) -> dict[str, str]:
         "MeterId": line.meter_id,
         "Meter": line.meter_name,
         "ChargeType": line.charge_type.value,
-        "PricingModel": line.pricing_model,
+        "PricingModel": line.pricing_model.value,
         "ServiceName": service,
         "MeterCategory": service,
         "ServiceTier": line.meter_subcategory,

@@ -26,6 +26,7 @@ from tests.e2e.expectation import expected_costs
 
 ROOT = Path(__file__).resolve().parents[2]
 CENT = Decimal("0.01")
+Demo = tuple[str, str, SampleTenant]  # the API's base URL, the demo's output, the tenant's truth
 
 
 def _free_port() -> int:
@@ -101,7 +102,7 @@ class RunningDemo:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, SampleTenant]]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     out = tmp_path_factory.mktemp("tenant")
     running = RunningDemo(out)
     try:
@@ -113,7 +114,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, S
     assert code == SIGTERM_EXIT_CODE, running.output
 
 
-def test_the_demo_prints_a_per_deployment_table_and_where_the_api_is(demo) -> None:
+def test_the_demo_prints_a_per_deployment_table_and_where_the_api_is(demo: Demo) -> None:
     _, output, _ = demo
     expected = ("chat-prod", "chat-test", "chat-ptu", "cost/1K tokens", "cost/request", "PTU idle",
                 "Unallocated by reason", "account-level-charge", "no-matching-deployment",
@@ -124,7 +125,9 @@ def test_the_demo_prints_a_per_deployment_table_and_where_the_api_is(demo) -> No
 
 
 @pytest.mark.parametrize("cost_type", [CostType.ACTUAL, CostType.AMORTIZED])
-def test_the_api_matches_an_independent_expectation_to_the_cent(demo, cost_type) -> None:
+def test_the_api_matches_an_independent_expectation_to_the_cent(
+    demo: Demo, cost_type: CostType
+) -> None:
     base, _, tenant = demo
     params = {"period": str(tenant.period), "costType": API_NAMES[cost_type]}
     body = httpx.get(f"{base}/api/unit-costs", params=params).json()
@@ -142,7 +145,7 @@ def test_the_api_matches_an_independent_expectation_to_the_cent(demo, cost_type)
     assert sum(Decimal(str(d["cost"])) for d in body["deployments"]) == allocated
 
 
-def test_showback_is_the_default_and_the_ptu_deployment_shows_used_and_idle(demo) -> None:
+def test_showback_is_the_default_and_the_ptu_deployment_shows_used_and_idle(demo: Demo) -> None:
     base, _, tenant = demo
     body = httpx.get(f"{base}/api/unit-costs", params={"period": str(tenant.period)}).json()
     assert body["costType"] == "amortized" and body["status"] in ("open", "closed")
@@ -158,7 +161,7 @@ def test_showback_is_the_default_and_the_ptu_deployment_shows_used_and_idle(demo
     assert "reservation-purchase" in {item["reason"] for item in actual["unallocated"]}
 
 
-def test_the_api_reports_observed_tokens_and_unit_costs(demo) -> None:
+def test_the_api_reports_observed_tokens_and_unit_costs(demo: Demo) -> None:
     base, _, tenant = demo
     body = httpx.get(f"{base}/api/unit-costs", params={"period": str(tenant.period)}).json()
     prod = next(d for d in body["deployments"] if d["deployment"] == "chat-prod")
@@ -188,7 +191,7 @@ def test_the_api_reports_observed_tokens_and_unit_costs(demo) -> None:
     ],
 )  # fmt: skip
 def test_bad_requests_get_a_problem_body_naming_the_field(
-    demo, path, params, status, field
+    demo: Demo, path: str, params: dict[str, str], status: int, field: str
 ) -> None:
     base, _, _ = demo
     resp = httpx.get(f"{base}{path}", params=params)
@@ -201,7 +204,7 @@ needs_proc = pytest.mark.skipif(not processes.supported(), reason="reads /proc (
 
 
 @needs_proc
-def test_sigterm_stops_the_demo_cleanly_and_its_azurite_with_it(tmp_path) -> None:
+def test_sigterm_stops_the_demo_cleanly_and_its_azurite_with_it(tmp_path: Path) -> None:
     running = RunningDemo(tmp_path / "tenant")
     try:
         running.wait_served()
@@ -217,7 +220,7 @@ def test_sigterm_stops_the_demo_cleanly_and_its_azurite_with_it(tmp_path) -> Non
 
 
 @needs_proc
-def test_a_sigkilled_demo_takes_its_azurite_down_all_the_same(tmp_path) -> None:
+def test_a_sigkilled_demo_takes_its_azurite_down_all_the_same(tmp_path: Path) -> None:
     running = RunningDemo(tmp_path / "tenant")
     try:
         running.wait_served()

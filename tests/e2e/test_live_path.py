@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from azure.data.tables import TableServiceClient
 
 from shared.bootstrap import ALL_TABLES, build_allocation_requests, build_stores
 from shared.core.costs import CostType
+from shared.demo.sample_tenant import SampleTenant
 from shared.entrypoints.cli.main import main
 from shared.entrypoints.http.presenter import present_period
 from shared.settings import Settings
+from tests.doubles.azure import AzureDouble
+from tests.doubles.fixtures import RunningDouble
 from tests.live_tenant import seen_at_subscription_scope, serve_tenant
 
 
@@ -30,7 +36,7 @@ def snapshot(conn: str) -> dict[str, list[tuple]]:
     return tables
 
 
-def collect_and_allocate(tenant) -> None:
+def collect_and_allocate(tenant: SampleTenant) -> None:
     since, until = tenant.period.start, date(tenant.period.year, tenant.period.month, 31)
     assert main(["collect", "--since", since.isoformat(), "--until", until.isoformat()]) == 0
     stores = build_stores(Settings.from_env())
@@ -38,7 +44,10 @@ def collect_and_allocate(tenant) -> None:
 
 
 def test_live_path_conserves_money_per_basis_account_and_day_and_reruns_change_nothing(
-    tmp_path, serve_azure, monkeypatch, storage_env
+    tmp_path: Path,
+    serve_azure: Callable[[AzureDouble], RunningDouble],
+    monkeypatch: pytest.MonkeyPatch,
+    storage_env: dict[str, str],
 ) -> None:
     tenant, running = serve_tenant(tmp_path, serve_azure, monkeypatch, page_size=150)
     collect_and_allocate(tenant)

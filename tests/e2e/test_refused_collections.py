@@ -24,6 +24,7 @@ from shared.core.costs import CostType
 from shared.core.period import midnight_utc
 from shared.demo.sample_tenant import SampleTenant
 from shared.errors import SourceError
+from shared.services.collectors import UsageCollector
 from shared.settings import Settings
 from tests.doubles.azure import AzureDouble
 from tests.doubles.fixtures import RunningDouble
@@ -113,7 +114,8 @@ def test_a_failing_metrics_api_stores_nothing_of_the_costs_or_the_inventory(
     stores = build_stores(settings)
     credential = make_credential()  # the environment points it at the double's Entra
     service = live_collection(settings, stores, credential)
-    service.usage_source = MonitorUsageSource(
+    usage = next(c for c in service.collectors if isinstance(c, UsageCollector))
+    usage.source = MonitorUsageSource(  # the same adapter, without waiting between retries
         credential, settings.metrics_endpoint, sleep=lambda _s: None, max_attempts=2
     )
     window = tenant.period.window

@@ -147,7 +147,7 @@ def test_a_transient_error_in_the_queue_trigger_propagates_for_the_host_to_retry
 def test_http_errors_are_problem_bodies_not_stack_traces(live) -> None:
     assert call_http("/api/unit-costs", period="2026-10").status_code == 404  # never allocated
     # The HTTP cold start built the stores only: no live sources, no meter catalogue.
-    assert composition.container().built() == {"stores"}
+    assert composition.container().built() == {"stores", "views"}
     resp = call_http("/api/unit-costs", period="not-a-month")
     assert resp.status_code == 400
     assert json.loads(resp.get_body())["field"] == "period"
@@ -172,9 +172,9 @@ def test_an_identity_based_cold_start_builds_the_stores_without_a_storage_call(
     monkeypatch.setenv("AzureWebJobsStorage__queueServiceUri", "https://st.queue.core.windows.net")
     composition.reset()
     try:
-        assert composition.reports() is not None
-        # The stores and the credential they need, and nothing else: no source, no catalogue.
-        assert composition.container().built() == {"credential", "stores"}
+        assert composition.views() is not None
+        # The read side, its stores and their credential, and nothing else: no source, no catalogue.
+        assert composition.container().built() == {"credential", "stores", "views"}
     finally:
         composition.reset()
     assert not network_guard.blocked

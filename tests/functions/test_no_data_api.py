@@ -6,11 +6,11 @@ import asyncio
 
 import httpx
 
-from shared.adapters.storage.table_gateway import MemoryTableGateway
 from shared.core.period import BillingPeriod
 from shared.entrypoints.http.app import create_app
 from shared.services.allocation import AllocationService
-from tests.builders import ListQueue, TableStores
+from tests.builders import TableStores
+from tests.fakes import ListQueue, MemoryTableGateway
 from tests.unit.catalogue_double import DictCatalogue
 
 MAY = BillingPeriod(2026, 5)
@@ -36,7 +36,7 @@ def test_an_allocated_period_without_costs_answers_404_naming_what_is_missing() 
         stores.costs, stores.usage, stores.inventory, stores.results, Catalogue(),
         stores.versions, ListQueue(),
     ).allocate(MAY)  # fmt: skip
-    app = create_app(lambda: stores.results, reconciliations=lambda: stores.results)
+    app = create_app(lambda: stores.results)
     for cost_type in ("actual", "amortized"):
         response = get(app, period=str(MAY), costType=cost_type)
         assert response.status_code == 404

@@ -16,7 +16,6 @@ from azure.functions.timer import TimerRequest
 
 from shared import cli
 from shared.adapters.storage.allocation_tables import AllocationTables
-from shared.adapters.storage.table_gateway import MemoryTableGateway
 from shared.bootstrap import build_stores
 from shared.core.allocation import allocate_period
 from shared.core.costs import CostLine, CostType
@@ -26,10 +25,13 @@ from shared.core.reconciliation import Reconciliation, reconcile
 from shared.core.reports import PeriodReport, Publication
 from shared.core.unit_costs import unallocated_totals, unit_costs
 from shared.core.usage import UsageRecord
+from shared.core.views import PeriodQuery
 from shared.entrypoints.cli.reconciliation_text import render_reconciliation
 from shared.entrypoints.cli.report_table import render_report
 from shared.entrypoints.http.app import create_app
+from shared.services.views import ViewService
 from shared.settings import Settings
+from tests.fakes import MemoryTableGateway
 from tests.functions.test_functions import call_http, registered
 from tests.unit.catalogue_double import GPT4O_CACHED, GPT4O_IN, GPT4O_OUT, DictCatalogue
 
@@ -135,7 +137,7 @@ def get(app: object, path: str, **params: str) -> tuple[int, dict]:
 @pytest.fixture(scope="module")
 def app() -> object:
     table = doubled_cached_tokens()
-    return create_app(lambda: AllocationTables(MemoryTableGateway()), reconciliations=lambda: table)
+    return create_app(lambda: table)
 
 
 def test_a_doubled_cached_token_quantity_is_flagged_in_the_response(app: object) -> None:
@@ -167,7 +169,7 @@ def test_a_doubled_cached_token_quantity_is_flagged_in_the_response(app: object)
 
 def test_the_reconciliation_and_the_unit_costs_round_to_the_same_cents() -> None:
     stored = rounding_apart()
-    app = create_app(lambda: stored, reconciliations=lambda: stored)
+    app = create_app(lambda: stored)
     status, units = get(app, "/api/unit-costs", period="2026-11", costType="actual")
     assert status == 200
     status, body = get(app, "/api/reconciliation", period="2026-11", costType="actual")
@@ -186,9 +188,11 @@ def test_the_reconciliation_and_the_unit_costs_round_to_the_same_cents() -> None
     assert rows == {GPT4O_IN.meter_id: (1.01, 1.01), GPT4O_OUT.meter_id: (1.0, 1.0),
                     "content-safety": (0.5, 0.0), "translator": (0.5, 0.0)}  # fmt: skip
     assert [d["cost"] for d in units["deployments"]] == [1.01, 1.0]  # a's input, then b's output
-    # The CLI's text shows the same cents.
-    assert "cost 3.01 USD, allocated 2.01 USD" in render_reconciliation(body)
-    assert "Billed 3.01 USD = allocated 2.01 USD + unallocated 1.00 USD" in render_report(units)
+    # The CLI's text renders the same views, so it shows the same cents.
+    views, query = ViewService(stored), PeriodQuery(NOV, CostType.ACTUAL)
+    assert "cost 3.01 USD, allocated 2.01 USD" in render_reconciliation(views.reconciliation(query))
+    report = render_report(views.unit_costs(query))
+    assert "Billed 3.01 USD = allocated 2.01 USD + unallocated 1.00 USD" in report
 
 
 @pytest.mark.parametrize(

@@ -1,21 +1,25 @@
-"""The README deployment section lets a person deploy without reading the Bicep."""
+"""docs/deployment.md lets a person deploy without reading the Bicep, and is its one home: the
+README links it (and the other docs) instead of copying them, and every such link resolves."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from bicep_query import INFRA, REPO_ROOT, load
 
-DOC = REPO_ROOT / "docs" / "deployment.md"
+DOCS = REPO_ROOT / "docs"
+DOC = DOCS / "deployment.md"
+README = REPO_ROOT / "README.md"
 
 
 def doc() -> str:
     return DOC.read_text(encoding="utf-8")
 
 
-def test_the_section_starts_with_its_readme_heading() -> None:
-    assert doc().startswith("## Deploy to Azure\n")
+def test_the_doc_starts_with_its_heading() -> None:
+    assert doc().startswith("# Deploy to Azure\n")
 
 
 @pytest.mark.parametrize(
@@ -67,12 +71,60 @@ def _normalized(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_the_readme_deploy_block_is_the_deployment_doc_verbatim() -> None:
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    start, end = "<!-- deploy:start -->\n", "<!-- deploy:end -->"
-    assert readme.count(start) == 1 and readme.count(end) == 1
-    block = readme[readme.index(start) + len(start) : readme.index(end)]
-    assert block == doc()
+def readme() -> str:
+    return README.read_text(encoding="utf-8")
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _links(path: Path) -> list[str]:
+    """The relative (not http) link targets of a Markdown file, anchors included."""
+    text = path.read_text(encoding="utf-8")
+    return [t for t in LINK.findall(text) if not t.startswith(("http://", "https://", "mailto:"))]
+
+
+def _anchors(path: Path) -> set[str]:
+    """GitHub's heading anchors of a Markdown file (headings inside code fences do not count)."""
+    anchors, fenced = set(), False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("#"):
+            title = line.lstrip("#").strip().lower()
+            anchors.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
+    return anchors
+
+
+def test_the_readme_links_the_deployment_doc_and_does_not_copy_it() -> None:
+    text = readme()
+    assert "](docs/deployment.md" in text
+    assert "<!-- deploy:" not in text
+    for command in ("azd down --purge", "az deployment sub create", "az role assignment create"):
+        assert command not in text, f"deployment steps belong in docs/deployment.md: {command}"
+
+
+def test_every_docs_page_is_linked_from_the_readme() -> None:
+    linked = {t.split("#")[0] for t in _links(README)}
+    pages = {f"docs/{p.name}" for p in DOCS.glob("*.md")}
+    assert pages and pages <= linked, sorted(pages - linked)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [README, *sorted(DOCS.glob("*.md"))],
+    ids=lambda p: p.relative_to(REPO_ROOT).as_posix(),
+)
+def test_every_relative_link_resolves_to_a_file_and_heading(source: Path) -> None:
+    links = _links(source)
+    if source == README:
+        assert any(t.startswith("docs/") for t in links)
+    for target in links:
+        name, _, anchor = target.partition("#")
+        path = (source.parent / name).resolve() if name else source
+        assert path.is_file(), f"{source.name}: {target} does not exist"
+        if anchor and path.suffix == ".md":
+            assert anchor in _anchors(path), f"{source.name}: {target} names no heading"
 
 
 def _runs_per_day(schedule: str) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import socket
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
@@ -21,18 +20,10 @@ from shared.demo.azurite import DEV_ACCOUNT, DEV_KEY
 from shared.errors import StorageUnavailable
 from shared.services.allocation_requests import AllocationRequestService
 from shared.settings import Settings
+from tests.fakes import FakeAllocator
 
 OCT = BillingPeriod(2026, 10)
 NOW = datetime(2026, 11, 20, 8, tzinfo=UTC)
-
-
-@dataclass
-class RecordingAllocator:
-    done: list[BillingPeriod] = field(default_factory=list)
-
-    def allocate(self, period: BillingPeriod) -> object:
-        self.done.append(period)
-        return f"{period} allocated"
 
 
 def raw(storage_env: dict[str, str], name: str) -> QueueClient:
@@ -43,14 +34,16 @@ def encoded(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-def test_ensure_creates_the_queue_and_its_poison_queue(storage_env) -> None:
+def test_ensure_creates_the_queue_and_its_poison_queue(storage_env: dict[str, str]) -> None:
     build_stores(Settings.from_env(storage_env))
     service = QueueServiceClient.from_connection_string(storage_env["AzureWebJobsStorage"])
     names = {q.name for q in service.list_queues()}
     assert {"allocation-requests", "allocation-requests-poison"} <= names
 
 
-def test_a_bad_message_is_readable_from_the_poison_queue_with_its_reason(storage_env) -> None:
+def test_a_bad_message_is_readable_from_the_poison_queue_with_its_reason(
+    storage_env: dict[str, str],
+) -> None:
     stores = build_stores(Settings.from_env(storage_env))
     queue = raw(storage_env, "allocation-requests")
     huge = json.dumps({"period": "2026-1" + "0" * 40000})  # 48 KB at most, once in Base64
@@ -58,7 +51,7 @@ def test_a_bad_message_is_readable_from_the_poison_queue_with_its_reason(storage
     stores.queue.enqueue([OCT])
     queue.send_message("{not base64}")  # a producer that forgot the host's encoding
     queue.send_message(encoded(huge))
-    allocator = RecordingAllocator()
+    allocator = FakeAllocator()
 
     drained = AllocationRequestService(allocator, stores.queue, lambda: NOW).drain()
 

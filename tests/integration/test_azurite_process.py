@@ -175,7 +175,9 @@ def _inner_session(tmp_path: Path, test_source: str) -> subprocess.CompletedProc
 
 
 @needs_proc
-def test_the_guard_fails_a_session_that_leaves_a_process_running_and_kills_it(tmp_path) -> None:
+def test_the_guard_fails_a_session_that_leaves_a_process_running_and_kills_it(
+    tmp_path: Path,
+) -> None:
     pid_file = tmp_path / "orphan.pid"
     result = _inner_session(tmp_path, f"""
         import subprocess, sys
@@ -202,7 +204,9 @@ def test_the_guard_fails_a_session_that_leaves_a_process_running_and_kills_it(tm
 
 
 @needs_proc
-def test_the_guard_ignores_reaped_children_zombies_and_orphans_that_ended(tmp_path) -> None:
+def test_the_guard_ignores_reaped_children_zombies_and_orphans_that_ended(
+    tmp_path: Path,
+) -> None:
     result = _inner_session(tmp_path, """
         import os, subprocess, sys, time
         from conftest import SPAWN

@@ -275,7 +275,7 @@ def test_throttling_is_waited_out_as_the_retry_after_header_asks_then_the_query_
     lines = source(azure, credential_for(azure), sleeps).fetch(NOVEMBER)
 
     assert billed(lines) == billed(costs)
-    assert sleeps == [1.0, 1.0]  # ours, not azure-core's: it does not retry these POSTs again
+    assert sleeps == [1.0, 1.0]  # the injected sleep, as the header asked: no other wait
     assert len(azure.double.cost_queries()) == 4  # 2 throttled + 2 pages
 
 

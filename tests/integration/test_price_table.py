@@ -18,6 +18,7 @@ from shared.bootstrap import ALL_TABLES, Stores, build_allocation, build_price_r
 from shared.bootstrap import build_stores as make_stores
 from shared.core.catalogue import RetailPriceItem
 from shared.core.meters import Mode, TokenKind
+from shared.core.period import BillingPeriod
 from shared.errors import SourceError
 from shared.services.price_refresh import PriceRefreshService
 from shared.settings import Settings
@@ -48,7 +49,7 @@ def stored_rows(storage_env: dict[str, str]) -> dict[tuple[str, str], tuple[str,
     """(PartitionKey, RowKey) -> (etag, properties) of every stored entity."""
     service = TableServiceClient.from_connection_string(storage_env["AzureWebJobsStorage"])
     return {
-        (e["PartitionKey"], e["RowKey"]): (e.metadata["etag"], dict(e))
+        (e["PartitionKey"], e["RowKey"]): (str(e.metadata["etag"]), dict(e))
         for e in service.get_table_client(TABLE).list_entities()
     }
 
@@ -58,7 +59,10 @@ def items_of(raw: list[dict[str, Any]]) -> list[RetailPriceItem]:
 
 
 def test_a_refresh_stores_every_item_and_a_marker(
-    serve_prices: Serve, stores: Stores, storage_env: dict[str, str], monkeypatch
+    serve_prices: Serve,
+    stores: Stores,
+    storage_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     raw = snapshot_items()
     running = serve_prices(RetailPricesDouble(raw, page_size=500))
@@ -83,11 +87,14 @@ def test_a_second_refresh_rewrites_no_item(
     running = serve_prices(RetailPricesDouble(snapshot_items(), page_size=500))
     assert refresh(stores, running).changed
     before = stored_rows(storage_env)
+    version = stores.versions.version(BillingPeriod(2026, 11))
+    assert version.sequence == 1 and version.writers == ()  # the prices input, bumped once
 
     again = refresh(stores, running)
 
     after = stored_rows(storage_env)
-    assert again.changed is False
+    assert again.changed is False and again.enqueued == ()
+    assert stores.versions.version(BillingPeriod(2026, 11)) == version
     changed = {key for key in before if before[key][0] != after[key][0]}
     assert changed == {("refresh", "latest")}  # the marker's RefreshedAt, nothing else
     assert after.keys() == before.keys()

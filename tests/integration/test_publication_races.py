@@ -26,6 +26,7 @@ from shared.core.period import BillingPeriod
 from shared.core.reports import Publication
 from shared.entrypoints.http.app import create_app
 from tests.builders import SNAPSHOT, month_of_lines, month_of_usage, publication
+from tests.fakes import MemoryTableGateway
 from tests.unit.catalogue_double import GPT4O_IN, GPT4O_OUT
 
 pytestmark = pytest.mark.azurite
@@ -156,8 +157,6 @@ def world(azurite: object) -> Iterator[World]:
 
 def expected_of(pub: Publication) -> tuple[object, ...]:
     """What the API serves for this publication alone (in memory, same code)."""
-    from shared.adapters.storage.table_gateway import MemoryTableGateway
-
     alone = AllocationTables(MemoryTableGateway(), clock=lambda: START)
     alone.publish(pub)
     status, body = served(create_app(lambda: alone), pub.allocation.period)

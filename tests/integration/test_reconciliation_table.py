@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -12,23 +11,19 @@ from azure.data.tables import TableServiceClient
 from shared.adapters.storage.reconciliation_table import TABLE, ReconciliationTable
 from shared.adapters.storage.table_gateway import AzureTableGateway
 from shared.core.allocation import allocate_period
-from shared.core.costs import CostLine, CostType
-from shared.core.inventory import Deployment, InventorySnapshot
-from shared.core.period import BillingPeriod
+from shared.core.costs import CostType
+from shared.core.inventory import InventorySnapshot
 from shared.core.reconciliation import Reconciliation, reconcile
-from shared.core.usage import UsageRecord
+from tests.builders import D1, NOV, dep, line, use
 from tests.unit.catalogue_double import GPT4O_CACHED, GPT4O_IN, GPT4O_OUT, DictCatalogue
 
-ACC = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acc"
-NOV = BillingPeriod(2026, 11)
-D1 = date(2026, 11, 3)
 CATALOGUE = DictCatalogue()
 
 
 def sample(cached_quantity: str = "400.5") -> Reconciliation:
     """A report with a doubled cached-input meter, an output meter and an unknown meter."""
     lines = [
-        CostLine(D1, ACC, meter, f"meter {meter}", Decimal(qty), Decimal(cost), "USD")
+        line(meter, cost, quantity=qty)
         for meter, qty, cost in [
             (GPT4O_IN.meter_id, "800", "2.000000012"),
             (GPT4O_CACHED.meter_id, cached_quantity, "0.25"),
@@ -37,11 +32,9 @@ def sample(cached_quantity: str = "400.5") -> Reconciliation:
             ("no-resource-meter", "1", "7"),
         ]
     ]
-    lines.append(CostLine(D1, "", "ptu-reservation", "PTU reservation", Decimal(1), Decimal(9),
-                          "USD"))  # fmt: skip
-    usage = [UsageRecord(D1, ACC, "chat", 1_000_000, 150_000, 10)]
-    snap = [InventorySnapshot(D1, (Deployment(ACC, "chat", "gpt-4o", "2024-11-20",
-                                              "GlobalStandard", 10),))]  # fmt: skip
+    lines.append(line("ptu-reservation", "9", account=""))
+    usage = [use("chat", 1_000_000, 150_000, 10)]
+    snap = [InventorySnapshot.on(D1, (dep("chat"),))]
     allocation = allocate_period(NOV, lines, usage, snap, CATALOGUE)
     return reconcile(allocation, lines, usage, CATALOGUE)
 

@@ -11,7 +11,7 @@ import pytest
 from shared.adapters.azure.retail_prices import RetailPricesSource
 from shared.adapters.formats.catalogue_snapshot import load_bundled_items
 from shared.core.catalogue import RetailPriceItem
-from shared.errors import SourceError
+from shared.errors import SourceError, ThrottledError
 from tests.doubles.retail_prices import (
     RetailPricesDouble,
     RunningPrices,
@@ -100,17 +100,21 @@ def test_a_missing_next_page_link_on_a_full_page_falls_back_to_skip(serve_prices
 def test_throttling_and_server_errors_are_retried(serve_prices: Serve, status: int) -> None:
     double = RetailPricesDouble(snapshot_items(), fail_first_n=3, fail_status=status)
     running = serve_prices(double)
+    sleeps: list[float] = []
 
-    found = fast_source(running.endpoint, service_names=["Cognitive Services"]).fetch()
+    found = fast_source(
+        running.endpoint, service_names=["Cognitive Services"], sleep=sleeps.append
+    ).fetch()
 
     assert len(found) == len(snapshot_items())
     assert len(double.requests) == 3 + 2  # three failures, then both pages (1,710 items)
+    assert sleeps == [0.0, 0.0, 0.0]  # the double's `Retry-After: 0`, not the backoff
 
 
-def test_an_error_that_outlasts_the_retries_is_a_source_error(serve_prices: Serve) -> None:
+def test_throttling_that_outlasts_the_retries_is_a_throttled_error(serve_prices: Serve) -> None:
     running = serve_prices(RetailPricesDouble(snapshot_items(), fail_first_n=100))
 
-    with pytest.raises(SourceError, match=r"retail prices of 'Cognitive Services'.*HTTP 429"):
+    with pytest.raises(ThrottledError, match=r"retail prices of 'Cognitive Services'.*HTTP 429"):
         fast_source(running.endpoint, retry_total=2).fetch()
     assert len(running.double.requests) == 3
 

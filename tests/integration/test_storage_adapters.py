@@ -14,34 +14,37 @@ from azure.storage.queue import QueueClient
 from shared.adapters.storage.inventory_table import InventoryTable
 from shared.adapters.storage.table_gateway import (
     AzureTableGateway,
-    MemoryTableGateway,
+    Entity,
+    TableGateway,
     prefix_range,
     replace,
 )
 from shared.bootstrap import build_stores
 from shared.core.costs import CostLine, CostType
-from shared.core.inventory import Deployment, InventorySnapshot
+from shared.core.inventory import InventorySnapshot
 from shared.core.period import BillingPeriod, DateWindow
 from shared.core.usage import UsageRecord
 from shared.settings import Settings
-
-ACC = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acc"
-NOV = BillingPeriod(2026, 11)
+from tests.builders import ACC, NOV, dep
+from tests.fakes import MemoryTableGateway
 
 
 @pytest.fixture
-def gateways(storage_env: dict[str, str]) -> list:
+def gateways(storage_env: dict[str, str]) -> list[TableGateway]:
     service = TableServiceClient.from_connection_string(storage_env["AzureWebJobsStorage"])
-    azure = AzureTableGateway(service)
-    memory = MemoryTableGateway()
-    for gw in (azure, memory):
+    found: list[TableGateway] = [AzureTableGateway(service), MemoryTableGateway()]
+    for gw in found:
         gw.ensure(["scratch"])
-    return [azure, memory]
+    return found
 
 
-def test_replace_writes_in_transactions_of_one_partition_and_at_most_100(gateways) -> None:
-    entities = [{"PartitionKey": f"p{i % 3}", "RowKey": f"{i:04d}", "N": i, "Big": 2**40 + i}
-                for i in range(450)]  # fmt: skip
+def test_replace_writes_in_transactions_of_one_partition_and_at_most_100(
+    gateways: list[TableGateway],
+) -> None:
+    entities: list[Entity] = [
+        {"PartitionKey": f"p{i % 3}", "RowKey": f"{i:04d}", "N": i, "Big": 2**40 + i}
+        for i in range(450)
+    ]
     for gw in gateways:
         change = replace(gw, "scratch", prefix_range("p"), entities)
         assert change.upserted == {"p0", "p1", "p2"}
@@ -50,8 +53,8 @@ def test_replace_writes_in_transactions_of_one_partition_and_at_most_100(gateway
         assert stored[0]["Big"] == 2**40 and isinstance(stored[0]["N"], int)
 
 
-def test_replace_twice_with_the_same_rows_writes_nothing(gateways) -> None:
-    rows = [{"PartitionKey": "p", "RowKey": str(i), "Cost": "1.10"} for i in range(5)]
+def test_replace_twice_with_the_same_rows_writes_nothing(gateways: list[TableGateway]) -> None:
+    rows: list[Entity] = [{"PartitionKey": "p", "RowKey": str(i), "Cost": "1.10"} for i in range(5)]
     for gw in gateways:
         replace(gw, "scratch", prefix_range("p"), rows)
         before = [e for e in gw.query("scratch", *prefix_range("p"))]
@@ -59,19 +62,23 @@ def test_replace_twice_with_the_same_rows_writes_nothing(gateways) -> None:
         assert gw.query("scratch", *prefix_range("p")) == before
 
 
-def test_replace_deletes_what_is_gone_but_only_in_scope(gateways) -> None:
-    rows = [{"PartitionKey": "p", "RowKey": str(i), "Day": i} for i in range(6)]
+def test_replace_deletes_what_is_gone_but_only_in_scope(gateways: list[TableGateway]) -> None:
+    rows: list[Entity] = [{"PartitionKey": "p", "RowKey": str(i), "Day": i} for i in range(6)]
     for gw in gateways:
         replace(gw, "scratch", prefix_range("p"), rows)
         change = replace(
-            gw, "scratch", prefix_range("p"), rows[:2], in_scope=lambda e: e["Day"] < 4
+            gw, "scratch", prefix_range("p"), rows[:2], in_scope=lambda e: int(e["Day"]) < 4
         )
         assert change.deleted == {"p"}
         assert [e["Day"] for e in gw.query("scratch", *prefix_range("p"))] == [0, 1, 4, 5]
 
 
-def test_azure_and_memory_gateways_store_the_same_entities(gateways) -> None:
-    rows = [{"PartitionKey": "a|b", "RowKey": "2026-11-01|x", "S": "é", "B": True, "I": -3}]
+def test_azure_and_memory_gateways_store_the_same_entities(
+    gateways: list[TableGateway],
+) -> None:
+    rows: list[Entity] = [
+        {"PartitionKey": "a|b", "RowKey": "2026-11-01|x", "S": "é", "B": True, "I": -3}
+    ]
     results = []
     for gw in gateways:
         replace(gw, "scratch", prefix_range("a|"), rows)
@@ -79,38 +86,38 @@ def test_azure_and_memory_gateways_store_the_same_entities(gateways) -> None:
     assert results[0] == results[1] == rows
 
 
-def test_stores_round_trip_domain_records_on_azurite(storage_env) -> None:
+def test_stores_round_trip_domain_records_on_azurite(storage_env: dict[str, str]) -> None:
     stores = build_stores(Settings.from_env(storage_env))
     window = NOV.window
-    line = CostLine(date(2026, 11, 2), ACC.lower(), "GUID-1", "gpt 4o 1120 Inp glbl Tokens",
-                    Decimal("1.5"), Decimal("0.00375000"), "USD")  # fmt: skip
-    assert stores.costs.replace_window(window, CostType.ACTUAL, [line, line]) == {NOV}
+    billed = CostLine(date(2026, 11, 2), ACC.lower(), "GUID-1", "gpt 4o 1120 Inp glbl Tokens",
+                      Decimal("1.5"), Decimal("0.00375000"), "USD")  # fmt: skip
+    assert stores.costs.replace_window(window, CostType.ACTUAL, [billed, billed]) == {NOV}
     (stored,) = stores.costs.lines_for(NOV, CostType.ACTUAL)
     assert stored.cost == Decimal("0.00750000") and stored.quantity == Decimal("3.0")
-    assert stores.costs.replace_window(window, CostType.ACTUAL, [line, line]) == set()
+    assert stores.costs.replace_window(window, CostType.ACTUAL, [billed, billed]) == set()
 
     rec = UsageRecord(date(2026, 11, 2), ACC, "chat", 3_000_000_000, 7, 2)
     assert stores.usage.replace_window(window, [ACC], [rec]) == {NOV}
     assert stores.usage.records_for(NOV) == [rec]
 
-    dep = Deployment(ACC, "chat", "gpt-4o", "2024-11-20", "GlobalStandard", 10, "OpenAI", "eastus2")
-    assert stores.inventory.save(InventorySnapshot.on(date(2026, 11, 1), (dep,)))
-    assert not stores.inventory.save(InventorySnapshot.on(date(2026, 11, 5), (dep,)))
-    assert stores.inventory.snapshots_for(NOV) == [InventorySnapshot.on(date(2026, 11, 1), (dep,))]
+    chat = dep("chat")
+    assert stores.inventory.save(InventorySnapshot.on(date(2026, 11, 1), (chat,)))
+    assert not stores.inventory.save(InventorySnapshot.on(date(2026, 11, 5), (chat,)))
+    assert stores.inventory.snapshots_for(NOV) == [InventorySnapshot.on(date(2026, 11, 1), (chat,))]
 
 
-def test_inventory_snapshots_keep_changes_and_empty_inventories(storage_env) -> None:
-    gw = MemoryTableGateway()
-    inventory = InventoryTable(gw)
-    dep = Deployment(ACC, "chat", "gpt-4o", "2024-11-20", "GlobalStandard", 10)
-    inventory.save(InventorySnapshot.on(date(2026, 10, 20), (dep,)))
+def test_inventory_snapshots_keep_changes_and_empty_inventories() -> None:
+    inventory = InventoryTable(MemoryTableGateway())
+    inventory.save(InventorySnapshot.on(date(2026, 10, 20), (dep("chat"),)))
     inventory.save(InventorySnapshot.on(date(2026, 11, 10), ()))
     snaps = inventory.snapshots_for(NOV)
     got = [(s.as_of, len(s.deployments)) for s in snaps]
     assert got == [(date(2026, 10, 20), 1), (date(2026, 11, 10), 0)]
 
 
-def test_the_queue_speaks_base64_json_as_the_functions_host_expects(storage_env) -> None:
+def test_the_queue_speaks_base64_json_as_the_functions_host_expects(
+    storage_env: dict[str, str],
+) -> None:
     stores = build_stores(Settings.from_env(storage_env))
     stores.queue.enqueue([NOV, NOV, BillingPeriod(2026, 10)])
     raw = QueueClient.from_connection_string(storage_env["AzureWebJobsStorage"],
@@ -121,7 +128,7 @@ def test_the_queue_speaks_base64_json_as_the_functions_host_expects(storage_env)
     assert bodies == [{"period": "2026-10"}, {"period": "2026-11"}]
 
 
-def test_a_collection_window_replaces_only_its_own_days(storage_env) -> None:
+def test_a_collection_window_replaces_only_its_own_days(storage_env: dict[str, str]) -> None:
     stores = build_stores(Settings.from_env(storage_env))
     lines = [CostLine(date(2026, 11, d), ACC, "m", "m", Decimal(1), Decimal(d), "USD")
              for d in (1, 2, 3)]  # fmt: skip
@@ -135,9 +142,9 @@ def test_a_collection_window_replaces_only_its_own_days(storage_env) -> None:
 
 def test_a_backfill_older_than_every_snapshot_uses_the_earliest_snapshot() -> None:
     inventory = InventoryTable(MemoryTableGateway())
-    dep = Deployment(ACC, "chat", "gpt-4o", "2024-11-20", "GlobalStandard", 10)
-    inventory.save(InventorySnapshot.on(date(2026, 11, 29), (dep,)))
+    chat = dep("chat")
+    inventory.save(InventorySnapshot.on(date(2026, 11, 29), (chat,)))
     inventory.save(InventorySnapshot.on(date(2026, 12, 5), ()))
     assert inventory.snapshots_for(BillingPeriod(2026, 10)) == [
-        InventorySnapshot.on(date(2026, 11, 29), (dep,))
+        InventorySnapshot.on(date(2026, 11, 29), (chat,))
     ]

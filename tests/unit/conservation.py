@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from shared.core.allocation import PeriodAllocation
+from shared.core.allocation import AllocatedLine, PeriodAllocation, UnallocatedLine
 from shared.core.costs import CostLine
 from shared.core.money import ZERO
 
@@ -22,7 +22,8 @@ def conservation_by_account_day(
         if line.cost_type is allocation.cost_type:
             billed[(line.account_id.lower(), line.date)] += line.cost
     carried: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
-    for part in (*allocation.allocated, *allocation.unallocated):
+    parts: list[AllocatedLine | UnallocatedLine] = [*allocation.allocated, *allocation.unallocated]
+    for part in parts:
         carried[(part.account_id.lower(), part.date)] += part.cost
     keys = set(billed) | set(carried)
     return {k: (billed.get(k, ZERO), carried.get(k, ZERO)) for k in keys}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 from datetime import date
 from decimal import Decimal
 
@@ -8,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.core.allocation import UnallocatedReason, allocate_period
-from shared.core.costs import ChargeType, CostLine, CostType
-from shared.core.inventory import Deployment, InventorySnapshot
-from shared.core.period import BillingPeriod
+from shared.core.costs import ChargeType, CostLine, CostType, merge_cost_lines
+from shared.core.inventory import InventorySnapshot
 from shared.core.usage import UsageRecord
 from shared.errors import CurrencyMismatch, InvalidInput
+from tests.builders import ACC, NOV, OTHER, SNAPSHOT, dep, line, use
 from tests.unit.catalogue_double import (
     ALL,
     GPT4O_CACHED,
@@ -24,27 +25,7 @@ from tests.unit.catalogue_double import (
 )
 from tests.unit.conservation import conservation_by_account_day
 
-ACC = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acc"
-OTHER = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/other"
-NOV = BillingPeriod(2026, 11)
-D1 = date(2026, 11, 3)
-
-
-def dep(name: str, model: str = "gpt-4o", version: str = "2024-11-20", sku: str = "GlobalStandard",
-        capacity: int = 10, account: str = ACC) -> Deployment:  # fmt: skip
-    return Deployment(account, name, model, version, sku, capacity)
-
-
-def line(meter_id: str, cost: str, day: date = D1, account: str = ACC, **kw: object) -> CostLine:
-    return CostLine(day, account, meter_id, f"meter {meter_id}", Decimal(1), Decimal(cost), "USD",
-                    **kw)  # type: ignore[arg-type]  # fmt: skip
-
-
-def use(name: str, inp: int, out: int = 0, reqs: int = 0, day: date = D1, account: str = ACC):
-    return UsageRecord(day, account, name, inp, out, reqs)
-
-
-SNAP = [InventorySnapshot.on(date(2026, 10, 1), (dep("chat-prod"), dep("chat-test")))]
+SNAP = [SNAPSHOT]  # chat-prod and chat-test, since 1 October
 
 
 def test_a_shared_input_meter_is_split_by_input_tokens() -> None:
@@ -144,7 +125,7 @@ def test_the_snapshot_in_force_on_each_day_is_used() -> None:
 def test_two_billing_currencies_in_one_period_are_an_error_naming_both() -> None:
     lines = [
         line(GPT4O_IN.meter_id, "1"),
-        CostLine(D1, ACC, "m", "m", Decimal(1), Decimal(1), "EUR"),
+        line("m", "1", currency="EUR"),
     ]
     with pytest.raises(CurrencyMismatch, match="EUR, USD"):
         allocate_period(NOV, lines, [], SNAP, DictCatalogue())
@@ -170,11 +151,12 @@ meter_ids = st.sampled_from([m.meter_id for m in ALL] + ["unknown-1"])
 accounts = st.sampled_from([ACC, ACC.lower(), OTHER, ""])
 days = st.integers(min_value=1, max_value=30).map(lambda d: date(2026, 11, d))
 charge = st.sampled_from([ChargeType.USAGE, ChargeType.USAGE, ChargeType.PURCHASE])
+# Bills as the costs store keeps them: one line per identity (rows of one bill line summed).
 lines_st = st.lists(
     st.builds(lambda m, c, a, d, ch: line(m, str(c), day=d, account=a, charge_type=ch),
               meter_ids, money, accounts, days, charge),
     max_size=40,
-)  # fmt: skip
+).map(merge_cost_lines)  # fmt: skip
 names = st.sampled_from(["chat-prod", "chat-test", "mini", "ptu", "dz"])
 usage_st = st.lists(
     st.builds(lambda n, i, o, d, a: use(n, i, o, 1, day=d, account=a), names,
@@ -190,7 +172,9 @@ TENANT = [InventorySnapshot.on(date(2026, 1, 1), (
 
 @settings(max_examples=200, deadline=None)
 @given(lines_st, usage_st)
-def test_allocated_plus_unallocated_equals_billed_for_every_account_and_day(lines, usage) -> None:
+def test_allocated_plus_unallocated_equals_billed_for_every_account_and_day(
+    lines: list[CostLine], usage: list[UsageRecord]
+) -> None:
     result = allocate_period(NOV, lines, usage, TENANT, DictCatalogue())
     for key, (billed, carried) in conservation_by_account_day(result, lines).items():
         assert billed == carried, key
@@ -200,7 +184,9 @@ def test_allocated_plus_unallocated_equals_billed_for_every_account_and_day(line
 
 @settings(max_examples=100, deadline=None)
 @given(lines_st, usage_st, st.randoms(use_true_random=False))
-def test_allocation_is_deterministic_whatever_the_input_order(lines, usage, rnd) -> None:
+def test_allocation_is_deterministic_whatever_the_input_order(
+    lines: list[CostLine], usage: list[UsageRecord], rnd: random.Random
+) -> None:
     first = allocate_period(NOV, lines, usage, TENANT, DictCatalogue())
     lines2, usage2 = list(lines), list(usage)
     rnd.shuffle(lines2)
@@ -211,9 +197,12 @@ def test_allocation_is_deterministic_whatever_the_input_order(lines, usage, rnd)
     assert sorted(u.cost for u in first.unallocated) == sorted(u.cost for u in again.unallocated)
 
 
-def test_bill_rows_of_one_identity_are_allocated_as_one_line() -> None:
+def test_bill_rows_of_one_identity_are_allocated_as_one_line_once_merged() -> None:
     rows = [line(GPT4O_IN.meter_id, "1.25"), line(GPT4O_IN.meter_id, "0.75", account=ACC.lower())]
-    result = allocate_period(NOV, rows, [use("chat-prod", 1)], SNAP, DictCatalogue())
+    with pytest.raises(InvalidInput, match="merge them first"):  # as stored, never in parts
+        allocate_period(NOV, rows, [use("chat-prod", 1)], SNAP, DictCatalogue())
+    merged = merge_cost_lines(rows)
+    result = allocate_period(NOV, merged, [use("chat-prod", 1)], SNAP, DictCatalogue())
     assert [(a.deployment_id.rsplit("/", 1)[-1], a.cost) for a in result.allocated] == [
         ("chat-prod", Decimal("2.00"))
     ]

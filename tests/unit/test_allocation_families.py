@@ -6,21 +6,23 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
 
 from shared.adapters.formats.catalogue_snapshot import load_bundled_catalogue
 from shared.core.allocation import PeriodAllocation, UnallocatedReason, allocate_period
-from shared.core.costs import ChargeType, CostLine, CostType
-from shared.core.inventory import Deployment, InventorySnapshot
+from shared.core.costs import ChargeType, CostLine, CostType, PricingModel
+from shared.core.inventory import InventorySnapshot
 from shared.core.period import BillingPeriod
 from shared.core.usage import UsageRecord
+from tests import builders
 
 CATALOGUE = load_bundled_catalogue()
-ACC = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acc"
 OCT = BillingPeriod(2026, 10)
 DAY = date(2026, 10, 14)
 
 PTU_GLOBAL = "6dcdbfc4-1d28-5883-84c2-dcdb88e21b56"  # Provisioned Managed Global Unit (OpenAI)
 DEEPSEEK_PTU_GLOBAL = "bd866800-30dd-51ba-a147-09603ece2361"  # same name, Deepseek family
+RESERVED = PricingModel.RESERVATION
 DEEPSEEK_R1_IN = "25abf9ba-e81a-5f07-81f2-8a179047a40f"  # R1 Inp glbl Tokens
 BATCH_4O_IN = "06582bb3-ab2a-5ba7-8b91-7372570e0682"  # gpt 4o 1120 Batch Inp glbl Tokens
 GPT4O_IN = "e44b94b3-934f-5f67-bf3a-c9a64d3a83d5"  # gpt 4o 1120 Inp glbl Tokens
@@ -35,22 +37,10 @@ def at(day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(2026, 10, day, hour, minute, tzinfo=UTC)
 
 
-def dep(name: str, model: str = "gpt-4o", sku: str = "GlobalProvisionedManaged",
-        capacity: int = 50, version: str = "2024-11-20", fmt: str = "OpenAI",
-        created: datetime | None = None,
-        modified: datetime | None = None) -> Deployment:  # fmt: skip
-    return Deployment(ACC, name, model, version, sku, capacity, fmt, "eastus2", created, modified)
-
-
-def line(meter_id: str, cost: str, day: date = DAY, **kw: object) -> CostLine:
-    return CostLine(day, ACC, meter_id, f"meter {meter_id}", Decimal(1), Decimal(cost), "USD",
-                    **kw)  # type: ignore[arg-type]  # fmt: skip
-
-
-def use(name: str, inp: int = 0, out: int = 0, reqs: int = 0, day: date = DAY,
-        utilization: str | None = None) -> UsageRecord:  # fmt: skip
-    util = None if utilization is None else Decimal(utilization)
-    return UsageRecord(day, ACC, name, inp, out, reqs, util)
+# Lines and usage records are of DAY, deployments PTU ones of 50 units, unless told.
+dep = partial(builders.dep, sku="GlobalProvisionedManaged", capacity=50)
+line = partial(builders.line, day=DAY)
+use = partial(builders.use, day=DAY)
 
 
 def shares(result: PeriodAllocation) -> dict[str, Decimal]:
@@ -144,7 +134,7 @@ def test_utilization_above_100_percent_leaves_no_idle_capacity() -> None:
 def test_the_shared_ptu_meter_name_goes_to_its_own_family_only() -> None:
     snaps = [InventorySnapshot(at(1), (
         dep("gpt", capacity=50),
-        dep("r1", model="DeepSeek-R1", version="1", fmt="DeepSeek", capacity=100),
+        dep("r1", model="DeepSeek-R1", version="1", model_format="DeepSeek", capacity=100),
     ))]  # fmt: skip
     openai = allocate([line(PTU_GLOBAL, "10")], [], snaps)
     deepseek = allocate([line(DEEPSEEK_PTU_GLOBAL, "10")], [], snaps)
@@ -155,14 +145,14 @@ def test_the_shared_ptu_meter_name_goes_to_its_own_family_only() -> None:
 def test_reservations_in_both_price_bases() -> None:
     snaps = [InventorySnapshot(at(1), (dep("a", capacity=100), dep("b", capacity=50)))]
     actual = [
-        line("", "7800", charge_type=ChargeType.PURCHASE, pricing_model="Reservation"),
-        line(PTU_GLOBAL, "0", pricing_model="Reservation"),  # covered hours cost 0 in ActualCost
+        line("", "7800", charge_type=ChargeType.PURCHASE, pricing_model=RESERVED),
+        line(PTU_GLOBAL, "0", pricing_model=RESERVED),  # covered hours cost 0 in ActualCost
         line(PTU_GLOBAL, "1200"),  # hours above the reservation, on demand
     ]
     amortized = [
-        line(PTU_GLOBAL, "2516.13", pricing_model="Reservation", cost_type=CostType.AMORTIZED),
+        line(PTU_GLOBAL, "2516.13", pricing_model=RESERVED, cost_type=CostType.AMORTIZED),
         line(PTU_GLOBAL, "1200", cost_type=CostType.AMORTIZED),
-        line("", "125.81", charge_type=ChargeType.UNUSED_RESERVATION, pricing_model="Reservation",
+        line("", "125.81", charge_type=ChargeType.UNUSED_RESERVATION, pricing_model=RESERVED,
              cost_type=CostType.AMORTIZED),
     ]  # fmt: skip
     act = allocate(actual, [], snaps, CostType.ACTUAL)
@@ -211,7 +201,7 @@ def test_image_meters_are_split_by_requests_of_the_image_model() -> None:
 
 def test_another_model_family_on_the_same_account_gets_its_own_meters() -> None:
     snaps = [InventorySnapshot(at(1), (
-        dep("r1", model="DeepSeek-R1", version="1", fmt="DeepSeek", sku="GlobalStandard"),
+        dep("r1", model="DeepSeek-R1", version="1", model_format="DeepSeek", sku="GlobalStandard"),
         dep("chat", sku="GlobalStandard"),
     ))]  # fmt: skip
     result = allocate([line(DEEPSEEK_R1_IN, "3")], [use("r1", 10), use("chat", 990)], snaps)

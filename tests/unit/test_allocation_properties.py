@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from shared.adapters.formats.catalogue_snapshot import load_bundled_catalogue
 from shared.core.allocation import allocate_period
-from shared.core.costs import ChargeType, CostLine, CostType
+from shared.core.costs import ChargeType, CostLine, CostType, PricingModel, merge_cost_lines
 from shared.core.currency import ISO_4217_CODES
 from shared.core.deployment_timeline import DeploymentTimeline
 from shared.core.inventory import Deployment, InventorySnapshot
@@ -95,7 +95,7 @@ def snapshots(draw: st.DrawFn) -> list[InventorySnapshot]:
                                tzinfo=UTC)])), tuple(current))]  # fmt: skip
     gone: list[Deployment] = []
     for moment in moments[1:]:
-        changed = gone[:1] if gone and draw(st.booleans()) else []  # re-created, same createdAt
+        changed = gone[:1] if bool(gone) and draw(st.booleans()) else []  # re-created
         gone = gone[len(changed) :]
         for dep in current:
             action = draw(st.sampled_from(["keep", "keep", "drop", "scale"]))
@@ -139,8 +139,8 @@ def bill(draw: st.DrawFn) -> list[CostLine]:
         account = "" if charge is not ChargeType.USAGE and draw(st.booleans()) else draw(
             st.sampled_from(ACCOUNTS))  # fmt: skip
         day, meter = draw(st.sampled_from(DAYS)), draw(st.sampled_from(METERS))
-        pricing, basis = draw(st.sampled_from(["OnDemand", "Reservation"])), draw(
-            st.sampled_from(list(CostType)))  # fmt: skip
+        pricing = draw(st.sampled_from([PricingModel.ON_DEMAND, PricingModel.RESERVATION]))
+        basis = draw(st.sampled_from(list(CostType)))
         key = (day, account, meter, charge, pricing, basis)
         so_far = merged.get(key)
         cost = draw(money) if so_far is None else draw(st.decimals(places=12,
@@ -149,7 +149,7 @@ def bill(draw: st.DrawFn) -> list[CostLine]:
         merged[key] = cost + (so_far or 0)
         lines.append(CostLine(day, account, meter, "as billed", Decimal(draw(st.integers(0, 1000))),
                               cost, currency, charge, pricing, basis))  # fmt: skip
-    return lines
+    return merge_cost_lines(lines)  # one line per identity, as the costs store keeps them
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
 from azure.core.exceptions import ServiceRequestError
 
-from shared.adapters.storage.allocation_queue import MemoryAllocationQueue
 from shared.core.period import BillingPeriod
 from shared.core.requests import POISON_MESSAGE_CHARS, AllocationRequest
 from shared.errors import (
@@ -28,24 +26,11 @@ from shared.errors import (
 )
 from shared.services.allocation import AllocationOutcome, AllocationStatus
 from shared.services.allocation_requests import Allocated, AllocationRequestService, Poisoned
+from tests.fakes import FakeAllocator, MemoryAllocationQueue
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 OCT, NOV = BillingPeriod(2026, 10), BillingPeriod(2026, 11)
 HUGE = "9" * 65536  # a 64 KB period string
-
-
-@dataclass
-class FakeAllocator:
-    """Allocates by recording; raises what `failures` says for a period."""
-
-    failures: dict[BillingPeriod, Exception] = field(default_factory=dict)
-    done: list[BillingPeriod] = field(default_factory=list)
-
-    def allocate(self, period: BillingPeriod) -> AllocationOutcome:
-        if period in self.failures:
-            raise self.failures[period]
-        self.done.append(period)
-        return AllocationOutcome(period, AllocationStatus.ALLOCATED, detail="recorded")
 
 
 def service(

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
-
-from shared.adapters.storage.table_gateway import MemoryTableGateway
 from shared.core.costs import CostType
 from shared.core.inputs import WRITER_LEASE, InputScope, InputSource, InputVersion
 from shared.core.period import BillingPeriod
-from shared.core.reports import PublishStatus
-from shared.errors import NotFound
+from shared.core.reports import PublishStatus, Unpublished
 from shared.services.allocation import AllocationService, AllocationStatus
 from tests.builders import (
     NOV,
     NOW,
     SNAPSHOT,
-    ListQueue,
     TableStores,
     month_of_lines,
     month_of_usage,
 )
+from tests.fakes import ListQueue, MemoryTableGateway
 from tests.unit.catalogue_double import DictCatalogue
 
 
@@ -73,16 +70,17 @@ def test_a_period_without_actual_costs_is_not_published_as_zero() -> None:
     outcome = service(stores).allocate(BillingPeriod(2026, 5))
     assert outcome.status is AllocationStatus.NO_DATA
     for cost_type in CostType:
-        with pytest.raises(NotFound, match="no ActualCost lines have been collected"):
-            stores.results.report(BillingPeriod(2026, 5), cost_type)
+        found = stores.results.report(BillingPeriod(2026, 5), cost_type)
+        assert isinstance(found, Unpublished)
+        assert found.reason == "no ActualCost lines have been collected for this period"
 
 
 def test_a_missing_amortized_export_says_so_instead_of_serving_zero() -> None:
     stores = stored_tenant(amortized=False)
     service(stores).allocate(NOV)
     assert stores.results.report(NOV, CostType.ACTUAL) is not None
-    with pytest.raises(NotFound, match="no AmortizedCost lines have been collected"):
-        stores.results.report(NOV, CostType.AMORTIZED)
+    found = stores.results.report(NOV, CostType.AMORTIZED)
+    assert found == Unpublished("no AmortizedCost lines have been collected for this period")
 
 
 def test_inputs_being_written_defer_the_request_instead_of_allocating_a_mix() -> None:
@@ -123,6 +121,9 @@ class Moving:
 
     def end(self, scopes: object, changed: object) -> set[InputScope]:
         return set()
+
+    def stalled(self, scopes: Iterable[InputScope]) -> set[InputScope]:
+        return self.inner.stalled(scopes)
 
 
 def test_a_read_that_raced_a_collection_is_read_again_and_then_deferred() -> None:
@@ -166,4 +167,7 @@ class Frozen:
     def begin(self, scopes: object) -> None: ...
 
     def end(self, scopes: object, changed: object) -> set[InputScope]:
+        return set()
+
+    def stalled(self, scopes: Iterable[InputScope]) -> set[InputScope]:
         return set()

@@ -7,24 +7,24 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.adapters.storage.table_gateway import MemoryTableGateway
 from shared.core.costs import CostType
 from shared.core.inputs import InputScope, InputSource
 from shared.core.period import BillingPeriod
 from shared.errors import CollectionInProgress, CollectionRefused, SourceError
 from shared.services.collection import CollectionService
+from shared.services.collectors import CostCollector, InventoryCollector, UsageCollector
 from tests.builders import (
     DEPLOYMENTS,
     NOV,
     FixedCosts,
     FixedInventory,
     FixedUsage,
-    ListQueue,
     TableStores,
     dep,
     month_of_lines,
     month_of_usage,
 )
+from tests.fakes import ListQueue, MemoryTableGateway
 
 AT = datetime(2026, 11, 1, tzinfo=UTC)
 WINDOW = NOV.window
@@ -37,16 +37,12 @@ def service(
     inventory: object = None,
     queue: ListQueue | None = None,
 ) -> CollectionService:
-    return CollectionService(
-        costs=stores.costs,
-        usage=stores.usage,
-        inventory=stores.inventory,
-        queue=queue or ListQueue(),
-        versions=stores.versions,
-        cost_sources=[costs],  # type: ignore[list-item]
-        usage_source=usage or FixedUsage(month_of_usage()),  # type: ignore[arg-type]
-        inventory_source=inventory or FixedInventory(list(DEPLOYMENTS)),  # type: ignore[arg-type]
-    )
+    collectors = [
+        InventoryCollector(inventory or FixedInventory(list(DEPLOYMENTS)), stores.inventory),  # type: ignore[arg-type]
+        CostCollector([costs], stores.costs),  # type: ignore[list-item]
+        UsageCollector(usage or FixedUsage(month_of_usage()), stores.usage, stores.inventory),  # type: ignore[arg-type]
+    ]
+    return CollectionService(collectors, stores.costs, queue or ListQueue(), stores.versions)
 
 
 @pytest.fixture

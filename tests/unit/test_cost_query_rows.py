@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.adapters.formats.cost_query_rows import parse_query_rows
-from shared.core.costs import ChargeType, CostType, merge_cost_lines
+from shared.core.costs import ChargeType, CostType, PricingModel, merge_cost_lines
 from shared.errors import CurrencyMismatch, InvalidInput
 
 PAYLOADS = Path("/work/shared/payloads/azure-api")
@@ -111,7 +111,7 @@ def test_every_field_of_a_row_lands_in_the_cost_line() -> None:
     assert line.meter_name == "gpt-4o-0806-Inp-glbl Tokens"
     assert (line.cost, line.quantity, line.currency) == (Decimal(48), Decimal(24), "EUR")
     assert line.charge_type is ChargeType.UNUSED_RESERVATION
-    assert line.pricing_model == "Reservation"
+    assert line.pricing_model is PricingModel.RESERVATION
     assert line.cost_type is CostType.AMORTIZED
 
 
@@ -130,12 +130,13 @@ def test_resource_ids_are_kept_as_billed_and_casings_of_one_resource_are_summed(
 
 @pytest.mark.parametrize(
     ("billed", "expected"),
-    [("On Demand", "OnDemand"), ("", "OnDemand"), ("Reservation", "Reservation"), ("Spot", "Spot")],
-)
-def test_pricing_models_are_spelled_one_way(billed: str, expected: str) -> None:
+    [("On Demand", PricingModel.ON_DEMAND), ("", PricingModel.ON_DEMAND),
+     ("Reservation", PricingModel.RESERVATION), ("Spot", PricingModel.SPOT)],
+)  # fmt: skip
+def test_pricing_models_are_spelled_one_way(billed: str, expected: PricingModel) -> None:
     (line,) = parse_query_rows(COLUMNS, [row("1", pricing=billed)], CostType.ACTUAL)
 
-    assert line.pricing_model == expected
+    assert line.pricing_model is expected
 
 
 @pytest.mark.parametrize("day", [20261103, "20261103", Decimal("20261103"), "2026-11-03T00:00:00"])

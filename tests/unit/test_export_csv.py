@@ -24,7 +24,7 @@ from shared.adapters.formats.export_csv import (
     read_cost_export,
     read_cost_exports,
 )
-from shared.core.costs import ChargeType, CostType
+from shared.core.costs import ChargeType, CostType, PricingModel
 from shared.demo.sample_tenant_files import EA_2024_08_01_COLUMNS
 from shared.errors import InvalidInput
 
@@ -93,7 +93,7 @@ def test_the_real_ea_actual_sample_parses_every_row_when_the_filter_is_off() -> 
     purchase = lines[0]
     assert purchase.date == date(2023, 9, 21)
     assert purchase.charge_type is ChargeType.PURCHASE
-    assert purchase.pricing_model == "Reservation"
+    assert purchase.pricing_model is PricingModel.RESERVATION
     assert purchase.account_id == ""  # a reservation order, not a subscription resource
     assert purchase.cost == Decimal("3.25")
     storage = lines[1]
@@ -201,7 +201,7 @@ def test_a_provisioned_throughput_reservation_purchase_is_kept_with_no_account()
     assert len(lines) == 1
     assert lines[0].account_id == ""
     assert lines[0].charge_type is ChargeType.PURCHASE
-    assert lines[0].pricing_model == "Reservation"
+    assert lines[0].pricing_model is PricingModel.RESERVATION
 
 
 def test_the_filter_is_a_plain_function_of_the_row() -> None:
@@ -260,7 +260,7 @@ def test_an_mca_export_with_camel_case_columns_and_iso_dates_parses() -> None:
     assert line.date == date(2026, 10, 4)
     assert line.cost == Decimal("0.1135740")  # the billing currency, not costInUsd
     assert line.currency == "EUR"
-    assert line.pricing_model == "OnDemand"  # "On Demand" folded
+    assert line.pricing_model is PricingModel.ON_DEMAND  # "On Demand" folded
 
 
 def test_the_old_ea_layout_reads_cost_and_billing_currency_and_us_dates() -> None:
@@ -402,7 +402,10 @@ def test_a_focus_file_gives_both_bases_when_no_cost_type_is_asked() -> None:
         ChargeType.UNUSED_RESERVATION,
         ChargeType.PURCHASE,
     ]
-    assert [line.pricing_model for line in actual] == ["OnDemand", *["Reservation"] * 3]
+    assert [line.pricing_model for line in actual] == [
+        PricingModel.ON_DEMAND,
+        *[PricingModel.RESERVATION] * 3,
+    ]
 
 
 def test_a_focus_file_gives_only_the_basis_asked_for() -> None:

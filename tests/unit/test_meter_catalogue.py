@@ -15,9 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.adapters.formats.catalogue_snapshot import load_bundled_catalogue, load_bundled_items
-from shared.core.catalogue import RetailPriceItem, TableCatalogue, build_catalogue
-from shared.core.meter_names import block_size, is_openai_product
+from shared.core.catalogue import RetailItemType, RetailPriceItem, TableCatalogue, build_catalogue
+from shared.core.meter_names import block_size
 from shared.core.meters import DeploymentType, MeterCatalogue, MeterInfo, Mode, TokenKind
+from shared.core.model_families import ModelFamily, is_openai_product
 from shared.errors import InvalidInput
 
 ITEMS = load_bundled_items()
@@ -76,7 +77,7 @@ def _assert_coherent(info: MeterInfo, item: RetailPriceItem) -> None:
     if info.mode is Mode.PROVISIONED:
         assert info.model == ""
         assert info.kind in (TokenKind.PTU_HOUR, TokenKind.OTHER)
-    elif info.family == "deepseek":
+    elif info.family is ModelFamily.DEEPSEEK:
         assert info.model in DEEPSEEK_MODELS
     else:
         assert info.model in KNOWN_MODELS
@@ -97,7 +98,7 @@ def _assert_coherent(info: MeterInfo, item: RetailPriceItem) -> None:
 
 def test_the_bundled_snapshot_holds_all_four_retail_price_files() -> None:
     assert len(ITEMS) == 908 + 542 + 138 + 122
-    assert {item.type for item in ITEMS} == {"Consumption", "Reservation"}
+    assert {item.type for item in ITEMS} == {RetailItemType.CONSUMPTION, RetailItemType.RESERVATION}
 
 
 def test_the_table_catalogue_is_a_meter_catalogue() -> None:
@@ -135,7 +136,7 @@ def test_every_deepseek_meter_is_classified_into_its_own_family() -> None:
         info = CATALOGUE.classify(item.meter_id, item.meter_name)
         assert info is not None, item.meter_name
         _assert_coherent(info, item)
-        assert info.family == "deepseek"
+        assert info.family is ModelFamily.DEEPSEEK
 
 
 def test_content_safety_meters_are_account_charges_not_unknown_meters() -> None:
@@ -151,7 +152,7 @@ def test_an_unknown_meter_id_is_an_account_charge_only_by_a_tool_or_storage_name
 
 
 def test_every_ptu_reservation_item_classifies_as_an_openai_ptu_hour() -> None:
-    reservations = [item for item in ITEMS if item.type == "Reservation"]
+    reservations = [item for item in ITEMS if item.type is RetailItemType.RESERVATION]
     assert reservations
     for item in reservations:
         info = CATALOGUE.classify(item.meter_id, item.meter_name)
@@ -167,7 +168,7 @@ def test_non_openai_products_never_classify_as_an_openai_model() -> None:
     }
     for item in OTHER_ITEMS:
         info = CATALOGUE.classify(item.meter_id, item.meter_name)
-        assert info is None or info.family == "deepseek"
+        assert info is None or info.family is ModelFamily.DEEPSEEK
         assert CATALOGUE.knows(item.meter_id)
         assert CATALOGUE.classify(str(uuid.uuid4()), item.meter_name) is None
 
@@ -179,7 +180,7 @@ def test_a_deepseek_ptu_meter_does_not_resolve_to_the_openai_ptu_meter_of_the_sa
     assert (openai.kind, openai.deployment_type) == (TokenKind.PTU_HOUR, DeploymentType.GLOBAL)
     deepseek = CATALOGUE.classify(DEEPSEEK_PTU_GLOBAL_EASTUS2, name)
     assert deepseek is not None
-    assert (deepseek.family, openai.family) == ("deepseek", "openai")
+    assert (deepseek.family, openai.family) == (ModelFamily.DEEPSEEK, ModelFamily.OPENAI)
     assert (deepseek.kind, deepseek.deployment_type) == (openai.kind, openai.deployment_type)
 
 
@@ -336,7 +337,7 @@ def test_a_retail_item_reads_its_end_date_and_reservation_term() -> None:
     )
     assert (item.effective_end, item.type, item.reservation_term) == (
         date(2025, 8, 31),
-        "Reservation",
+        RetailItemType.RESERVATION,
         "1 Year",
     )
     assert not item.is_consumption

@@ -17,6 +17,7 @@ from shared.core.meter_names import (
     parse_meter_name,
 )
 from shared.core.meters import DeploymentType, MeterInfo, Mode, TokenKind
+from shared.core.model_families import ModelFamily
 from shared.errors import InvalidInput
 
 GL, DZ, RG = DeploymentType.GLOBAL, DeploymentType.DATA_ZONE, DeploymentType.REGIONAL
@@ -185,7 +186,7 @@ def test_tools_content_safety_and_other_vendors_names_parse_to_nothing(meter_nam
 )
 def test_a_ptu_meter_of_another_vendor_is_not_an_openai_ptu_meter(product: str) -> None:
     parsed = parse_meter_name("Provisioned Managed Global Unit", product)
-    assert parsed is None or parsed.family != "openai"
+    assert parsed is None or parsed.family is not ModelFamily.OPENAI
 
 
 def test_a_ptu_meter_name_without_a_product_is_not_recognised() -> None:

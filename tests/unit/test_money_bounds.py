@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from shared.core.allocation import allocate_period
 from shared.core.costs import CostLine, CostType, merge_cost_lines
-from shared.core.inventory import Deployment, InventorySnapshot
+from shared.core.inventory import InventorySnapshot
 from shared.core.money import (
     MAX_AMOUNT,
     MAX_QUANTITY,
@@ -28,15 +28,12 @@ from shared.core.money import (
     round_parts,
     split_by_weights,
 )
-from shared.core.period import BillingPeriod
 from shared.core.reconciliation import reconcile
 from shared.core.unit_costs import unit_costs
-from shared.core.usage import UsageRecord
 from shared.errors import InvalidInput
+from tests.builders import ACC, NOV, dep, line, use
 from tests.unit.catalogue_double import GPT4O_IN, GPT4O_OUT, DictCatalogue
 
-ACC = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acc"
-NOV = BillingPeriod(2026, 11)
 CATALOGUE = DictCatalogue()
 QUANTUM = Decimal("1e-12")
 # The largest amount of one line at the split quantum, and a credit of the same size.
@@ -73,14 +70,8 @@ def exact_sum(values: list[Decimal]) -> Fraction:
     return sum((Fraction(v) for v in values), Fraction(0))
 
 
-def line(day: int, cost: Decimal, meter: str = GPT4O_IN.meter_id,
-         quantity: Decimal = Decimal(1), currency: str = "USD") -> CostLine:  # fmt: skip
-    return CostLine(date(2026, 11, day), ACC, meter, f"meter {meter}", quantity, cost, currency)
-
-
 def deployments(*names: str) -> list[InventorySnapshot]:
-    found = tuple(Deployment(ACC, n, "gpt-4o", "2024-11-20", "GlobalStandard", 10) for n in names)
-    return [InventorySnapshot(date(2026, 10, 1), found)]
+    return [InventorySnapshot.on(date(2026, 10, 1), tuple(dep(n) for n in names))]
 
 
 # --- the context -----------------------------------------------------------------------------
@@ -130,7 +121,7 @@ def test_amounts_up_to_the_bound_split_exactly_by_weights_up_to_1e18(
 
 def test_a_split_is_exact_in_a_thread_whose_context_has_few_digits() -> None:
     amount = TOP
-    weights = [Decimal(7) / 3, 10**12, 5]  # a weight with a long fraction, a big one
+    weights: list[Decimal | int] = [Decimal(7) / 3, 10**12, 5]  # a long fraction, a big one
 
     parts = in_thread_with_context(
         decimal.Context(prec=9), lambda: split_by_weights(amount, weights)
@@ -149,10 +140,10 @@ def test_round_parts_at_the_bound_keeps_the_rounded_total_in_a_poor_context() ->
 
 
 def test_a_period_of_lines_at_the_bound_allocates_exactly_in_a_thread_of_few_digits() -> None:
-    lines = [line(day, TOP if day % 3 else -TOP) for day in range(1, 31)]
-    lines += [line(day, TOP, meter=GPT4O_OUT.meter_id) for day in range(1, 31)]
-    usage = [UsageRecord(date(2026, 11, d), ACC, name, 10**9 + d, 3**d, 1)
-             for d in range(1, 31) for name in ("a", "b", "c")]  # fmt: skip
+    days = [date(2026, 11, d) for d in range(1, 31)]
+    lines = [line(GPT4O_IN.meter_id, TOP if day.day % 3 else -TOP, day) for day in days]
+    lines += [line(GPT4O_OUT.meter_id, TOP, day) for day in days]
+    usage = [use(name, 10**9 + day.day, 3**day.day, 1, day) for day in days for name in "abc"]
     snaps = deployments("a", "b", "c")
 
     def allocate() -> tuple[Fraction, Fraction, Fraction, Fraction]:
@@ -177,9 +168,9 @@ def test_a_period_of_lines_at_the_bound_allocates_exactly_in_a_thread_of_few_dig
 def test_reconciled_tokens_of_a_quantity_at_the_bound_are_exact() -> None:
     quantity = Decimal("999999999999999999.999999999999")  # 30 digits, x 1000 tokens per block
     assert quantity < MAX_QUANTITY
-    lines = [line(3, Decimal(5), quantity=quantity)]
+    lines = [line(GPT4O_IN.meter_id, Decimal(5), quantity=quantity)]
     snaps = deployments("a")
-    usage = [UsageRecord(date(2026, 11, 3), ACC, "a", 1000, 0, 1)]
+    usage = [use("a", 1000, 0, 1)]
 
     def billed_tokens() -> Decimal | None:
         result = allocate_period(NOV, lines, usage, snaps, CATALOGUE)
@@ -194,7 +185,7 @@ def test_reconciled_tokens_of_a_quantity_at_the_bound_are_exact() -> None:
 
 def test_merging_lines_is_exact_whatever_the_callers_context() -> None:
     parts = [Decimal("400000000000000.000000000001"), Decimal("0.0000000000000000001")]
-    lines = [line(3, cost) for cost in parts]
+    lines = [line(GPT4O_IN.meter_id, cost) for cost in parts]
 
     (merged,) = in_thread_with_context(decimal.Context(prec=12), lambda: merge_cost_lines(lines))
 
@@ -261,4 +252,4 @@ def test_a_cost_line_refuses_what_no_bill_holds(field: str, changes: dict[str, o
 
 def test_a_cost_line_at_the_bound_in_any_billing_currency_is_accepted() -> None:
     for currency in ("USD", "IDR", "KRW", "JPY"):
-        assert line(3, -MAX_AMOUNT, currency=currency).cost == -MAX_AMOUNT
+        assert line(GPT4O_IN.meter_id, -MAX_AMOUNT, currency=currency).cost == -MAX_AMOUNT

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from shared.core.costs import CostType
-from shared.core.inventory import Deployment
-from shared.core.period import BillingPeriod
 from shared.core.reports import PeriodReport
 from shared.core.unit_costs import UnitCost
 from shared.entrypoints.http.presenter import present_period
+from tests.builders import NOV, dep
 
-ACC = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acc"
-NOV = BillingPeriod(2026, 11)
 D = Decimal
 
 
@@ -21,7 +19,7 @@ def unit_cost(
 ) -> UnitCost:
     return UnitCost(
         period=NOV,
-        deployment=Deployment(ACC, name, "gpt-4o", "2024-11-20", sku, 10),
+        deployment=dep(name, sku=sku),
         cost=D(cost),
         input_cost=D(0),
         output_cost=D(0),
@@ -45,7 +43,7 @@ def test_a_provisioned_deployment_shows_its_rounded_cost_and_used_plus_idle_sum_
     report = PeriodReport(NOV, CostType.ACTUAL, "USD", D("3.012"), D("3.012"), D(0), units, ())
     body = present_period(report)
     assert (body["billedCost"], body["allocatedCost"], body["unallocatedCost"]) == (3.01, 3.01, 0)
-    ptu, mixed, standard = body["deployments"]
+    ptu, mixed, standard = cast(list[dict[str, object]], body["deployments"])
     assert ptu["cost"] == ptu["provisionedCost"] == 1.01
     assert (ptu["provisionedIdleCost"], ptu["provisionedUsedCost"]) == (0.51, 0.5)
     assert (mixed["cost"], mixed["provisionedCost"]) == (1.0, 0.6)

@@ -17,18 +17,18 @@ from shared.adapters.storage.allocation_tables import (
     UNITCOSTS,
     AllocationTables,
 )
-from shared.adapters.storage.table_gateway import Entity, MemoryTableGateway, Versioned
-from shared.core.costs import CostType
-from shared.core.reports import PeriodReport, PublishStatus
-from shared.errors import NotFound
+from shared.adapters.storage.table_gateway import Entity, Versioned
+from shared.core.costs import CostLine, CostType
+from shared.core.reports import PeriodReport, PublishStatus, Unpublished
 from tests.builders import NOV, NOW, month_of_lines, month_of_usage, publication
+from tests.fakes import MemoryTableGateway
 from tests.unit.catalogue_double import GPT4O_IN
 
 ACTUAL = CostType.ACTUAL
 RESULT_TABLES = (ALLOCATIONS, UNITCOSTS, UNALLOCATED, "reconciliation", PERIODS)
 
 
-def changed_day_lines(cost: str = "40.00") -> list[object]:
+def changed_day_lines(cost: str = "40.00") -> list[CostLine]:
     """The month with the input line of its second day restated."""
     lines = month_of_lines()
     day = lines[2].date
@@ -123,7 +123,7 @@ class Interleaving(MemoryTableGateway):
 
     def __init__(self) -> None:
         super().__init__()
-        self.between: Callable[[], None] | None = None
+        self.between: Callable[[], object] | None = None
 
     def put_if(self, table: str, entity: Entity, etag: str | None) -> str:
         if table == PERIODS and self.between is not None:
@@ -225,8 +225,9 @@ def test_a_period_without_costs_is_not_published_and_says_why() -> None:
     tables = AllocationTables(MemoryTableGateway(), clock=lambda: NOW)
     reason = "no ActualCost lines have been collected for this period"
     assert tables.publish_no_data(NOV, ACTUAL, reason, 0) is PublishStatus.PUBLISHED
-    with pytest.raises(NotFound, match="2026-11 \\(actual\\): no ActualCost lines"):
-        tables.report(NOV, ACTUAL)
+    assert tables.report(NOV, ACTUAL) == Unpublished(reason)
+    assert tables.reconciliation(NOV, ACTUAL) == Unpublished(reason)
+    assert tables.daily(NOV, ACTUAL) == []
     assert tables.report(NOV, CostType.AMORTIZED) is None  # never allocated at all
     assert tables.publish_no_data(NOV, ACTUAL, reason, 0) is PublishStatus.UNCHANGED
 
@@ -294,7 +295,7 @@ def test_an_orphan_generation_younger_than_the_orphan_age_is_left_alone() -> Non
     gateway = MemoryTableGateway()
     clock = Clock()
     tables = AllocationTables(gateway, clock=clock)
-    in_flight = {
+    in_flight: dict[tuple[str, str], Entity] = {
         ("2026-11|ActualCost|20261120T115900-00000000", "x"): {
             "PartitionKey": "2026-11|ActualCost|20261120T115900-00000000",
             "RowKey": "x",

@@ -10,10 +10,9 @@ import pytest
 
 from shared.adapters.formats.catalogue_snapshot import load_bundled_catalogue
 from shared.core.allocation import allocate_period
-from shared.core.costs import CostLine, CostType
-from shared.core.inventory import Deployment, InventorySnapshot
+from shared.core.costs import CostLine, CostType, PricingModel
+from shared.core.inventory import InventorySnapshot
 from shared.core.meters import TokenKind
-from shared.core.period import BillingPeriod
 from shared.core.reconciliation import (
     Reconciliation,
     ReconciliationRow,
@@ -24,6 +23,7 @@ from shared.core.reconciliation import (
 from shared.core.usage import UsageRecord
 from shared.demo.sample_tenant import generate
 from shared.errors import InvalidInput
+from tests.builders import ACC, D1, NOV, dep, line, use
 from tests.unit.catalogue_double import (
     GPT4O_CACHED,
     GPT4O_IN,
@@ -33,29 +33,10 @@ from tests.unit.catalogue_double import (
     DictCatalogue,
 )
 
-ACC = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acc"
-NOV = BillingPeriod(2026, 11)
-D1, D2 = date(2026, 11, 3), date(2026, 11, 4)
+D2 = date(2026, 11, 4)
 CATALOGUE = DictCatalogue()
-
-
-def dep(name: str, model: str = "gpt-4o", version: str = "2024-11-20",
-        sku: str = "GlobalStandard", capacity: int = 10) -> Deployment:  # fmt: skip
-    return Deployment(ACC, name, model, version, sku, capacity)
-
-
 PTU = dep("ptu", sku="GlobalProvisionedManaged")
-SNAP = [InventorySnapshot(date(2026, 10, 1), (dep("chat-prod"), dep("chat-test"), PTU))]
-
-
-def line(meter_id: str, quantity: str, cost: str, day: date = D1, account: str = ACC,
-         cost_type: CostType = CostType.ACTUAL) -> CostLine:  # fmt: skip
-    return CostLine(day, account, meter_id, f"meter {meter_id}", Decimal(quantity), Decimal(cost),
-                    "USD", cost_type=cost_type)  # fmt: skip
-
-
-def use(name: str, inp: int, out: int = 0, day: date = D1, account: str = ACC) -> UsageRecord:
-    return UsageRecord(day, account, name, inp, out, 1)
+SNAP = [InventorySnapshot.on(date(2026, 10, 1), (dep("chat-prod"), dep("chat-test"), PTU))]
 
 
 # One day of gpt-4o: 1,000K prompt tokens (200K of them cached) and 150K output tokens.
@@ -73,9 +54,9 @@ def by_meter(rec: Reconciliation) -> dict[str, ReconciliationRow]:
 
 def billed_correctly(cached_quantity: str = "200") -> list[CostLine]:
     return [
-        line(GPT4O_IN.meter_id, "800", "2.00"),
-        line(GPT4O_CACHED.meter_id, cached_quantity, "0.25"),
-        line(GPT4O_OUT.meter_id, "150", "1.50"),
+        line(GPT4O_IN.meter_id, "2.00", quantity="800"),
+        line(GPT4O_CACHED.meter_id, "0.25", quantity=cached_quantity),
+        line(GPT4O_OUT.meter_id, "1.50", quantity="150"),
     ]
 
 
@@ -136,7 +117,10 @@ def test_the_tolerance_is_a_parameter_and_must_not_be_negative() -> None:
 
 def test_coverage_is_the_allocated_share_and_unallocated_days_are_not_compared() -> None:
     # D2 has no usage: its line stays unallocated (no-usage) and has no telemetry to compare.
-    lines = [line(GPT4O_IN.meter_id, "1000", "2.00"), line(GPT4O_IN.meter_id, "500", "1.00", D2)]
+    lines = [
+        line(GPT4O_IN.meter_id, "2.00", quantity="1000"),
+        line(GPT4O_IN.meter_id, "1.00", D2, quantity="500"),
+    ]
     row = by_meter(report(lines))[GPT4O_IN.meter_id]
     assert (row.cost, row.allocated_cost) == (Decimal("3.00"), Decimal("2.00"))
     assert row.coverage == Decimal(2) / Decimal(3)
@@ -146,8 +130,11 @@ def test_coverage_is_the_allocated_share_and_unallocated_days_are_not_compared()
 
 
 def test_observed_tokens_are_summed_over_the_deployments_and_days_a_line_went_to() -> None:
-    usage = [*USAGE, use("chat-prod", 300_000, 0, D2), use("chat-test", 999, 0, D2 + (D2 - D1))]
-    lines = [line(GPT4O_IN.meter_id, "1000", "2"), line(GPT4O_IN.meter_id, "300", "1", D2)]
+    usage = [*USAGE, use("chat-prod", 300_000, day=D2), use("chat-test", 999, day=D2 + (D2 - D1))]
+    lines = [
+        line(GPT4O_IN.meter_id, "2", quantity="1000"),
+        line(GPT4O_IN.meter_id, "1", D2, quantity="300"),
+    ]
     row = by_meter(report(lines, usage))[GPT4O_IN.meter_id]
     assert row.observed_tokens == 1_300_000  # chat-test's usage of a day never billed is left out
 
@@ -157,13 +144,16 @@ def test_nothing_observed_gives_no_ratio_and_a_positive_excess_flags() -> None:
     assert not SideTotals.compare(Decimal(0), 0, Decimal("0.02")).flagged
     assert SideTotals.compare(Decimal(5), 0, Decimal("0.02")).flagged
     # A meter billed only on a day with no usage: nothing allocated, nothing compared.
-    row = by_meter(report([line(GPT4O_IN.meter_id, "10", "1", D2)]))[GPT4O_IN.meter_id]
+    row = by_meter(report([line(GPT4O_IN.meter_id, "1", D2, quantity="10")]))[GPT4O_IN.meter_id]
     assert row.coverage == 0 and row.side_totals == SideTotals(Decimal(0), 0, False)
     assert row.side_totals.variance_ratio is None and not row.flagged
 
 
 def test_unknown_and_non_token_meters_show_cost_and_coverage_but_no_tokens() -> None:
-    lines = [line("not-in-catalogue", "7", "5.00"), line(PTU_GLOBAL.meter_id, "24", "48.00")]
+    lines = [
+        line("not-in-catalogue", "5.00", quantity="7"),
+        line(PTU_GLOBAL.meter_id, "48.00", quantity="24"),
+    ]
     rows = by_meter(report(lines))
     unknown, ptu = rows["not-in-catalogue"], rows[PTU_GLOBAL.meter_id]
     assert (unknown.kind, unknown.group, unknown.coverage) == (None, "", Decimal(0))
@@ -177,15 +167,18 @@ def test_unknown_and_non_token_meters_show_cost_and_coverage_but_no_tokens() -> 
 
 
 def test_a_zero_cost_meter_has_no_coverage() -> None:
-    row = by_meter(report([line(GPT4O_IN.meter_id, "1000", "0")]))[GPT4O_IN.meter_id]
+    row = by_meter(report([line(GPT4O_IN.meter_id, "0", quantity="1000")]))[GPT4O_IN.meter_id]
     assert row.cost == 0 and row.coverage is None
 
 
 def test_model_groups_are_compared_separately() -> None:
     # gpt-4o-mini has its own meters: a gpt-4o-mini line does not join gpt-4o's input side.
-    snap = [InventorySnapshot(D1, (dep("chat-prod"), dep("mini", "gpt-4o-mini", "2024-07-18")))]
+    snap = [InventorySnapshot.on(D1, (dep("chat-prod"), dep("mini", "gpt-4o-mini", "2024-07-18")))]
     usage = [use("chat-prod", 1_000_000), use("mini", 50_000)]
-    lines = [line(GPT4O_IN.meter_id, "1000", "2"), line(MINI_IN.meter_id, "50", "0.01")]
+    lines = [
+        line(GPT4O_IN.meter_id, "2", quantity="1000"),
+        line(MINI_IN.meter_id, "0.01", quantity="50"),
+    ]
     rec = reconcile(allocate_period(NOV, lines, usage, snap, CATALOGUE), lines, usage, CATALOGUE)
     rows = by_meter(rec)
     assert rows[GPT4O_IN.meter_id].side_totals == SideTotals(Decimal(1_000_000), 1_000_000, False)
@@ -195,12 +188,19 @@ def test_model_groups_are_compared_separately() -> None:
 
 def test_rows_are_per_account_and_meter_case_insensitively_in_a_stable_order() -> None:
     lines = [
-        line("not-in-catalogue", "1", "1"),
-        line(GPT4O_OUT.meter_id, "150", "1.50"),
-        line(GPT4O_IN.meter_id, "300", "0.75", account=ACC.lower()),
-        line(GPT4O_IN.meter_id, "500", "1.25"),
-        line(GPT4O_CACHED.meter_id, "200", "0.25"),
-        line(GPT4O_IN.meter_id, "9", "9", cost_type=CostType.AMORTIZED),
+        line("not-in-catalogue", "1"),
+        line(GPT4O_OUT.meter_id, "1.50", quantity="150"),
+        # Another bill line (pricing model) of the same account, spelled in lower case: one row.
+        line(
+            GPT4O_IN.meter_id,
+            "0.75",
+            quantity="300",
+            account=ACC.lower(),
+            pricing_model=PricingModel.SPOT,
+        ),
+        line(GPT4O_IN.meter_id, "1.25", quantity="500"),
+        line(GPT4O_CACHED.meter_id, "0.25", quantity="200"),
+        line(GPT4O_IN.meter_id, "9", quantity="9", cost_type=CostType.AMORTIZED),
     ]
     first = report(lines)
     again = report(list(reversed(lines)), list(reversed(USAGE)))
@@ -219,7 +219,7 @@ def test_rows_are_per_account_and_meter_case_insensitively_in_a_stable_order() -
 def test_the_sample_tenant_bills_exactly_what_telemetry_observed(tmp_path: Path) -> None:
     tenant = generate(tmp_path)
     catalogue = load_bundled_catalogue()
-    snapshots = [InventorySnapshot(tenant.period.start, tenant.deployments)]
+    snapshots = [InventorySnapshot.on(tenant.period.start, tenant.deployments)]
     allocation = allocate_period(
         tenant.period, tenant.cost_lines, tenant.usage, snapshots, catalogue
     )

@@ -1,9 +1,9 @@
-"""Retail Prices paging, filter and page parsing; the price table and refresh in memory."""
+"""Retail Prices paging, filter and page parsing; the price table in memory (the refresh service:
+test_price_refresh.py)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -26,14 +26,9 @@ from shared.adapters.storage.catalogue_source import (
     load_catalogue,
     merge_with_bundled,
 )
-from shared.adapters.storage.input_versions_table import InputVersionsTable
-from shared.adapters.storage.price_table import TABLE, PriceTable
-from shared.adapters.storage.table_gateway import MemoryTableGateway
-from shared.core.catalogue import RetailPriceItem
-from shared.core.inputs import InputVersion
-from shared.core.period import BillingPeriod
-from shared.errors import SourceError
-from shared.services.price_refresh import PriceRefreshService
+from shared.adapters.storage.price_table import PriceTable
+from shared.errors import InvalidInput, SourceError
+from tests.fakes import MemoryTableGateway
 
 FIRST = prices_url("https://prices.example", "Foundry Models")
 GPT_4O_1120_INPUT_EASTUS2 = "e44b94b3-934f-5f67-bf3a-c9a64d3a83d5"
@@ -196,21 +191,9 @@ def test_a_malformed_wanted_item_names_the_page_item_and_field() -> None:
         wanted_items(PricesPage((raw_item(), broken), ""), "page 2")
 
 
-# The price table and the refresh, on the in-memory gateway.
+# The price table, on the in-memory gateway.
 
 ITEMS = load_bundled_items()
-
-
-class FixedSource:
-    endpoint = "https://prices.example"
-
-    def __init__(self, items: list[RetailPriceItem] | Exception) -> None:
-        self.items = items
-
-    def fetch(self) -> list[RetailPriceItem]:
-        if isinstance(self.items, Exception):
-            raise self.items
-        return list(self.items)
 
 
 def test_stored_items_read_back_equal_and_a_second_replace_writes_nothing() -> None:
@@ -234,50 +217,8 @@ def test_a_full_rewrite_takes_few_transactions() -> None:
 
 
 def test_the_table_never_replaces_items_with_none() -> None:
-    with pytest.raises(ValueError, match="no items"):
+    with pytest.raises(InvalidInput, match="no items"):
         PriceTable(MemoryTableGateway()).replace_items([], NOW, "x")
-
-
-class ListQueue:
-    """An AllocationQueue double: remembers every period enqueued."""
-
-    def __init__(self) -> None:
-        self.periods: list[BillingPeriod] = []
-
-    def enqueue(self, periods: Iterable[BillingPeriod]) -> None:
-        self.periods.extend(periods)
-
-
-def test_refresh_reports_items_and_change_and_is_idempotent() -> None:
-    table, queue = PriceTable(MemoryTableGateway()), ListQueue()
-    versions = InputVersionsTable(MemoryTableGateway(), clock=lambda: NOW)
-    service = PriceRefreshService(
-        FixedSource(ITEMS + ITEMS[:5]), table, queue, versions, lambda: NOW
-    )
-    first = service.refresh()
-    assert (first.items, first.changed) == (len(ITEMS), True)  # repeated items count once
-    # 3 Nov: October is still open, so both it and November are allocated again.
-    assert queue.periods == [BillingPeriod(2026, 10), BillingPeriod(2026, 11)]
-    # ... and their inputs' version moved, so an allocation read before the refresh loses.
-    assert versions.version(BillingPeriod(2026, 10)).sequence == 1
-    again = service.refresh()
-    assert again.changed is False and again.enqueued == ()
-    assert len(queue.periods) == 2
-    assert versions.version(BillingPeriod(2026, 10)) == InputVersion(1)
-
-
-@pytest.mark.parametrize("fetched", [[], SourceError("page 3 failed")])
-def test_a_failed_or_empty_fetch_keeps_the_stored_catalogue(fetched: object) -> None:
-    gateway = MemoryTableGateway()
-    table = PriceTable(gateway)
-    table.replace_items(ITEMS, NOW, "x")
-    before = {k: dict(v) for k, v in gateway.tables[TABLE].items()}
-    with pytest.raises(SourceError):
-        versions = InputVersionsTable(MemoryTableGateway())
-        PriceRefreshService(
-            FixedSource(fetched), table, ListQueue(), versions, lambda: NOW
-        ).refresh()  # type: ignore[arg-type]
-    assert gateway.tables[TABLE] == before
 
 
 def test_merge_adds_bundled_items_of_meter_ids_the_stored_items_lack() -> None:

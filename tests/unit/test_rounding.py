@@ -182,7 +182,7 @@ def test_rows_allocated_in_full_show_their_cost_as_allocated() -> None:
     # Rounded column by column, the 1.004 row allocated in full would show cost 1.00 (the cost
     # column's step goes to 0.505) against allocatedCost 1.01.
     rounded = round_rows(
-        [D("1.004"), D("1.004"), D("0.505"), D("0.501")], [D("1.004"), D("1.004"), 0, 0]
+        [D("1.004"), D("1.004"), D("0.505"), D("0.501")], [D("1.004"), D("1.004"), D(0), D(0)]
     )
     assert rounded.totals == RoundedTotals(D("3.01"), D("2.01"), D("1.00"))
     assert rounded.costs == [D("1.01"), D("1.00"), D("0.50"), D("0.50")]

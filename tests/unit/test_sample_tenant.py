@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from shared.adapters.formats.export_csv import read_cost_export
-from shared.core.costs import ChargeType, CostLine, CostType
+from shared.core.costs import ChargeType, CostLine, CostType, PricingModel
 from shared.core.meters import TokenKind
 from shared.core.period import BillingPeriod
+from shared.core.service_names import AI_SERVICE_NAMES
 from shared.demo.sample_tenant import DEFAULT_PERIOD, SampleTenant, generate
 from shared.demo.sample_tenant_catalogue import (
     CONTENT_SAFETY_METER,
@@ -69,7 +70,11 @@ def hourly_reservation_price(period: BillingPeriod) -> Decimal:
 
 def reserved(lines: list[CostLine] | tuple[CostLine, ...], charge: ChargeType) -> list[CostLine]:
     """The reservation lines of a charge type (covered hours are Usage, Reservation)."""
-    return [ln for ln in lines if ln.charge_type is charge and ln.pricing_model == "Reservation"]
+    return [
+        ln
+        for ln in lines
+        if ln.charge_type is charge and ln.pricing_model is PricingModel.RESERVATION
+    ]
 
 
 def load(path: Path) -> Any:
@@ -216,11 +221,11 @@ def test_billed_quantities_are_the_true_tokens_of_every_deployment_on_the_meter(
         for (_, _, meter_id), found in lines.items():
             if meter_id == PTU_GLOBAL_METER:  # covered by the reservation, the excess on demand
                 assert len(found) <= 2 and {ln.pricing_model for ln in found} <= {
-                    "Reservation",
-                    "OnDemand",
+                    PricingModel.RESERVATION,
+                    PricingModel.ON_DEMAND,
                 }
             else:  # a token meter is one bill line a day (split rows summed)
-                assert [ln.pricing_model for ln in found] == ["OnDemand"]
+                assert [ln.pricing_model for ln in found] == [PricingModel.ON_DEMAND]
 
 
 def test_the_ptu_meter_bills_capacity_times_the_hours_deployed(tenant: SampleTenant) -> None:
@@ -240,7 +245,7 @@ def test_the_ptu_meter_bills_capacity_times_the_hours_deployed(tenant: SampleTen
     on_demand = {
         line.date.day: line.quantity
         for line in tenant.cost_lines
-        if line.meter_id == PTU_GLOBAL_METER and line.pricing_model == "OnDemand"
+        if line.meter_id == PTU_GLOBAL_METER and line.pricing_model is PricingModel.ON_DEMAND
     }
     assert on_demand == {day: Decimal(h) * (50 - RESERVED_PTU) / 50 for day, h in hours.items()}
 
@@ -510,7 +515,7 @@ def test_the_bill_uses_both_service_names_and_lower_cased_resource_ids(
     tenant: SampleTenant,
 ) -> None:
     rows = csv_rows(tenant)
-    assert {r["MeterCategory"] for r in rows} == {"Cognitive Services", "Foundry Models"}
+    assert {r["MeterCategory"] for r in rows} == set(AI_SERVICE_NAMES)
     ids = {r["ResourceId"] for r in rows if r["ResourceId"]}  # the purchase has no resource
     canonical = {
         line.account_id for line in tenant.cost_lines if line.account_id != line.account_id.lower()
@@ -616,8 +621,8 @@ def test_the_amortized_total_swaps_the_purchase_for_the_prorated_reserved_hours(
     rows = [r for r in csv_rows(tenant, CostType.AMORTIZED) if r["PricingModel"] == "Reservation"]
     assert abs(amortized_reservation - PURCHASE) <= EIGHT_DECIMALS * len(rows)
     # everything that is not the reservation is billed the same on both bases
-    rest = [ln for ln in tenant.cost_lines if ln.pricing_model != "Reservation"]
-    same = [ln for ln in lines if ln.pricing_model != "Reservation"]
+    rest = [ln for ln in tenant.cost_lines if ln.pricing_model is not PricingModel.RESERVATION]
+    same = [ln for ln in lines if ln.pricing_model is not PricingModel.RESERVATION]
     assert [(ln.date, ln.account_id, ln.meter_id, ln.quantity, ln.cost) for ln in rest] == [
         (ln.date, ln.account_id, ln.meter_id, ln.quantity, ln.cost) for ln in same
     ]

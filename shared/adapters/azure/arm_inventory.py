@@ -3,23 +3,35 @@
 Lists the Cognitive Services accounts of each subscription (kinds `OpenAI` and `AIServices`) and
 each account's deployments; the SDK pager follows `nextLink`. Every SDK deployment model is turned
 back into its REST JSON (`Model.serialize(keep_readonly=True)`; `as_dict()` would give Python
-attribute names) and read by the same parser as a saved deployments file.
+attribute names) and read by the same parser as a saved deployments file. Throttling (429 with
+`Retry-After`) and transient statuses are retried by the client's `SourceRetryPolicy`
+(shared/adapters/azure/calls.py), as many times as azure-core's default policy would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import AzureError
+from azure.core.pipeline.transport import HttpTransport
+from azure.core.rest import HttpRequest, HttpResponse
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 
+from shared.adapters.azure.calls import TRANSIENT_STATUSES, CallOptions, RetryRules, mapped
 from shared.adapters.formats.deployments_json import parse_deployments
 from shared.core.arm_ids import parse_account_id
 from shared.core.inventory import Deployment
-from shared.errors import InvalidInput, SourceError
 
 ACCOUNT_KINDS = frozenset({"openai", "aiservices"})
+# azure-core's defaults for a GET: three status retries, 0.8 s doubling, at most 120 s.
+RETRY = RetryRules(
+    TRANSIENT_STATUSES,
+    max_attempts=4,
+    first_wait_seconds=0.8,
+    max_backoff_seconds=120.0,
+)
 
 
 class ArmInventorySource:
@@ -30,7 +42,12 @@ class ArmInventorySource:
         credential: TokenCredential,
         subscription_ids: Sequence[str],
         arm_endpoint: str,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = RETRY.max_attempts,
+        transport: HttpTransport[HttpRequest, HttpResponse] | None = None,
     ) -> None:
+        self._calls = CallOptions(replace(RETRY, max_attempts=max_attempts), sleep, transport)
         self._credential = credential
         self._subscription_ids = tuple(s.strip() for s in subscription_ids if s.strip())
         self._arm_endpoint = arm_endpoint.rstrip("/")
@@ -39,22 +56,17 @@ class ArmInventorySource:
         """Every deployment of every OpenAI / AIServices account, or an error; never a part."""
         deployments: list[Deployment] = []
         for subscription_id in self._subscription_ids:
-            try:
+            with mapped(f"ARM inventory of subscription {subscription_id}"):
                 deployments.extend(self._subscription(subscription_id))
-            except AzureError as err:
-                raise SourceError(
-                    f"ARM inventory of subscription {subscription_id}: {err}"
-                ) from err
-            except InvalidInput as err:
-                raise SourceError(
-                    f"ARM inventory of subscription {subscription_id}: {err}"
-                ) from err
         return deployments
 
     def _subscription(self, subscription_id: str) -> list[Deployment]:
         found: list[Deployment] = []
         with CognitiveServicesManagementClient(
-            self._credential, subscription_id, base_url=self._arm_endpoint
+            self._credential,
+            subscription_id,
+            base_url=self._arm_endpoint,
+            **self._calls.client_kwargs(),
         ) as client:
             for account in client.accounts.list():
                 if (account.kind or "").lower() not in ACCOUNT_KINDS or not account.id:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import json
+from typing import Protocol
 
-from azure.core.rest import HttpResponse
+
+class ErrorResponse(Protocol):
+    """What an error description needs of a response: an `azure.core.rest.HttpResponse`, or the
+    `response` of an `HttpResponseError`."""
+
+    @property
+    def status_code(self) -> int | None: ...
+
+    def text(self) -> str: ...
 
 
-def describe_error(response: HttpResponse) -> str:
+def describe_error(response: ErrorResponse) -> str:
     """`HTTP <status> <code>: <message>` from an Azure error body, or the status alone.
 
     ARM wraps errors as `{"error": {"code", "message"}}`, as does the metrics batch API.

@@ -6,12 +6,12 @@ the API requires. One call asks for ProcessedPromptTokens, GeneratedTokens and A
 metric without it). Interval is `P1D` with `starttime` at UTC midnight: daily buckets start at the
 query start, so each bucket is exactly one UTC day, with 24 times fewer points than `PT1H` (the
 batch API has no paging). The raw JSON goes through `MetricsClient.send_request` to the same
-parser as a saved metrics file. 429 and 529 (the metrics throttling status) are retried, bounded.
+parser as a saved metrics file. Throttling (429, 503, and 529: the metrics backend's own) is
+retried, bounded, by the client's `SourceRetryPolicy` (shared/adapters/azure/calls.py).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -19,11 +19,11 @@ from datetime import date
 from typing import Any
 
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import AzureError
+from azure.core.pipeline.transport import HttpTransport
 from azure.core.rest import HttpRequest, HttpResponse
 from azure.monitor.querymetrics import MetricsClient
 
-from shared.adapters.azure.http_errors import describe_error
+from shared.adapters.azure.calls import CallOptions, RetryRules, mapped, read_json, send
 from shared.adapters.formats.metrics_json import (
     INPUT_METRIC,
     OUTPUT_METRIC,
@@ -33,8 +33,9 @@ from shared.adapters.formats.metrics_json import (
 )
 from shared.core.arm_ids import parse_account_id
 from shared.core.period import DateWindow
+from shared.core.resource_id import id_key
 from shared.core.usage import UsageRecord
-from shared.errors import InvalidInput, SourceError, ThrottledError
+from shared.errors import ConfigurationError, SourceError
 
 API_VERSION = "2024-02-01"
 METRIC_NAMESPACE = "Microsoft.CognitiveServices/accounts"
@@ -48,10 +49,14 @@ DEPLOYMENT_FILTER = "ModelDeploymentName eq '*'"
 INTERVAL = "P1D"
 DEFAULT_TOP = 1000
 BATCH_SIZE = 50
-RETRYABLE_STATUS = frozenset({429, 503, 529})
-DEFAULT_MAX_ATTEMPTS = 5
-BACKOFF_SECONDS = 2.0
-MAX_BACKOFF_SECONDS = 60.0
+# 429, 503 and 529, five attempts, waited as `Retry-After` asks, else 2 s, 4 s, ... up to 60 s.
+RETRY = RetryRules(
+    frozenset({429, 503, 529}),
+    max_attempts=5,
+    first_wait_seconds=2.0,
+    max_backoff_seconds=60.0,
+    max_wait_seconds=120.0,  # a longer Retry-After is given up at once: the function has 10 min
+)
 
 
 def regional_endpoint(region: str) -> str:
@@ -84,16 +89,16 @@ class MonitorUsageSource:
         metrics_endpoint: str | None = None,
         *,
         sleep: Callable[[float], None] = time.sleep,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        max_attempts: int = RETRY.max_attempts,
         top: int = DEFAULT_TOP,
         audience: str | None = None,
+        transport: HttpTransport[HttpRequest, HttpResponse] | None = None,
     ) -> None:
-        if max_attempts < 1 or top < 1:
-            raise ValueError("max_attempts and top must be at least 1")
+        if top < 1:
+            raise ConfigurationError("top", f"must be at least 1, not {top}")
+        self._calls = CallOptions(replace(RETRY, max_attempts=max_attempts), sleep, transport)
         self._credential = credential
         self._endpoint = metrics_endpoint.rstrip("/") if metrics_endpoint else None
-        self._sleep = sleep
-        self._max_attempts = max_attempts
         self._top = top
         self._audience = audience
 
@@ -102,7 +107,7 @@ class MonitorUsageSource:
         records: list[UsageRecord] = []
         for (subscription_id, region), ids in _batches(accounts).items():
             endpoint = self._endpoint or regional_endpoint(region)
-            options: dict[str, Any] = {"retry_status": 0}  # status retries are ours (429/529)
+            options = self._calls.client_kwargs()
             if self._audience:
                 options["audience"] = self._audience
             with MetricsClient(endpoint, self._credential, **options) as client:
@@ -115,15 +120,13 @@ class MonitorUsageSource:
     def _records(
         self, payload: Mapping[str, Any], batch: Sequence[str], window: DateWindow
     ) -> list[UsageRecord]:
-        original = {account.lower(): account for account in batch}
-        try:
+        original = {id_key(account): account for account in batch}
+        with mapped("metrics batch"):
             parsed = parse_metrics_response(payload)
-        except InvalidInput as err:
-            raise SourceError(f"metrics batch: {err}") from err
         self._check_not_truncated(payload)
         out = []
         for record in parsed:
-            account = original.get(record.account_id.lower())
+            account = original.get(id_key(record.account_id))
             if account is None:
                 raise SourceError(
                     f"metrics batch answered for an unasked resource {record.account_id}"
@@ -149,35 +152,13 @@ class MonitorUsageSource:
             "POST",
             f"/subscriptions/{subscription_id}/metrics:getBatch",
             params=batch_params(window, self._top),
-            json={"resourceids": [account.lower() for account in batch]},
+            json={"resourceids": [id_key(account) for account in batch]},
         )
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                response = client.send_request(request)
-            except AzureError as err:
-                raise SourceError(f"metrics batch for {subscription_id} failed: {err}") from err
-            if response.status_code in RETRYABLE_STATUS:
-                wait = _retry_after(response, attempt)
-                if attempt == self._max_attempts:
-                    raise ThrottledError(
-                        f"metrics batch for {subscription_id} still throttled "
-                        f"({response.status_code}) after {attempt} attempt(s)",
-                        wait,
-                    )
-                self._sleep(wait)
-                continue
-            if response.status_code != 200:
-                raise SourceError(
-                    f"metrics batch for {subscription_id}: {describe_error(response)}"
-                )
-            try:
-                payload = json.loads(response.text())
-            except ValueError as err:
-                raise SourceError("metrics batch: response is not JSON") from err
-            if not isinstance(payload, Mapping):
-                raise SourceError("metrics batch: response is not a JSON object")
-            return payload
-        raise AssertionError("unreachable")  # pragma: no cover
+        what = f"metrics batch for {subscription_id}"
+        payload = read_json(send(client, request, what).text(), what)
+        if not isinstance(payload, Mapping):
+            raise SourceError(f"{what}: response is not a JSON object")
+        return payload
 
 
 def _batches(accounts: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
@@ -189,17 +170,9 @@ def _batches(accounts: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[
         if ref.norm in seen:
             continue
         seen.add(ref.norm)
-        key = (ref.subscription_id.lower(), region.replace(" ", "").lower())
+        key = (id_key(ref.subscription_id), region.replace(" ", "").lower())
         groups.setdefault(key, []).append(account_id)
     return groups
-
-
-def _retry_after(response: HttpResponse, attempt: int) -> float:
-    raw = (response.headers.get("Retry-After") or "").strip()
-    try:
-        return float(raw)
-    except ValueError:
-        return min(BACKOFF_SECONDS * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
 
 
 def _midnight(day: date) -> str:

@@ -1,60 +1,64 @@
 """Azure OpenAI meters from the Azure Retail Prices API (`{endpoint}/api/retail/prices`).
 
-The API is unauthenticated and read through an azure-core `PipelineClient` whose retry policy
-retries 408, 429 and 5xx (honouring `Retry-After`). Azure OpenAI is listed under the service
-`Cognitive Services` (until 2025) and `Foundry Models` (2026): each is queried with its own
-`$filter`, and the products kept are chosen here (`is_wanted_product`), because the API filters
-only with `eq`. Pages follow `NextPageLink`; when it is empty on a full page (the 2023-03-10
-incident) the next page is asked for with `$skip`. Bodies are read with `parse_float=Decimal`.
-The whole catalogue is fetched before anything is returned: any failure raises `SourceError`.
+The API is unauthenticated and read through an azure-core `PipelineClient` whose
+`SourceRetryPolicy` (shared/adapters/azure/calls.py) retries 408, 429, 500, 502, 503 and 504,
+honouring `Retry-After`. Azure OpenAI is listed under the service `Cognitive Services` (until
+2025) and `Foundry Models` (2026): each is queried with its own `$filter`, and the products kept
+are chosen here (`is_wanted_product`), because the API filters only with `eq`. Pages follow
+`NextPageLink`; when it is empty on a full page (the 2023-03-10 incident) the next page is asked
+for with `$skip`. Bodies are read with `parse_float=Decimal`. The whole catalogue is fetched
+before anything is returned: any failure raises `SourceError`.
 """
 
 from __future__ import annotations
 
-import json
-import re
+import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from azure.core import PipelineClient
-from azure.core.exceptions import AzureError
-from azure.core.pipeline.policies import (
-    HeadersPolicy,
-    HttpLoggingPolicy,
-    RetryPolicy,
-    UserAgentPolicy,
-)
-from azure.core.rest import HttpRequest
+from azure.core.pipeline.policies import HeadersPolicy, HttpLoggingPolicy, UserAgentPolicy
+from azure.core.pipeline.transport import HttpTransport
+from azure.core.rest import HttpRequest, HttpResponse
 
-from shared.adapters.azure.http_errors import describe_error
+from shared.adapters.azure.calls import (
+    TRANSIENT_STATUSES,
+    CallOptions,
+    RetryRules,
+    mapped,
+    read_json,
+    send,
+)
 from shared.core.catalogue import RetailPriceItem
-from shared.core.meter_names import is_openai_product
-from shared.errors import InvalidInput, SourceError
+from shared.core.model_families import is_model_product, normalise_product_name
+from shared.core.service_names import AI_SERVICE_NAMES
+from shared.errors import ConfigurationError, SourceError
 
 API_VERSION = "2023-01-01-preview"
 PRICES_PATH = "/api/retail/prices"
 # Azure OpenAI moved from "Cognitive Services" to "Foundry Models": ask for both.
-SERVICE_NAMES: tuple[str, ...] = ("Cognitive Services", "Foundry Models")
+SERVICE_NAMES: tuple[str, ...] = AI_SERVICE_NAMES
 # Non-model products billed on the same accounts, kept so their meters are known by id.
 ACCOUNT_PRODUCTS: frozenset[str] = frozenset({"azure ai content safety"})
-# Third-party model families on Foundry (`Azure Deepseek Models`, `Llama models`, `Deepseek model
-# family`, `Azure Kimi`): kept so their meters are known by id (they classify as non-OpenAI).
-THIRD_PARTY_MODEL_PRODUCT = re.compile(r"\bmodels?\b|\bkimi\b")
 DEFAULT_RETRY_TOTAL = 6
 DEFAULT_RETRY_BACKOFF_SECONDS = 0.8
 DEFAULT_MAX_PAGES = 1000
+# Transient statuses, waited as `Retry-After` asks, else the backoff doubling up to 60 s.
+RETRY = RetryRules(
+    TRANSIENT_STATUSES,
+    max_attempts=DEFAULT_RETRY_TOTAL + 1,
+    first_wait_seconds=DEFAULT_RETRY_BACKOFF_SECONDS,
+    max_backoff_seconds=60.0,
+)
 
 
 def is_wanted_product(product_name: str) -> bool:
-    """Azure OpenAI products, the PTU reservation, third-party model families, content safety."""
-    name = " ".join(product_name.lower().split())
+    """Model products (shared/core/model_families.py: Azure OpenAI, the PTU reservation, other
+    model families and vendors' models) and the account products (content safety)."""
     return (
-        is_openai_product(name)
-        or name in ACCOUNT_PRODUCTS
-        or THIRD_PARTY_MODEL_PRODUCT.search(name) is not None
+        is_model_product(product_name) or normalise_product_name(product_name) in ACCOUNT_PRODUCTS
     )
 
 
@@ -91,10 +95,7 @@ class PricesPage:
 
 def parse_page(text: str, where: str) -> PricesPage:
     """A page from its body: `{BillingCurrency, ..., Items, NextPageLink, Count}`."""
-    try:
-        body = json.loads(text, parse_float=Decimal)
-    except ValueError as err:
-        raise SourceError(f"{where}: response is not JSON ({err})") from None
+    body = read_json(text, where, exact=True)
     if not isinstance(body, dict):
         raise SourceError(f"{where}: response is not a JSON object")
     items = body.get("Items")
@@ -141,10 +142,8 @@ def wanted_items(page: PricesPage, where: str) -> list[RetailPriceItem]:
     for index, raw in enumerate(page.items):
         if not is_wanted_product(str(raw.get("productName") or "")):
             continue
-        try:
+        with mapped(f"{where}, item {index}"):
             found.append(RetailPriceItem.from_json(raw))
-        except InvalidInput as err:
-            raise SourceError(f"{where}, item {index}: {err}") from err
     return found
 
 
@@ -159,20 +158,20 @@ class RetailPricesSource:
         retry_total: int = DEFAULT_RETRY_TOTAL,
         retry_backoff_seconds: float = DEFAULT_RETRY_BACKOFF_SECONDS,
         max_pages: int = DEFAULT_MAX_PAGES,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: HttpTransport[HttpRequest, HttpResponse] | None = None,
     ) -> None:
+        if max_pages < 1:
+            raise ConfigurationError("max_pages", f"must be at least 1, not {max_pages}")
+        if retry_total < 0:
+            raise ConfigurationError("retry_total", f"must be at least 0, not {retry_total}")
+        rules = replace(
+            RETRY, max_attempts=retry_total + 1, first_wait_seconds=retry_backoff_seconds
+        )
+        self._calls = CallOptions(rules, sleep, transport)
         self._endpoint = endpoint.rstrip("/")
         self._service_names = tuple(service_names)
         self._max_pages = max_pages
-        self._policies = [
-            HeadersPolicy({"Accept": "application/json"}),
-            UserAgentPolicy(sdk_moniker="aoai-finops-retail-prices"),
-            RetryPolicy(
-                retry_total=retry_total,
-                retry_backoff_factor=retry_backoff_seconds,
-                retry_backoff_max=60,
-            ),
-            HttpLoggingPolicy(),
-        ]
 
     @property
     def endpoint(self) -> str:
@@ -181,7 +180,15 @@ class RetailPricesSource:
     def fetch(self) -> list[RetailPriceItem]:
         """The wanted items of every service name, in API order."""
         items: list[RetailPriceItem] = []
-        client: PipelineClient = PipelineClient(self._endpoint, policies=self._policies)
+        policies = [
+            HeadersPolicy({"Accept": "application/json"}),
+            UserAgentPolicy(sdk_moniker="aoai-finops-retail-prices"),
+            self._calls.retry_policy(),
+            HttpLoggingPolicy(),
+        ]
+        client: PipelineClient[HttpRequest, HttpResponse] = PipelineClient(
+            self._endpoint, policies=policies, transport=self._calls.transport
+        )
         with client:
             for service in self._service_names:
 
@@ -193,15 +200,11 @@ class RetailPricesSource:
                     items.extend(wanted_items(page, f"retail prices of {service!r}, page {number}"))
         return items
 
-    def _get(self, client: PipelineClient, url: str, service: str) -> PricesPage:
+    def _get(
+        self, client: PipelineClient[HttpRequest, HttpResponse], url: str, service: str
+    ) -> PricesPage:
         where = f"retail prices of {service!r} ({_path_and_skip(url)})"
-        try:
-            response = client.send_request(HttpRequest("GET", url))
-        except AzureError as err:
-            raise SourceError(f"{where} failed: {err}") from err
-        if response.status_code != 200:
-            raise SourceError(f"{where} failed: {describe_error(response)}")
-        return parse_page(response.text(), where)
+        return parse_page(send(client, HttpRequest("GET", url), where).text(), where)
 
 
 def _path_and_skip(url: str) -> str:

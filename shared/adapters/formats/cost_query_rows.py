@@ -18,13 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from shared.core.costs import (
-    ChargeType,
-    CostLine,
-    CostType,
-    merge_cost_lines,
-    normalize_pricing_model,
-)
+from shared.core.costs import ChargeType, CostLine, CostType, PricingModel, merge_cost_lines
 from shared.core.currency import parse_currency
 from shared.core.money import ZERO, bounded_amount, bounded_quantity, to_decimal
 from shared.errors import InvalidInput, excerpt
@@ -95,7 +89,7 @@ def parse_query_rows(
                     "" if currency is None else str(currency), where, _name(columns, currency_at)
                 ),
                 charge_type=ChargeType.parse(text(CHARGE_TYPE_COLUMNS)),
-                pricing_model=normalize_pricing_model(text(PRICING_MODEL_COLUMNS)),
+                pricing_model=PricingModel.parse(text(PRICING_MODEL_COLUMNS)),
                 cost_type=cost_type,
                 unit_of_measure=text(UNIT_COLUMNS),
                 meter_category=text(CATEGORY_COLUMNS),

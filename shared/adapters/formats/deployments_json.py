@@ -16,6 +16,7 @@ from typing import Any
 
 from shared.core.arm_ids import parse_account_id
 from shared.core.inventory import Deployment
+from shared.core.resource_id import id_key
 from shared.errors import InvalidInput
 
 _DEPLOYMENTS = "/deployments/"
@@ -40,7 +41,7 @@ def _deployment(item: object, field: str, account_location: str) -> Deployment:
     if not isinstance(item, Mapping):
         raise InvalidInput(field, "expected a deployment object")
     deployment_id = _text(item.get("id"))
-    cut = deployment_id.lower().rfind(_DEPLOYMENTS)
+    cut = id_key(deployment_id).rfind(_DEPLOYMENTS)
     if cut < 0:
         raise InvalidInput(f"{field}.id", f"not a deployment id: {deployment_id!r}")
     account_id = deployment_id[:cut]

@@ -54,19 +54,14 @@ from enum import Enum
 from pathlib import Path
 from typing import BinaryIO, Protocol, TextIO
 
-from shared.core.costs import (
-    ChargeType,
-    CostLine,
-    CostType,
-    merge_cost_lines,
-    normalize_pricing_model,
-)
+from shared.core.costs import ChargeType, CostLine, CostType, PricingModel, merge_cost_lines
 from shared.core.currency import parse_currency
 from shared.core.money import bounded_amount, bounded_quantity
+from shared.core.resource_id import id_key
+from shared.core.service_names import is_ai_service
 from shared.errors import InvalidInput, excerpt
 
 _LOG = logging.getLogger(__name__)
-AI_SERVICE_NAMES = frozenset({"cognitive services", "foundry models"})
 _COGNITIVE_RESOURCE = re.compile(r"/providers/microsoft\.cognitiveservices/accounts/", re.I)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]*(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: [0-9:]+(?: ?[AP]M)?)?$", re.I)
@@ -99,9 +94,7 @@ RowFilter = Callable[[ExportRow], bool]
 
 def is_ai_services_row(row: ExportRow) -> bool:
     """The default filter: Cognitive Services / Foundry Models rows and their reservations."""
-    if row.meter_category.strip().lower() in AI_SERVICE_NAMES:
-        return True
-    if row.service_name.strip().lower() in AI_SERVICE_NAMES:
+    if is_ai_service(row.meter_category) or is_ai_service(row.service_name):
         return True
     if _COGNITIVE_RESOURCE.search(row.resource_id or ""):
         return True
@@ -261,6 +254,22 @@ def parse_cost_export(
     name) goes with the line numbers of errors and warnings; a row identical in every cell to a
     row already in `ledger` (a new one when None) is read once, with a warning.
     """
+    return merge_cost_lines(
+        _parse_export(
+            lines, cost_type=cost_type, service_filter=service_filter, source=source, ledger=ledger
+        )
+    )
+
+
+def _parse_export(
+    lines: Iterable[str] | TextIO,
+    *,
+    cost_type: CostType | None,
+    service_filter: RowFilter | None,
+    source: str,
+    ledger: ExportLedger | None,
+) -> list[CostLine]:
+    """The cost lines of an export, one per kept row, not yet merged."""
     ledger = ledger if ledger is not None else ExportLedger()
     if isinstance(lines, str):
         lines = lines.splitlines(keepends=True)
@@ -291,9 +300,9 @@ def parse_cost_export(
     else:
         basis = cost_type or CostType.ACTUAL
         rows = _legacy_lines(records, index, dialect, basis, service_filter, source, ledger)
-    merged = merge_cost_lines(rows)
+    found = list(rows)
     ledger.finish(source)
-    return merged
+    return found
 
 
 def read_cost_export(
@@ -308,12 +317,22 @@ def read_cost_export(
     UTF-8 (BOM or not) and UTF-16 with a BOM are read; errors and warnings name the file. With a
     `ledger`, a file whose content was read before through it gives no lines (and a warning).
     """
+    return merge_cost_lines(_read_export(path, cost_type, service_filter, ledger))
+
+
+def _read_export(
+    path: Path,
+    cost_type: CostType | None,
+    service_filter: RowFilter | None,
+    ledger: ExportLedger | None,
+) -> list[CostLine]:
+    """The cost lines of one export file, not yet merged."""
     path = Path(path)
     encoding, digest = _inspect(path)
     if ledger is not None and ledger.seen_file(path.name, digest):
         return []
     with _open_binary(path) as binary, io.TextIOWrapper(binary, encoding, newline="") as text:
-        return parse_cost_export(
+        return _parse_export(
             text,
             cost_type=cost_type,
             service_filter=service_filter,
@@ -328,16 +347,14 @@ def read_cost_exports(
     cost_type: CostType | None = None,
     service_filter: RowFilter | None = is_ai_services_row,
 ) -> ExportReading:
-    """The cost lines of several export files (one folder), each file and each row read once."""
+    """The cost lines of several export files (one folder), each file and each row read once,
+    summed across the files as `parse_cost_export` sums them within one (one line per identity,
+    as a `CostSource` answers)."""
     ledger = ExportLedger()
     lines: list[CostLine] = []
     for path in paths:
-        lines.extend(
-            read_cost_export(
-                path, cost_type=cost_type, service_filter=service_filter, ledger=ledger
-            )
-        )
-    return ExportReading(tuple(lines), tuple(ledger.warnings))
+        lines.extend(_read_export(path, cost_type, service_filter, ledger))
+    return ExportReading(tuple(merge_cost_lines(lines)), tuple(ledger.warnings))
 
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -599,7 +616,7 @@ def _legacy_lines(
             cost=row.amount(cols["cost"]),
             currency=row.currency(cols["currency"]),
             charge_type=ChargeType.parse(row.text(cols["charge_type"])),
-            pricing_model=normalize_pricing_model(row.text(cols["pricing_model"])),
+            pricing_model=PricingModel.parse(row.text(cols["pricing_model"])),
             cost_type=basis,
             unit_of_measure=row.text(cols["unit"]),
             meter_category=found.meter_category,
@@ -641,7 +658,7 @@ def _focus_lines(
             cost=costs[bases[0]],
             currency=row.currency(_FOCUS["currency"]),
             charge_type=_focus_charge(row),
-            pricing_model=_focusnormalize_pricing_model(row),
+            pricing_model=_focus_pricing_model(row),
             cost_type=bases[0],
             unit_of_measure=row.text(_FOCUS["unit"]),
             meter_category=facts.meter_category or facts.service_name,
@@ -657,10 +674,9 @@ def _focus_charge(row: _Row) -> ChargeType:
     category = row.text(_FOCUS["charge_category"]).lower()
     status = row.text(_FOCUS["commitment_status"]).lower()
     if category == "usage" and status == "unused":
-        kind = row.text(_FOCUS["commitment_type"]).replace(" ", "").lower()
         return (
             ChargeType.UNUSED_SAVINGS_PLAN
-            if kind == "savingsplan"
+            if _is_savings_plan(row)
             else ChargeType.UNUSED_RESERVATION
         )
     if category == "purchase" and row.text(_FOCUS["charge_class"]).lower() == "correction":
@@ -668,18 +684,22 @@ def _focus_charge(row: _Row) -> ChargeType:
     return _FOCUS_CHARGES.get(category, ChargeType.OTHER if category else ChargeType.USAGE)
 
 
-def _focusnormalize_pricing_model(row: _Row) -> str:
-    category = row.text(_FOCUS["pricing_category"]).lower()
-    if category == "committed":
-        kind = row.text(_FOCUS["commitment_type"]).replace(" ", "").lower()
-        return "SavingsPlan" if kind == "savingsplan" else "Reservation"
-    return normalize_pricing_model(category)
+def _focus_pricing_model(row: _Row) -> PricingModel:
+    category = row.text(_FOCUS["pricing_category"])
+    if category.lower() == "committed":
+        return PricingModel.SAVINGS_PLAN if _is_savings_plan(row) else PricingModel.RESERVATION
+    return PricingModel.parse(category)
+
+
+def _is_savings_plan(row: _Row) -> bool:
+    """Whether the row's commitment discount is a savings plan (else a reservation)."""
+    return row.text(_FOCUS["commitment_type"]).replace(" ", "").lower() == "savingsplan"
 
 
 def _account_id(resource_id: str) -> str:
     """The resource id as billed; "" for rows with no subscription-scoped resource."""
     rid = resource_id.strip()
-    return rid if rid.lower().startswith("/subscriptions/") else ""
+    return rid if id_key(rid).startswith("/subscriptions/") else ""
 
 
 def _norm(name: str) -> str:

@@ -17,6 +17,7 @@ from shared.adapters.formats.metrics_json import parse_metrics_response
 from shared.core.costs import CostLine, CostType
 from shared.core.inventory import Deployment
 from shared.core.period import DateWindow
+from shared.core.resource_id import id_key
 from shared.core.usage import UsageRecord
 from shared.errors import InvalidInput
 
@@ -34,7 +35,8 @@ class FileCostSource:
 
     A folder that does not exist or holds no export file is an InvalidInput naming it (a mistyped
     folder must not read as "no costs"); an export with only a header gives no lines. The same
-    file twice and rows identical in every cell are read once, with a warning (`read`).
+    file twice and rows identical in every cell are read once, with a warning (`read`). Lines
+    of one identity are summed across the files, so it answers one line per identity.
     """
 
     folder: Path
@@ -70,10 +72,10 @@ class FileUsageSource:
     folder: Path
 
     def fetch(self, window: DateWindow, accounts: Sequence[tuple[str, str]]) -> list[UsageRecord]:
-        by_name = {account_id.rsplit("/", 1)[-1].lower(): account_id for account_id, _ in accounts}
+        by_name = {id_key(account_id.rsplit("/", 1)[-1]): account_id for account_id, _ in accounts}
         records: list[UsageRecord] = []
         for path in sorted(self.folder.glob("*.json")):
-            account_id = by_name.get(path.stem.lower())
+            account_id = by_name.get(id_key(path.stem))
             if account_id is None:
                 continue
             payload = _read_json(path)
@@ -110,7 +112,7 @@ class FileInventorySource:
         if not isinstance(items, list):
             raise InvalidInput(str(path), "expected an ARM listing with `value`")
         return {
-            str(item["id"]).lower(): str(item.get("location", ""))
+            id_key(str(item["id"])): str(item.get("location", ""))
             for item in items
             if isinstance(item, dict) and "id" in item
         }

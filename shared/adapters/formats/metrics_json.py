@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from shared.core.resource_id import id_key
 from shared.core.usage import UsageRecord
 from shared.errors import InvalidInput
 
@@ -72,7 +73,7 @@ def parse_metrics_response(
                 **counts,
             )
         )
-    return sorted(records, key=lambda r: (r.account_id.lower(), r.deployment.lower(), r.date))
+    return sorted(records, key=lambda r: (id_key(r.account_id), id_key(r.deployment), r.date))
 
 
 def _collect(
@@ -107,13 +108,13 @@ def _collect(
             series_field = f"{where}.timeseries[{series_at}]"
             if is_utilization:
                 for day, average in _averages(series, series_field):
-                    key = (account.lower(), deployment.lower(), day)
+                    key = (id_key(account), id_key(deployment), day)
                     names.setdefault(key, (account, deployment))
                     utilization.setdefault(key, []).append(average)
                 continue
             assert metric_field is not None
             for day, count in _points(series, series_field):
-                key = (account.lower(), deployment.lower(), day)
+                key = (id_key(account), id_key(deployment), day)
                 names.setdefault(key, (account, deployment))
                 slot = totals.setdefault(
                     key, {"input_tokens": 0, "output_tokens": 0, "requests": 0}
@@ -170,7 +171,7 @@ def _deployment(series: object) -> str:
 
 
 def _account_of(metric_id: str, field: str) -> str:
-    cut = metric_id.lower().rfind(_METRIC_ID_SUFFIX)
+    cut = id_key(metric_id).rfind(_METRIC_ID_SUFFIX)
     if cut <= 0:
         raise InvalidInput(field, "no account id given and none in the metric id")
     return metric_id[:cut]

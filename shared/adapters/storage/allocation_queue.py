@@ -14,7 +14,6 @@ import base64
 import binascii
 import contextlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from azure.core.exceptions import ResourceExistsError
@@ -104,57 +103,3 @@ def _received(message: object) -> QueuedMessage:
         receipt=message,
         undecodable=problem,
     )
-
-
-@dataclass
-class MemoryAllocationQueue:
-    """In-memory queue for unit tests of services: `sent` is every period enqueued, `waiting` the
-    messages not yet received, `poisoned` what went to the poison queue, `deferred` the delayed
-    requests."""
-
-    sent: list[BillingPeriod] = field(default_factory=list)
-    waiting: list[QueuedMessage] = field(default_factory=list)
-    in_flight: dict[str, QueuedMessage] = field(default_factory=dict)
-    completed: list[QueuedMessage] = field(default_factory=list)
-    poisoned: list[PoisonedMessage] = field(default_factory=list)
-    deferred: list[tuple[BillingPeriod, timedelta]] = field(default_factory=list)
-    name: str = "allocation-requests"
-    ensured: bool = False
-    _ids: int = 0
-
-    def ensure(self) -> None:
-        self.ensured = True
-
-    def enqueue(self, periods: Iterable[BillingPeriod]) -> None:
-        for period in sorted(set(periods)):
-            self.sent.append(period)
-            self.put(AllocationRequest(period).to_json())
-
-    def defer(self, period: BillingPeriod, delay: timedelta) -> None:
-        """Recorded, not delivered: the fake has no clock to make it visible."""
-        self.deferred.append((period, delay))
-
-    def put(self, text: str, undecodable: str | None = None) -> QueuedMessage:
-        """Add a raw message (a bad one, in tests), as a producer or another tool would."""
-        self._ids += 1
-        message = QueuedMessage(str(self._ids), text, 0, undecodable=undecodable)
-        self.waiting.append(message)
-        return message
-
-    def receive(self, max_messages: int = 32, visibility_timeout: int = 60) -> list[QueuedMessage]:
-        del visibility_timeout  # a received message stays in flight until completed
-        taken, self.waiting = self.waiting[:max_messages], self.waiting[max_messages:]
-        batch = []
-        for message in taken:
-            delivered = QueuedMessage(
-                message.id, message.text, message.dequeue_count + 1, undecodable=message.undecodable
-            )
-            self.in_flight[delivered.id] = delivered
-            batch.append(delivered)
-        return batch
-
-    def complete(self, message: QueuedMessage) -> None:
-        self.completed.append(self.in_flight.pop(message.id))
-
-    def poison(self, message: PoisonedMessage) -> None:
-        self.poisoned.append(message)

@@ -38,6 +38,7 @@ from enum import Enum
 from typing import TypeVar
 
 from shared.adapters.storage import reconciliation_table
+from shared.adapters.storage.deployment_columns import deployment_columns, deployment_of
 from shared.adapters.storage.reconciliation_table import ReconciliationTable
 from shared.adapters.storage.table_gateway import (
     PK,
@@ -49,17 +50,18 @@ from shared.adapters.storage.table_gateway import (
     exact_range,
     prefix_range,
 )
-from shared.adapters.storage.table_keys import account_key, day_text, digest, parse_day
+from shared.adapters.storage.table_keys import account_key, day_text, parse_day
 from shared.core.allocation import AllocatedLine, UnallocatedLine, UnallocatedReason
 from shared.core.arm_ids import deployment_key_of
 from shared.core.costs import CostType
-from shared.core.inventory import Deployment
+from shared.core.digest import digest
 from shared.core.money import in_money_context
 from shared.core.period import BillingPeriod
 from shared.core.reconciliation import Reconciliation
-from shared.core.reports import DailyCost, PeriodReport, Publication, PublishStatus
+from shared.core.reports import DailyCost, PeriodReport, Publication, PublishStatus, Unpublished
+from shared.core.resource_id import id_key
 from shared.core.unit_costs import UnallocatedTotal, UnitCost
-from shared.errors import ConcurrentPublication, NotFound
+from shared.errors import ConcurrentPublication
 
 ALLOCATIONS = "allocations"
 UNITCOSTS = "unitcosts"
@@ -136,7 +138,8 @@ class _Plan:
 
 
 class AllocationTables:
-    """Publishes allocations and reads the published ones (the ResultStore port)."""
+    """Publishes allocations and reads the published ones (the ResultPublisher and
+    PublishedResults ports)."""
 
     def __init__(self, gateway: TableGateway, clock: Callable[[], datetime] = _utc_now) -> None:
         self._gateway = gateway
@@ -365,9 +368,11 @@ class AllocationTables:
 
     # -- reading -------------------------------------------------------------------------------
 
-    def report(self, period: BillingPeriod, cost_type: CostType) -> PeriodReport | None:
-        """The published report, or None if the period was never allocated; NotFound (with the
-        reason) when its allocation found nothing to publish."""
+    def report(
+        self, period: BillingPeriod, cost_type: CostType
+    ) -> PeriodReport | Unpublished | None:
+        """The published report; `Unpublished` (with the reason) when its allocation found
+        nothing to publish; None if the period was never allocated."""
 
         def read(head: _Summary, row: Entity) -> PeriodReport | None:
             pk = _partition(period, cost_type, head.generation)
@@ -393,8 +398,10 @@ class AllocationTables:
 
         return self._read_consistent(period, cost_type, read)
 
-    def reconciliation(self, period: BillingPeriod, cost_type: CostType) -> Reconciliation | None:
-        """The published allocation's reconciliation report, or None."""
+    def reconciliation(
+        self, period: BillingPeriod, cost_type: CostType
+    ) -> Reconciliation | Unpublished | None:
+        """The published allocation's reconciliation report (`Unpublished`, None: as `report`)."""
 
         def read(head: _Summary, _row: Entity) -> Reconciliation | None:
             return self._reconciliations.reconciliation(period, cost_type, head.generation)
@@ -409,21 +416,22 @@ class AllocationTables:
             rows = self._gateway.query(ALLOCATIONS, *prefix_range(f"{_base(period, cost_type)}|"))
             return [_daily(r) for r in rows if _day_generation(r) in live]
 
-        return self._read_consistent(period, cost_type, read) or []
+        found = self._read_consistent(period, cost_type, read)
+        return [] if found is None or isinstance(found, Unpublished) else found
 
     def _read_consistent(
         self,
         period: BillingPeriod,
         cost_type: CostType,
         read: Callable[[_Summary, Entity], T | None],
-    ) -> T | None:
+    ) -> T | Unpublished | None:
         for _ in range(READ_ATTEMPTS):
             found = self._gateway.get(PERIODS, cost_type.value, str(period))
             if found is None:
                 return None
             head = _Summary.parse(found.entity)
             if head.state is SummaryState.NO_DATA:
-                raise NotFound("period", f"{period} ({_api_name(cost_type)}): {head.reason}")
+                return Unpublished(head.reason)
             value = read(head, found.entity)
             again = self._gateway.get(PERIODS, cost_type.value, str(period))
             if value is not None and _same(found, again):
@@ -447,10 +455,6 @@ def _adds_up(report: PeriodReport) -> bool:
 
 def _same(a: Versioned, b: Versioned | None) -> bool:
     return b is not None and a.etag == b.etag
-
-
-def _api_name(cost_type: CostType) -> str:
-    return "actual" if cost_type is CostType.ACTUAL else "amortized"
 
 
 def _base(period: BillingPeriod, cost_type: CostType) -> str:
@@ -512,7 +516,7 @@ def _daily(row: Entity) -> DailyCost:
 
 def _allocated_row(base: str, line: AllocatedLine) -> Entity:
     tail = digest(
-        line.meter_id.lower(), line.meter_name, line.charge_type.value, line.pricing_model
+        id_key(line.meter_id), line.meter_name, line.charge_type.value, line.pricing_model.value
     )
     return {
         PK: f"{base}|{deployment_key_of(line.deployment_id)}",
@@ -524,7 +528,7 @@ def _allocated_row(base: str, line: AllocatedLine) -> Entity:
         "MeterName": line.meter_name,
         "TokenKind": line.kind.value,
         "ChargeType": line.charge_type.value,
-        "PricingModel": line.pricing_model,
+        "PricingModel": line.pricing_model.value,
         "Cost": str(line.cost),
         "Weight": str(line.weight),
         "IdleCost": _text(line.idle_cost),
@@ -533,11 +537,11 @@ def _allocated_row(base: str, line: AllocatedLine) -> Entity:
 
 def _unallocated_row(base: str, line: UnallocatedLine) -> Entity:
     tail = digest(
-        line.account_id.lower(),
-        line.meter_id.lower(),
+        id_key(line.account_id),
+        id_key(line.meter_id),
         line.meter_name,
         line.charge_type.value,
-        line.pricing_model,
+        line.pricing_model.value,
     )
     return {
         PK: f"{base}|{UNALLOCATED_PARTITION}",
@@ -547,7 +551,7 @@ def _unallocated_row(base: str, line: UnallocatedLine) -> Entity:
         "MeterId": line.meter_id,
         "MeterName": line.meter_name,
         "ChargeType": line.charge_type.value,
-        "PricingModel": line.pricing_model,
+        "PricingModel": line.pricing_model.value,
         "Reason": line.reason.value,
         "Cost": str(line.cost),
     }
@@ -556,7 +560,7 @@ def _unallocated_row(base: str, line: UnallocatedLine) -> Entity:
 def _unallocated_entity(pk: str, t: UnallocatedTotal) -> Entity:
     return {
         PK: pk,
-        RK: f"{account_key(t.account_id)}|{digest(t.meter_id.lower(), t.meter_name)}"
+        RK: f"{account_key(t.account_id)}|{digest(id_key(t.meter_id), t.meter_name)}"
         f"|{t.reason.value}",
         "AccountId": t.account_id,
         "MeterId": t.meter_id,
@@ -585,15 +589,7 @@ def _unit_entity(pk: str, u: UnitCost) -> Entity:
     return {
         PK: pk,
         RK: d.key,
-        "DeploymentId": d.deployment_id,
-        "AccountId": d.account_id,
-        "AccountLocation": d.account_location,
-        "Deployment": d.name,
-        "Model": d.model,
-        "ModelVersion": d.model_version,
-        "ModelFormat": d.model_format,
-        "Sku": d.sku,
-        "Capacity": d.capacity,
+        **deployment_columns(d),
         "Cost": str(u.cost),
         "InputCost": str(u.input_cost),
         "OutputCost": str(u.output_cost),
@@ -610,19 +606,9 @@ def _unit_entity(pk: str, u: UnitCost) -> Entity:
 
 
 def _unit(period: BillingPeriod, row: Entity) -> UnitCost:
-    deployment = Deployment(
-        account_id=str(row["AccountId"]),
-        name=str(row["Deployment"]),
-        model=str(row["Model"]),
-        model_version=str(row["ModelVersion"]),
-        sku=str(row["Sku"]),
-        capacity=int(row["Capacity"]),
-        model_format=str(row.get("ModelFormat", "")),
-        account_location=str(row.get("AccountLocation", "")),
-    )
     return UnitCost(
         period=period,
-        deployment=deployment,
+        deployment=deployment_of(row),
         cost=Decimal(str(row["Cost"])),
         input_cost=Decimal(str(row["InputCost"])),
         output_cost=Decimal(str(row["OutputCost"])),

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from shared.adapters.formats.catalogue_snapshot import load_bundled_catalogue, load_bundled_items
 from shared.adapters.storage.price_table import PriceRefreshMarker, PriceTable
-from shared.core.catalogue import RetailPriceItem, TableCatalogue, build_catalogue
+from shared.core.catalogue import RetailPriceItem, TableCatalogue, build_catalogue, meter_key
 from shared.errors import FinOpsError
 
 DEFAULT_RECHECK_SECONDS = 600.0
@@ -27,8 +27,8 @@ def merge_with_bundled(
     stored: Sequence[RetailPriceItem], bundled: Sequence[RetailPriceItem]
 ) -> list[RetailPriceItem]:
     """The stored items, then the bundled items of meter ids the stored items lack."""
-    known = {item.meter_id.strip().lower() for item in stored}
-    return [*stored, *(i for i in bundled if i.meter_id.strip().lower() not in known)]
+    known = {meter_key(item.meter_id) for item in stored}
+    return [*stored, *(i for i in bundled if meter_key(i.meter_id) not in known)]
 
 
 def load_catalogue(prices: PriceTable) -> TableCatalogue:

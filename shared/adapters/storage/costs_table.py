@@ -16,9 +16,11 @@ from shared.adapters.storage.table_gateway import (
     plan_replace,
     prefix_range,
 )
-from shared.adapters.storage.table_keys import account_key, day_text, digest, parse_day
-from shared.core.costs import ChargeType, CostLine, CostType, merge_cost_lines
+from shared.adapters.storage.table_keys import account_key, day_text, parse_day
+from shared.core.costs import ChargeType, CostLine, CostType, PricingModel, merge_cost_lines
+from shared.core.digest import digest
 from shared.core.period import BillingPeriod, DateWindow
+from shared.core.resource_id import id_key
 
 TABLE = "costs"
 
@@ -30,7 +32,9 @@ class CostsTable:
     def plan_window(
         self, window: DateWindow, cost_type: CostType, lines: Sequence[CostLine]
     ) -> dict[BillingPeriod, PlannedWrite]:
-        """Per period, the writes that make the stored lines of the window exactly `lines`."""
+        """Per period, the writes that make the stored lines of the window exactly `lines`,
+        merged: the row key is the line's identity, so the store keeps one row per identity
+        whoever writes (and the allocator reads them back without merging again)."""
         plans: dict[BillingPeriod, PlannedWrite] = {}
         for period in window.periods():
             own = [ln for ln in lines if ln.date in window and BillingPeriod.of(ln.date) == period]
@@ -67,7 +71,7 @@ class CostsTable:
 
 
 def _entity(period: BillingPeriod, ln: CostLine) -> Entity:
-    tail = digest(ln.meter_id.lower(), ln.meter_name, ln.charge_type.value, ln.pricing_model)
+    tail = digest(id_key(ln.meter_id), ln.meter_name, ln.charge_type.value, ln.pricing_model.value)
     return {
         PK: f"{period}|{ln.cost_type.value}|{account_key(ln.account_id)}",
         "RowKey": f"{day_text(ln.date)}|{tail}",
@@ -82,7 +86,7 @@ def _entity(period: BillingPeriod, ln: CostLine) -> Entity:
         "Cost": str(ln.cost),
         "Currency": ln.currency,
         "ChargeType": ln.charge_type.value,
-        "PricingModel": ln.pricing_model,
+        "PricingModel": ln.pricing_model.value,
         "CostType": ln.cost_type.value,
     }
 
@@ -97,7 +101,7 @@ def _line(row: Entity) -> CostLine:
         cost=Decimal(str(row["Cost"])),
         currency=str(row["Currency"]),
         charge_type=ChargeType.parse(str(row["ChargeType"])),
-        pricing_model=str(row["PricingModel"]),
+        pricing_model=PricingModel.parse(str(row["PricingModel"])),
         cost_type=CostType(str(row["CostType"])),
         unit_of_measure=str(row.get("UnitOfMeasure", "")),
         meter_category=str(row.get("MeterCategory", "")),

@@ -2,15 +2,20 @@
 
 PartitionKey the snapshot time (`2026-10-15T06:50:00Z`; older rows hold a bare date, read as
 midnight UTC), RowKey the deployment key; a marker row `_snapshot` makes an empty inventory a
-snapshot too.
+snapshot too. The index (PK `_index`, one row per month listing its snapshot keys) lets readers
+find the snapshots they need without reading the others.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import UTC, datetime
 
+from shared.adapters.storage.deployment_columns import deployment_columns, deployment_of
 from shared.adapters.storage.table_gateway import (
     PK,
+    RK,
     Entity,
     PlannedWrite,
     TableGateway,
@@ -22,6 +27,8 @@ from shared.core.period import BillingPeriod, midnight_utc
 
 TABLE = "inventory"
 MARKER = "_snapshot"
+INDEX = "_index"  # PK of the index rows: RK the month, Keys its snapshot keys (JSON)
+FIRST, LAST = "0000-00-00", "9999-12-31"  # every snapshot key (the index sorts after them)
 
 
 class InventoryTable:
@@ -29,14 +36,25 @@ class InventoryTable:
         self._gateway = gateway
 
     def plan_save(self, snapshot: InventorySnapshot) -> PlannedWrite:
-        """The writes that store the snapshot, none if it equals the one in force before it."""
+        """The writes that store the snapshot and index it, none if it equals the one in force
+        before it."""
         key = time_text(snapshot.taken_at)
-        earlier = self._all(before=key)
-        same_as_before = bool(earlier) and _same(earlier[-1], snapshot)
-        entities = [] if same_as_before else _entities(snapshot)
-        return PlannedWrite(
-            self._gateway, (plan_replace(self._gateway, TABLE, exact_range(key), entities),)
+        keys, indexed = self._keys()
+        earlier = [k for k in keys if parse_time(k) < snapshot.taken_at]
+        before = self._read(earlier[-1:])
+        if before and _same(before[-1], snapshot):
+            return PlannedWrite(self._gateway)
+        rows = plan_replace(self._gateway, TABLE, exact_range(key), _entities(snapshot))
+        months = _index_rows(sorted({*keys, key}, key=parse_time))
+        touched = {_month(key)} if indexed else {str(row[RK]) for row in months}
+        index = plan_replace(
+            self._gateway,
+            TABLE,
+            exact_range(INDEX),
+            [row for row in months if row[RK] in touched],
+            in_scope=lambda e: str(e[RK]) in touched,
         )
+        return PlannedWrite(self._gateway, (rows, index))
 
     def save(self, snapshot: InventorySnapshot) -> bool:
         """Store the snapshot unless it equals the one in force before it; True if changed."""
@@ -46,33 +64,64 @@ class InventoryTable:
         """The snapshot in force at the period's start and every snapshot taken within it.
 
         A period older than the first snapshot (a backfill) gets the earliest snapshot: ARM only
-        tells what exists now, so that is the best knowledge of what ran then.
+        tells what exists now, so that is the best knowledge of what ran then. Reads the index
+        and those snapshots only.
         """
-        snaps = self._all(before="9999-12-31")
+        keys, _ = self._keys()
         begins, ends = midnight_utc(period.start), midnight_utc(period.end)
-        start = [s for s in snaps if s.taken_at <= begins][-1:]
-        inside = [s for s in snaps if begins < s.taken_at < ends]
-        if not start and not inside:
-            return snaps[:1]
-        return start + inside
+        start = [k for k in keys if parse_time(k) <= begins][-1:]
+        inside = [k for k in keys if begins < parse_time(k) < ends]
+        return self._read(start + inside if start or inside else keys[:1])
 
     def latest(self) -> InventorySnapshot | None:
-        snaps = self._all(before="9999-12-31")
-        return snaps[-1] if snaps else None
+        """The newest snapshot (the index, then that snapshot's partition)."""
+        keys, _ = self._keys()
+        found = self._read(keys[-1:])
+        return found[-1] if found else None
 
-    def _all(self, before: str) -> list[InventorySnapshot]:
-        rows = self._gateway.query(TABLE, "0000-00-00", before)
+    def _keys(self) -> tuple[list[str], bool]:
+        """Every snapshot key in time order, and whether it came from the index (a table stored
+        before the index existed is scanned once; its next save writes the index)."""
+        months = self._gateway.query(TABLE, *exact_range(INDEX))
+        if months:
+            keys = [str(k) for row in months for k in json.loads(str(row["Keys"]))]
+            return sorted(set(keys), key=parse_time), True
+        scanned = {str(row[PK]) for row in self._gateway.query(TABLE, FIRST, LAST)}
+        return sorted(scanned, key=parse_time), False
+
+    def _read(self, keys: list[str]) -> list[InventorySnapshot]:
+        """The snapshots of these keys (consecutive in time), read as one key range."""
+        if not keys:
+            return []
+        wanted = set(keys)
+        rows = self._gateway.query(TABLE, keys[0], keys[-1] + "\x00")
         by_time: dict[str, list[Entity]] = {}
         for row in rows:
-            by_time.setdefault(str(row[PK]), []).append(row)
+            if str(row[PK]) in wanted:
+                by_time.setdefault(str(row[PK]), []).append(row)
         snapshots = [
             InventorySnapshot(
                 taken_at=parse_time(key),
-                deployments=tuple(_deployment(r) for r in key_rows if r["RowKey"] != MARKER),
+                deployments=tuple(_deployment(r) for r in key_rows if r[RK] != MARKER),
             )
             for key, key_rows in by_time.items()
         ]
         return sorted(snapshots, key=lambda s: s.taken_at)
+
+
+def _month(key: str) -> str:
+    return key[:7]
+
+
+def _index_rows(keys: list[str]) -> list[Entity]:
+    """One index row per month of snapshot keys."""
+    by_month: dict[str, list[str]] = {}
+    for key in keys:
+        by_month.setdefault(_month(key), []).append(key)
+    return [
+        {PK: INDEX, RK: month, "Keys": json.dumps(month_keys)}
+        for month, month_keys in sorted(by_month.items())
+    ]
 
 
 def time_text(moment: datetime) -> str:
@@ -100,16 +149,8 @@ def _entities(snapshot: InventorySnapshot) -> list[Entity]:
     rows: list[Entity] = [
         {
             PK: key,
-            "RowKey": d.key,
-            "DeploymentId": d.deployment_id,
-            "AccountId": d.account_id,
-            "AccountLocation": d.account_location,
-            "Deployment": d.name,
-            "Model": d.model,
-            "ModelVersion": d.model_version,
-            "ModelFormat": d.model_format,
-            "Sku": d.sku,
-            "Capacity": d.capacity,
+            RK: d.key,
+            **deployment_columns(d),
             "CreatedAt": time_text(d.created_at) if d.created_at else "",
             "ModifiedAt": time_text(d.modified_at) if d.modified_at else "",
         }
@@ -119,15 +160,8 @@ def _entities(snapshot: InventorySnapshot) -> list[Entity]:
 
 
 def _deployment(row: Entity) -> Deployment:
-    return Deployment(
-        account_id=str(row["AccountId"]),
-        name=str(row["Deployment"]),
-        model=str(row["Model"]),
-        model_version=str(row["ModelVersion"]),
-        sku=str(row["Sku"]),
-        capacity=int(row["Capacity"]),
-        model_format=str(row.get("ModelFormat", "")),
-        account_location=str(row.get("AccountLocation", "")),
+    return dataclasses.replace(
+        deployment_of(row),
         created_at=_optional_time(row.get("CreatedAt")),
         modified_at=_optional_time(row.get("ModifiedAt")),
     )

@@ -23,8 +23,9 @@ from shared.adapters.storage.table_gateway import (
     prefix_range,
 )
 from shared.adapters.storage.table_gateway import replace as replace_range
-from shared.adapters.storage.table_keys import digest
-from shared.core.catalogue import RetailPriceItem, item_identity, unique_items
+from shared.core.catalogue import RetailItemType, RetailPriceItem, item_identity, unique_items
+from shared.core.digest import digest
+from shared.errors import InvalidInput
 
 TABLE = "retailprices"
 ITEMS_PREFIX = "items|"
@@ -54,7 +55,7 @@ class PriceTable:
         """Make the stored items exactly `items` (never none) and update the marker; True when
         the items changed. Only changed entities are written."""
         if not items:
-            raise ValueError("refusing to replace the stored catalogue with no items")
+            raise InvalidInput("items", "refusing to replace the stored catalogue with no items")
         unique, _conflicts = unique_items(items)
         changed = bool(
             replace_range(
@@ -107,7 +108,7 @@ def _entity(item: RetailPriceItem) -> Entity:
         "ArmSkuName": item.arm_sku_name,
         "RetailPrice": str(item.retail_price),
         "CurrencyCode": item.currency,
-        "Type": item.type,
+        "Type": item.type.value,
         "EffectiveStartDate": item.effective_start.isoformat(),
         "EffectiveEndDate": item.effective_end.isoformat() if item.effective_end else "",
         "ReservationTerm": item.reservation_term,
@@ -127,7 +128,7 @@ def _item(row: Entity) -> RetailPriceItem:
         arm_sku_name=str(row.get("ArmSkuName", "")),
         retail_price=Decimal(str(row["RetailPrice"])),
         currency=str(row.get("CurrencyCode", "")),
-        type=str(row["Type"]),
+        type=RetailItemType.parse(str(row["Type"])),
         effective_start=date.fromisoformat(str(row["EffectiveStartDate"])),
         effective_end=date.fromisoformat(end) if end else None,
         reservation_term=str(row.get("ReservationTerm", "")),

@@ -13,11 +13,13 @@ import dataclasses
 from decimal import Decimal
 
 from shared.adapters.storage.table_gateway import PK, RK, Entity, TableGateway, exact_range, replace
-from shared.adapters.storage.table_keys import account_key, digest
+from shared.adapters.storage.table_keys import account_key
 from shared.core.costs import CostType
+from shared.core.digest import digest
 from shared.core.meters import TokenKind
 from shared.core.period import BillingPeriod
 from shared.core.reconciliation import Reconciliation, ReconciliationRow, SideTotals, TokenSide
+from shared.core.resource_id import id_key
 
 TABLE = "reconciliation"
 HEAD = "_head"
@@ -69,7 +71,7 @@ def partition(period: BillingPeriod, cost_type: CostType, generation: str = "") 
 def _entity(pk: str, seq: int, row: ReconciliationRow) -> Entity:
     entity: Entity = {
         PK: pk,
-        RK: f"{account_key(row.account_id)}|{digest(row.meter_id.lower(), row.meter_name)}",
+        RK: f"{account_key(row.account_id)}|{digest(id_key(row.meter_id), row.meter_name)}",
         "Seq": seq,
         "AccountId": row.account_id,
         "MeterId": row.meter_id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from azure.core import MatchConditions
@@ -19,6 +19,7 @@ from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, Re
 from azure.data.tables import EdmType, EntityProperty, TableServiceClient, UpdateMode
 
 from shared.adapters.storage.storage_errors import storage_adapter
+from shared.errors import InvalidInput
 
 Value = str | int | bool
 Entity = dict[str, Value]
@@ -136,14 +137,15 @@ def plan_replace(
     entities: Iterable[Entity],
     in_scope: Callable[[Entity], bool] = lambda _e: True,
 ) -> Replacement:
-    """The writes that make the in-scope entities of a key range exactly `entities`."""
+    """The writes that make the in-scope entities of a key range exactly `entities`; an entity
+    outside the range, or two with one key, is InvalidInput (nothing is planned)."""
     wanted: dict[tuple[str, str], Entity] = {}
     for ent in entities:
         key = (str(ent[PK]), str(ent[RK]))
         if not pk_range[0] <= key[0] < pk_range[1]:
-            raise ValueError(f"entity {key} is outside the range being replaced")
+            raise InvalidInput("entities", f"entity {key} is outside the range being replaced")
         if key in wanted:
-            raise ValueError(f"duplicate entity key {key}")
+            raise InvalidInput("entities", f"duplicate entity key {key}")
         wanted[key] = ent
     stored = {(str(e[PK]), str(e[RK])): e for e in gateway.query(table, *pk_range) if in_scope(e)}
     upserts = tuple(ent for key, ent in wanted.items() if stored.get(key) != ent)
@@ -261,54 +263,3 @@ def _from_table(row: dict[str, object]) -> Entity:
 
 def _order(ent: Entity) -> tuple[str, str]:
     return str(ent[PK]), str(ent[RK])
-
-
-@dataclass
-class MemoryTableGateway:
-    """An in-memory gateway with the same semantics, for unit tests of services."""
-
-    tables: dict[str, dict[tuple[str, str], Entity]] = field(default_factory=dict)
-    writes: int = 0
-    etags: dict[tuple[str, str, str], int] = field(default_factory=dict)
-
-    def ensure(self, tables: Iterable[str]) -> None:
-        for name in tables:
-            self.tables.setdefault(name, {})
-
-    def query(self, table: str, pk_from: str, pk_to: str) -> list[Entity]:
-        rows = self.tables.get(table, {})
-        found = [dict(e) for (pk, _rk), e in rows.items() if pk_from <= pk < pk_to]
-        return sorted(found, key=_order)
-
-    def write(self, table: str, upserts: Sequence[Entity], deletes: Sequence[Entity]) -> None:
-        rows = self.tables.setdefault(table, {})
-        for batch in _batches(upserts, deletes):
-            if len(batch) > MAX_BATCH or len({op[1][PK] for op in batch}) != 1:
-                raise AssertionError("a transaction must hold <= 100 entities of one partition")
-            self.writes += 1
-        for ent in upserts:
-            key = (str(ent[PK]), str(ent[RK]))
-            rows[key] = dict(ent)
-            self.etags[(table, *key)] = self.etags.get((table, *key), 0) + 1
-        for ent in deletes:
-            rows.pop((str(ent[PK]), str(ent[RK])), None)
-
-    def get(self, table: str, pk: str, rk: str) -> Versioned | None:
-        found = self.tables.get(table, {}).get((pk, rk))
-        if found is None:
-            return None
-        return Versioned(dict(found), str(self.etags.get((table, pk, rk), 0)))
-
-    def put_if(self, table: str, entity: Entity, etag: str | None) -> str:
-        key = (str(entity[PK]), str(entity[RK]))
-        rows = self.tables.setdefault(table, {})
-        current = str(self.etags.get((table, *key), 0)) if key in rows else None
-        if current != etag:
-            raise EtagMismatch(f"{table} {key[0]}/{key[1]} changed meanwhile")
-        rows[key] = dict(entity)
-        self.etags[(table, *key)] = self.etags.get((table, *key), 0) + 1
-        self.writes += 1
-        return str(self.etags[(table, *key)])
-
-    def exists(self, table: str, pk_from: str, pk_to: str) -> bool:
-        return any(pk_from <= pk < pk_to for pk, _rk in self.tables.get(table, {}))

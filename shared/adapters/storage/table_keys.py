@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 from shared.core.arm_ids import parse_account_id
@@ -13,12 +12,6 @@ NO_ACCOUNT = "_none"
 def account_key(account_id: str) -> str:
     """The account's table key, or `_none` for cost rows without a resource."""
     return parse_account_id(account_id).key if account_id else NO_ACCOUNT
-
-
-def digest(*parts: object) -> str:
-    """A short, stable hash of the parts (for row keys built from free text such as meter names)."""
-    text = "\x1f".join(str(p) for p in parts)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def day_text(day: date) -> str:

@@ -17,8 +17,10 @@ from shared.adapters.storage.table_gateway import (
     plan_replace,
     prefix_range,
 )
-from shared.adapters.storage.table_keys import account_key, day_text, digest, parse_day
+from shared.adapters.storage.table_keys import account_key, day_text, parse_day
+from shared.core.digest import digest
 from shared.core.period import BillingPeriod, DateWindow
+from shared.core.resource_id import id_key
 from shared.core.usage import UsageRecord, merge_usage
 
 TABLE = "usage"
@@ -34,14 +36,14 @@ class UsageTable:
         """Per period, the writes that replace the window's usage of the given accounts (others
         are left as stored)."""
         plans: dict[BillingPeriod, PlannedWrite] = {}
-        accounts = {a.lower(): a for a in account_ids}
+        accounts = {id_key(a): a for a in account_ids}
         for period in window.periods():
             parts = []
             for norm, account_id in sorted(accounts.items()):
                 own = [
                     r
                     for r in records
-                    if r.account_id.lower() == norm
+                    if id_key(r.account_id) == norm
                     and r.date in window
                     and BillingPeriod.of(r.date) == period
                 ]
@@ -81,7 +83,7 @@ class UsageTable:
 def _entity(period: BillingPeriod, r: UsageRecord) -> Entity:
     return {
         PK: f"{period}|{account_key(r.account_id)}",
-        "RowKey": f"{day_text(r.date)}|{digest(r.deployment.lower())}",
+        "RowKey": f"{day_text(r.date)}|{digest(id_key(r.deployment))}",
         "Date": day_text(r.date),
         "AccountId": r.account_id,
         "Deployment": r.deployment,

@@ -1,22 +1,29 @@
-"""A plain-text report of one period's API body: per-deployment unit costs and unallocated cost.
+"""A plain-text report of one period's unit costs view: per-deployment unit costs and unallocated
+cost.
 
-Money is shown exactly as the body holds it (already rounded by shared/core/rounding.py, so the
-lines add up to the totals); nothing is summed or rounded again here.
+Money is shown exactly as the view holds it (already rounded by shared/core/rounding.py, so the
+lines add up to the totals); nothing is summed or rounded again here. Unit costs are shown to six
+decimals of the JSON number the API serves for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
+from shared.core.views import API_NAMES, DeploymentCostView, PeriodUnitCostsView
 
-def money_text(value: object, currency: str) -> str:
-    """A cent amount of an API body as shown, e.g. `18,576.02 USD` (via Decimal: the same cents)."""
-    return f"{Decimal(str(value)):,.2f} {currency}"
+HEADERS = ["account", "deployment", "model", "sku", "cost", "input tokens", "output tokens",
+           "requests", "cost/1K tokens", "cost/request", "PTU idle"]  # fmt: skip
 
 
-def _unit(value: object) -> str:
-    return "-" if value is None else f"{float(value):.6f}"  # type: ignore[arg-type]
+def money_text(value: Decimal, currency: str) -> str:
+    """A cent amount as shown, e.g. `18,576.02 USD`."""
+    return f"{value:,.2f} {currency}"
+
+
+def _unit(value: Decimal | None) -> str:
+    return "-" if value is None else f"{float(value):.6f}"
 
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
@@ -32,52 +39,47 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set
     return [fmt(headers), "  ".join("-" * w for w in widths), *(fmt(r) for r in rows)]
 
 
-def _idle(dep: Mapping[str, object], currency: str) -> str:
+def _idle(dep: DeploymentCostView, currency: str) -> str:
     """The idle part of a deployment's provisioned cost, when it has any and Azure measured it."""
-    idle = dep.get("provisionedIdleCost")
-    return "-" if idle is None or not dep.get("provisionedCost") else money_text(idle, currency)
+    idle = dep.provisioned_idle_cost
+    return "-" if idle is None or not dep.provisioned_cost else money_text(idle, currency)
 
 
-def render_report(body: Mapping[str, object]) -> str:
-    cur = str(body["currency"])
-    deps = body["deployments"]
-    assert isinstance(deps, list)
-    rows = [
-        [
-            str(d["account"]), str(d["deployment"]), f"{d['model']} {d['modelVersion']}",
-            str(d["sku"]), money_text(d["cost"], cur), f"{d['inputTokens']:,}",
-            f"{d['outputTokens']:,}", f"{d['requests']:,}", _unit(d["costPer1kTokens"]),
-            _unit(d["costPerRequest"]), _idle(d, cur),
-        ]
-        for d in sorted(deps, key=lambda d: -float(d["cost"]))
+def _cells(d: DeploymentCostView, currency: str) -> list[str]:
+    return [
+        d.account, d.deployment, f"{d.model} {d.model_version}", d.sku,
+        money_text(d.cost, currency), f"{d.input_tokens:,}", f"{d.output_tokens:,}",
+        f"{d.requests:,}", _unit(d.cost_per_1k_tokens), _unit(d.cost_per_request),
+        _idle(d, currency),
     ]  # fmt: skip
-    headers = ["account", "deployment", "model", "sku", "cost", "input tokens", "output tokens",
-               "requests", "cost/1K tokens", "cost/request", "PTU idle"]  # fmt: skip
-    lines = [f"Unit costs for {body['period']} ({body['costType']} cost, {cur})", ""]
-    lines += text_table(headers, rows, right={4, 5, 6, 7, 8, 9, 10})
-    left = body["unallocated"]
-    assert isinstance(left, list)
+
+
+def render_report(view: PeriodUnitCostsView) -> str:
+    cur = view.currency
+    rows = [_cells(d, cur) for d in sorted(view.deployments, key=lambda d: -d.cost)]
+    lines = [f"Unit costs for {view.period} ({API_NAMES[view.cost_type]} cost, {cur})", ""]
+    lines += text_table(HEADERS, rows, right={4, 5, 6, 7, 8, 9, 10})
     lines += ["", "Unallocated by reason:"]
-    if not left:
+    if not view.unallocated_lines:
         lines.append("  (none)")
-    for item in left:
-        account = str(item["accountId"]).rsplit("/", 1)[-1] or "(no resource)"
-        money = money_text(item["cost"], cur)
-        lines.append(f"  {item['reason']:<24} {money:>16}  {item['meter']}  on {account}")
-    lines += ["", f"Billed {_split(body, cur)}"]
+    for item in view.unallocated_lines:
+        account = item.account_id.rsplit("/", 1)[-1] or "(no resource)"
+        money = money_text(item.cost, cur)
+        lines.append(f"  {item.reason.value:<24} {money:>16}  {item.meter}  on {account}")
+    lines += ["", f"Billed {_split(view)}"]
     return "\n".join(lines)
 
 
-def _split(body: Mapping[str, object], currency: str) -> str:
-    """`X = allocated Y + unallocated Z`: the body's totals, which add up to the cent."""
+def _split(view: PeriodUnitCostsView) -> str:
+    """`X = allocated Y + unallocated Z`: the view's totals, which add up to the cent."""
+    cur, totals = view.currency, view.totals
     return (
-        f"{money_text(body['billedCost'], currency)}"
-        f" = allocated {money_text(body['allocatedCost'], currency)}"
-        f" + unallocated {money_text(body['unallocatedCost'], currency)}"
+        f"{money_text(totals.billed, cur)}"
+        f" = allocated {money_text(totals.allocated, cur)}"
+        f" + unallocated {money_text(totals.unallocated, cur)}"
     )
 
 
-def render_totals(body: Mapping[str, object]) -> str:
+def render_totals(view: PeriodUnitCostsView) -> str:
     """One line: a period's billed, allocated and unallocated cost in one price basis."""
-    cur = str(body["currency"])
-    return f"{body['costType']} cost for {body['period']}: billed {_split(body, cur)}"
+    return f"{API_NAMES[view.cost_type]} cost for {view.period}: billed {_split(view)}"

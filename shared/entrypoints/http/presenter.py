@@ -1,111 +1,107 @@
-"""Turn a stored period report into the API's JSON, rounding money only here.
+"""The unit costs views as the API's JSON: field names and JSON numbers, nothing rounded here.
 
-Costs are rounded by the one rounding of shared/core/rounding.py: the period's canonical rounded
-totals (billed, and allocated + unallocated == billed), then the deployments' costs by the largest
-remainder toward the allocated total and the unallocated lines' toward the unallocated total, so
-the response sums exactly, and to the same cents as the reconciliation of the period.
+The views (shared/core/views.py) hold every amount already rounded by shared/core/rounding.py;
+a Decimal becomes the JSON number of the same decimal (its shortest float repr).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
-from shared.core.costs import CostType
-from shared.core.money import CENT
-from shared.core.period import BillingPeriod
-from shared.core.period_status import closes_on, period_status
 from shared.core.reports import PeriodReport
-from shared.core.rounding import RoundedTotals, round_share, round_to_total
-from shared.core.unit_costs import UnitCost
+from shared.core.views import (
+    API_NAMES,
+    DeploymentCostView,
+    DeploymentUnitCostsView,
+    PeriodUnitCostsView,
+    StatusView,
+    UnallocatedCostView,
+    unit_costs_view,
+)
+from shared.services.views import utc_today
 
-UNIT_QUANTUM = Decimal("1e-8")
-# The API's names of the price bases (query parameter and response field `costType`).
-COST_TYPES = {"actual": CostType.ACTUAL, "amortized": CostType.AMORTIZED}
-API_NAMES = {basis: name for name, basis in COST_TYPES.items()}
+__all__ = ["API_NAMES", "Json", "deployment_json", "present_period", "unit_costs_json"]
+
 Json = dict[str, object]
 
 
-def money(value: Decimal) -> float:
-    """A cent-rounded Decimal as a JSON number (its shortest float repr is the same decimal)."""
+def number(value: Decimal) -> float:
+    """A rounded Decimal as a JSON number (its shortest float repr is the same decimal)."""
     return float(value)
 
 
-def cents(value: Decimal) -> float:
-    """A lone Decimal rounded on its own to the cent (half even); never a part of a shown total,
-    which is rounded with shared/core/rounding.py instead."""
-    return money(value.quantize(CENT, rounding=ROUND_HALF_EVEN))
+def optional(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
-def unit(value: Decimal | None) -> float | None:
-    if value is None:
-        return None
-    return float(value.quantize(UNIT_QUANTUM, rounding=ROUND_HALF_EVEN))
-
-
-def present_period(report: PeriodReport) -> Json:
-    exact_deps = [u.cost for u in report.unit_costs]
-    exact_left = [t.cost for t in report.unallocated_totals]
-    # The totals come from the published summary (the reader checked the rows add up to it).
-    totals = RoundedTotals.of(report.allocated, report.unallocated)
-    dep_costs = round_to_total(exact_deps, totals.allocated)
-    left_costs = round_to_total(exact_left, totals.unallocated)
+def unit_costs_json(view: PeriodUnitCostsView) -> Json:
+    """GET /api/unit-costs."""
     return {
-        "period": str(report.period),
-        "costType": API_NAMES[report.cost_type],
-        "currency": report.currency,
-        "billedCost": money(totals.billed),
-        "allocatedCost": money(totals.allocated),
-        "unallocatedCost": money(totals.unallocated),
-        "deployments": [
-            present_unit_cost(u, c) for u, c in zip(report.unit_costs, dep_costs, strict=True)
-        ],
-        "unallocated": [
-            {
-                "accountId": t.account_id,
-                "meter": t.meter_name,
-                "meterId": t.meter_id,
-                "reason": t.reason.value,
-                "cost": money(c),
-            }
-            for t, c in zip(report.unallocated_totals, left_costs, strict=True)
-        ],
+        "period": str(view.period),
+        "costType": API_NAMES[view.cost_type],
+        "currency": view.currency,
+        "billedCost": number(view.totals.billed),
+        "allocatedCost": number(view.totals.allocated),
+        "unallocatedCost": number(view.totals.unallocated),
+        "deployments": [deployment_cost_json(d) for d in view.deployments],
+        "unallocated": [unallocated_json(t) for t in view.unallocated_lines],
+        **status_json(view.status),
     }
 
 
-def present_status(period: BillingPeriod, today: date) -> Json:
+def deployment_json(view: DeploymentUnitCostsView) -> Json:
+    """GET /api/deployments/{key}/unit-costs: the period's head, then the deployment."""
+    return {
+        "period": str(view.period),
+        "costType": API_NAMES[view.cost_type],
+        "currency": view.currency,
+        **status_json(view.status),
+        **deployment_cost_json(view.deployment),
+    }
+
+
+def status_json(view: StatusView) -> Json:
     """`status` (`open` while Azure may restate the period, then `closed`) and `closesOn`."""
-    return {"status": period_status(period, today).value, "closesOn": closes_on(period).isoformat()}
+    return {"status": view.status.value, "closesOn": view.closes_on.isoformat()}
 
 
-def present_unit_cost(u: UnitCost, rounded_cost: Decimal) -> Json:
-    """One deployment, with its cost as rounded for the period; its provisioned cost is the part
-    of that rounded cost, and its used + idle parts sum to the rounded provisioned cost."""
-    d = u.deployment
-    provisioned = round_share(u.provisioned_cost, u.cost, rounded_cost)
-    used = idle = None
-    if u.idle_cost is not None:
-        idle = round_share(u.idle_cost, u.provisioned_cost, provisioned)
-        used = provisioned - idle
+def deployment_cost_json(d: DeploymentCostView) -> Json:
     return {
         "key": d.key,
         "deploymentId": d.deployment_id,
-        "accountId": d.account.id,
-        "account": d.account.name,
-        "deployment": d.name,
+        "accountId": d.account_id,
+        "account": d.account,
+        "deployment": d.deployment,
         "model": d.model,
         "modelVersion": d.model_version,
         "sku": d.sku,
         "capacity": d.capacity,
-        "cost": money(rounded_cost),
-        "inputTokens": u.input_tokens,
-        "outputTokens": u.output_tokens,
-        "requests": u.requests,
-        "costPer1kTokens": unit(u.cost_per_1k_tokens),
-        "costPer1kInputTokens": unit(u.cost_per_1k_input_tokens),
-        "costPer1kOutputTokens": unit(u.cost_per_1k_output_tokens),
-        "costPerRequest": unit(u.cost_per_request),
-        "provisionedCost": money(provisioned),
-        "provisionedIdleCost": None if idle is None else money(idle),
-        "provisionedUsedCost": None if used is None else money(used),
+        "cost": number(d.cost),
+        "inputTokens": d.input_tokens,
+        "outputTokens": d.output_tokens,
+        "requests": d.requests,
+        "costPer1kTokens": optional(d.cost_per_1k_tokens),
+        "costPer1kInputTokens": optional(d.cost_per_1k_input_tokens),
+        "costPer1kOutputTokens": optional(d.cost_per_1k_output_tokens),
+        "costPerRequest": optional(d.cost_per_request),
+        "provisionedCost": number(d.provisioned_cost),
+        "provisionedIdleCost": optional(d.provisioned_idle_cost),
+        "provisionedUsedCost": optional(d.provisioned_used_cost),
     }
+
+
+def unallocated_json(t: UnallocatedCostView) -> Json:
+    return {
+        "accountId": t.account_id,
+        "meter": t.meter,
+        "meterId": t.meter_id,
+        "reason": t.reason.value,
+        "cost": number(t.cost),
+    }
+
+
+def present_period(report: PeriodReport, today: date | None = None) -> Json:
+    """The JSON the API serves for a stored report, its status as of `today` (default: UTC
+    today); for callers that hold a report rather than a store (tests)."""
+    return unit_costs_json(unit_costs_view(report, today or utc_today()))

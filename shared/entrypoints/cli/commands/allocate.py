@@ -1,0 +1,27 @@
+"""`allocate --period YYYY-MM`: allocate one billing period now (as the queue trigger does)."""
+
+from __future__ import annotations
+
+import argparse
+
+from shared.entrypoints.cli.arguments import Subparsers, period
+from shared.entrypoints.cli.composition import container
+from shared.errors import NoData
+from shared.services.allocation import AllocationStatus
+
+
+def add(subparsers: Subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("allocate", help="allocate one billing period")
+    parser.add_argument("--period", type=period, required=True, help="YYYY-MM")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    outcome = container().allocation.allocate(args.period)
+    if outcome.status is AllocationStatus.NO_DATA:
+        raise NoData(f"{outcome.period}: {outcome.detail}: run collect for it first")
+    if outcome.status is AllocationStatus.DEFERRED:
+        raise NoData(f"{outcome.period}: {outcome.detail}; it was put back on the queue")
+    for result in outcome.results:
+        print(f"{outcome.period} {result}")
+    return 0

@@ -1,0 +1,54 @@
+"""Errors as RFC 7807 problem bodies: 400 naming the field, 404 naming what is missing, 503 with
+Retry-After for an outage or a publication in progress, 500 without a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from shared.errors import ConcurrentPublication, InvalidInput, NotFound, StorageUnavailable
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+RETRY_AFTER_SECONDS = "5"
+
+
+def problem(status: int, title: str, detail: str, field: str | None = None) -> JSONResponse:
+    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status}
+    body["detail"] = detail
+    if field:
+        body["field"] = field
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def install(app: FastAPI) -> None:
+    """Map the project's errors (and any other) to problem bodies on `app`."""
+
+    @app.exception_handler(InvalidInput)
+    async def _invalid(_: Request, exc: InvalidInput) -> JSONResponse:
+        return problem(400, "Invalid input", exc.problem, exc.field)
+
+    @app.exception_handler(NotFound)
+    async def _missing(_: Request, exc: NotFound) -> JSONResponse:
+        return problem(404, "Not found", str(exc), exc.what)
+
+    @app.exception_handler(ConcurrentPublication)
+    @app.exception_handler(StorageUnavailable)
+    async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+        response = problem(503, "Service unavailable", str(exc))
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body")]
+        return problem(400, "Invalid input", str(first.get("msg", "invalid")), ".".join(loc))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error serving a request", exc_info=exc)
+        return problem(500, "Internal error", "the request could not be served; see the logs")

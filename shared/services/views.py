@@ -1,0 +1,75 @@
+"""The read side: the views of published allocations that the API and the CLI both serve.
+
+One place decides what a reader gets: a period never allocated, a deployment not in the period
+and a period never reconciled are `NotFound` naming the field; a period whose allocation found
+no cost lines is `NotFound` with its reason (the store answers `Unpublished`,
+docs/publication.md), never a $0 view. What is found is rounded once
+(shared/core/views.py) and the period's status is computed with the clock given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from shared.core.reports import Unpublished
+from shared.core.views import (
+    DeploymentUnitCostsView,
+    PeriodQuery,
+    PeriodUnitCostsView,
+    ReconciliationView,
+    reconciliation_view,
+    unit_costs_view,
+)
+from shared.errors import NotFound
+from shared.services.ports import PublishedResults
+
+
+def utc_today() -> date:
+    """The clock readers see the periods' status by: today, UTC (billing days are UTC days)."""
+    return datetime.now(UTC).date()
+
+
+class ViewService:
+    """The views of the allocations `results` publishes, with the status as of `today()`."""
+
+    def __init__(self, results: PublishedResults, today: Callable[[], date] = utc_today) -> None:
+        self._results = results
+        self._today = today
+
+    def unit_costs(self, query: PeriodQuery) -> PeriodUnitCostsView:
+        """The period's unit costs; NotFound when it has not been allocated."""
+        report = self._results.report(query.period, query.cost_type)
+        if isinstance(report, Unpublished):
+            raise _not_published(query, report)
+        if report is None:
+            raise NotFound(
+                "period",
+                f"{query.period} ({query.cost_type_name}) has not been allocated: no cost lines "
+                "have been collected and allocated for it yet",
+            )
+        return unit_costs_view(report, self._today())
+
+    def deployment(self, key: str, query: PeriodQuery) -> DeploymentUnitCostsView:
+        """One deployment's unit costs, rounded as in the period's list (the whole period is
+        rounded); NotFound naming the period or the deployment."""
+        found = self.unit_costs(query).deployment(key)
+        if found is None:
+            raise NotFound("deployment", key)
+        return found
+
+    def reconciliation(self, query: PeriodQuery) -> ReconciliationView:
+        """The period's reconciliation; NotFound when it has not been reconciled."""
+        report = self._results.reconciliation(query.period, query.cost_type)
+        if isinstance(report, Unpublished):
+            raise _not_published(query, report)
+        if report is None:
+            # The price basis as the store names it (ActualCost), as this message always did.
+            raise NotFound(
+                "period", f"{query.period} ({query.cost_type.value}) has not been reconciled"
+            )
+        return reconciliation_view(report)
+
+
+def _not_published(query: PeriodQuery, unpublished: Unpublished) -> NotFound:
+    return NotFound("period", f"{query.period} ({query.cost_type_name}): {unpublished.reason}")

@@ -1,0 +1,228 @@
+"""In-memory fakes of the ports and of the table gateway, for unit tests of services and adapters.
+
+Each keeps the semantics of the real thing that a test can observe, and records what was asked of
+it. The real adapters are tested against Azurite and HTTPS doubles (tests/integration).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from shared.adapters.storage.table_gateway import (
+    MAX_BATCH,
+    PK,
+    RK,
+    Entity,
+    EtagMismatch,
+    Versioned,
+    _batches,  # the Azure gateway's transactions: the fake checks and counts the same ones
+)
+from shared.core.catalogue import RetailPriceItem, item_identity, unique_items
+from shared.core.inputs import InputScope, InputVersion, Writer
+from shared.core.period import BillingPeriod
+from shared.core.requests import AllocationRequest, PoisonedMessage, QueuedMessage
+from shared.errors import CollectionInProgress, InvalidInput
+from shared.services.allocation import AllocationOutcome, AllocationStatus
+from tests.builders import NOW
+
+
+@dataclass
+class MemoryTableGateway:
+    """A TableGateway in memory with the Azure gateway's semantics: every write is checked to be
+    transactions of at most 100 entities of one partition (`writes` counts them, and the
+    conditional writes), and ETags guard `get` / `put_if`."""
+
+    tables: dict[str, dict[tuple[str, str], Entity]] = field(default_factory=dict)
+    writes: int = 0
+    etags: dict[tuple[str, str, str], int] = field(default_factory=dict)
+
+    def ensure(self, tables: Iterable[str]) -> None:
+        for name in tables:
+            self.tables.setdefault(name, {})
+
+    def query(self, table: str, pk_from: str, pk_to: str) -> list[Entity]:
+        rows = self.tables.get(table, {})
+        found = [dict(e) for (pk, _rk), e in rows.items() if pk_from <= pk < pk_to]
+        return sorted(found, key=lambda e: (str(e[PK]), str(e[RK])))
+
+    def write(self, table: str, upserts: Sequence[Entity], deletes: Sequence[Entity]) -> None:
+        rows = self.tables.setdefault(table, {})
+        for batch in _batches(upserts, deletes):
+            if len(batch) > MAX_BATCH or len({op[1][PK] for op in batch}) != 1:
+                raise AssertionError("a transaction must hold <= 100 entities of one partition")
+            self.writes += 1
+        for ent in upserts:
+            key = (str(ent[PK]), str(ent[RK]))
+            rows[key] = dict(ent)
+            self.etags[(table, *key)] = self.etags.get((table, *key), 0) + 1
+        for ent in deletes:
+            rows.pop((str(ent[PK]), str(ent[RK])), None)
+
+    def get(self, table: str, pk: str, rk: str) -> Versioned | None:
+        found = self.tables.get(table, {}).get((pk, rk))
+        if found is None:
+            return None
+        return Versioned(dict(found), str(self.etags.get((table, pk, rk), 0)))
+
+    def put_if(self, table: str, entity: Entity, etag: str | None) -> str:
+        key = (str(entity[PK]), str(entity[RK]))
+        rows = self.tables.setdefault(table, {})
+        current = str(self.etags.get((table, *key), 0)) if key in rows else None
+        if current != etag:
+            raise EtagMismatch(f"{table} {key[0]}/{key[1]} changed meanwhile")
+        rows[key] = dict(entity)
+        self.etags[(table, *key)] = self.etags.get((table, *key), 0) + 1
+        self.writes += 1
+        return str(self.etags[(table, *key)])
+
+    def exists(self, table: str, pk_from: str, pk_to: str) -> bool:
+        return any(pk_from <= pk < pk_to for pk, _rk in self.tables.get(table, {}))
+
+
+@dataclass
+class ListQueue:
+    """An AllocationQueue and AllocationDeferral: `sent` every period enqueued (each call's
+    periods once, in order), `deferred` the delayed requests."""
+
+    sent: list[BillingPeriod] = field(default_factory=list)
+    deferred: list[tuple[BillingPeriod, timedelta]] = field(default_factory=list)
+
+    def enqueue(self, periods: Iterable[BillingPeriod]) -> None:
+        self.sent.extend(sorted(set(periods)))
+
+    def defer(self, period: BillingPeriod, delay: timedelta) -> None:
+        """Recorded, not delivered: the fake has no clock to make it visible."""
+        self.deferred.append((period, delay))
+
+
+@dataclass
+class MemoryAllocationQueue(ListQueue):
+    """The AllocationRequestQueue port in memory: what ListQueue records, and the messages:
+    `waiting` not yet received, `in_flight` received and not completed, `completed`, and
+    `poisoned` what went to the poison queue."""
+
+    waiting: list[QueuedMessage] = field(default_factory=list)
+    in_flight: dict[str, QueuedMessage] = field(default_factory=dict)
+    completed: list[QueuedMessage] = field(default_factory=list)
+    poisoned: list[PoisonedMessage] = field(default_factory=list)
+    name: str = "allocation-requests"
+    ensured: bool = False
+    _ids: int = 0
+
+    def ensure(self) -> None:
+        self.ensured = True
+
+    def enqueue(self, periods: Iterable[BillingPeriod]) -> None:
+        wanted = sorted(set(periods))
+        super().enqueue(wanted)
+        for period in wanted:
+            self.put(AllocationRequest(period).to_json())
+
+    def put(self, text: str, undecodable: str | None = None) -> QueuedMessage:
+        """Add a raw message (a bad one, in tests), as a producer or another tool would."""
+        self._ids += 1
+        message = QueuedMessage(str(self._ids), text, 0, undecodable=undecodable)
+        self.waiting.append(message)
+        return message
+
+    def receive(self, max_messages: int = 32, visibility_timeout: int = 60) -> list[QueuedMessage]:
+        del visibility_timeout  # a received message stays in flight until completed
+        taken, self.waiting = self.waiting[:max_messages], self.waiting[max_messages:]
+        batch = []
+        for message in taken:
+            delivered = QueuedMessage(
+                message.id, message.text, message.dequeue_count + 1, undecodable=message.undecodable
+            )
+            self.in_flight[delivered.id] = delivered
+            batch.append(delivered)
+        return batch
+
+    def complete(self, message: QueuedMessage) -> None:
+        self.completed.append(self.in_flight.pop(message.id))
+
+    def poison(self, message: PoisonedMessage) -> None:
+        self.poisoned.append(message)
+
+
+@dataclass
+class FakeAllocator:
+    """The Allocator port (the allocation service) by recording: `done` every period allocated;
+    raises what `failures` says for a period."""
+
+    failures: dict[BillingPeriod, Exception] = field(default_factory=dict)
+    done: list[BillingPeriod] = field(default_factory=list)
+
+    def allocate(self, period: BillingPeriod) -> AllocationOutcome:
+        if period in self.failures:
+            raise self.failures[period]
+        self.done.append(period)
+        return AllocationOutcome(period, AllocationStatus.ALLOCATED, detail="recorded")
+
+
+@dataclass
+class MemoryInputVersions:
+    """The InputVersions port in memory (the rules of shared/core/inputs.py): `begin` marks the
+    scopes as being written since the clock's time (CollectionInProgress if a live writer holds
+    one), `end` clears the marks and bumps the sequences of the changed scopes (and of scopes
+    taken over from a writer that stopped half-way)."""
+
+    clock: Callable[[], datetime] = lambda: NOW
+    sequences: dict[InputScope, int] = field(default_factory=dict)
+    writing: dict[InputScope, datetime] = field(default_factory=dict)
+    taken_over: set[InputScope] = field(default_factory=set)
+
+    def begin(self, scopes: Iterable[InputScope]) -> None:
+        wanted = set(scopes)
+        held = wanted & set(self.writing)
+        if live := held - self.stalled(held):
+            raise CollectionInProgress(f"{min(live, key=str)} is being written by another one")
+        self.taken_over |= held
+        self.writing.update(dict.fromkeys(wanted, self.clock()))
+
+    def end(self, scopes: Iterable[InputScope], changed: Collection[InputScope]) -> set[InputScope]:
+        bumped = set()
+        for scope in set(scopes):
+            self.writing.pop(scope, None)
+            if scope in changed or scope in self.taken_over:
+                self.sequences[scope] = self.sequences.get(scope, 0) + 1
+                bumped.add(scope)
+            self.taken_over.discard(scope)
+        return bumped
+
+    def version(self, period: BillingPeriod) -> InputVersion:
+        def seen(scope: InputScope) -> bool:
+            return scope.period in (None, period)
+
+        writers = tuple(
+            Writer(s, since)
+            for s, since in sorted(self.writing.items(), key=lambda kv: str(kv[0]))
+            if seen(s)
+        )
+        return InputVersion(sum(n for s, n in self.sequences.items() if seen(s)), writers)
+
+    def stalled(self, scopes: Iterable[InputScope]) -> set[InputScope]:
+        now = self.clock()
+        return {s for s in scopes if s in self.writing and Writer(s, self.writing[s]).stale(now)}
+
+
+@dataclass
+class MemoryPriceStore:
+    """The PriceStore port in memory: the stored items by identity (the first of each kept, as the
+    price table does), and `refreshes` every (refreshed_at, source) it was asked to store."""
+
+    items: dict[tuple[str, ...], RetailPriceItem] = field(default_factory=dict)
+    refreshes: list[tuple[datetime, str]] = field(default_factory=list)
+
+    def replace_items(
+        self, items: Sequence[RetailPriceItem], refreshed_at: datetime, source: str
+    ) -> bool:
+        if not items:
+            raise InvalidInput("items", "refusing to replace the stored catalogue with no items")
+        unique, _conflicts = unique_items(items)
+        wanted = {item_identity(i): i for i in unique}
+        changed = wanted != self.items
+        self.items = wanted
+        self.refreshes.append((refreshed_at, source))
+        return changed

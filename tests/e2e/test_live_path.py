@@ -13,6 +13,7 @@ from azure.data.tables import TableServiceClient
 
 from shared.bootstrap import ALL_TABLES, build_allocation_requests, build_stores
 from shared.core.costs import CostType
+from shared.core.reports import PeriodReport
 from shared.demo.sample_tenant import SampleTenant
 from shared.entrypoints.cli.main import main
 from shared.entrypoints.http.presenter import present_period
@@ -77,7 +78,7 @@ def test_live_path_conserves_money_per_basis_account_and_day_and_reruns_change_n
             assert carried[key] == amount, key  # exact, hence also to the cent
 
         report = stores.results.report(tenant.period, basis)
-        assert report is not None
+        assert isinstance(report, PeriodReport)
         body = present_period(report)  # what the API serves (HTTP: tests/e2e/test_demo.py)
         served = {
             k: Decimal(str(body[k])) for k in ("billedCost", "allocatedCost", "unallocatedCost")

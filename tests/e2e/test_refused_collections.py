@@ -22,6 +22,7 @@ from shared.bootstrap import (
 )
 from shared.core.costs import CostType
 from shared.core.period import midnight_utc
+from shared.core.reports import PeriodReport
 from shared.demo.sample_tenant import SampleTenant
 from shared.errors import SourceError
 from shared.services.collectors import UsageCollector
@@ -31,7 +32,7 @@ from tests.doubles.fixtures import RunningDouble
 from tests.live_tenant import serve_tenant
 
 pytestmark = pytest.mark.azurite
-Tables = dict[str, dict[tuple[str, str], tuple[str, str]]]
+Tables = dict[str, dict[tuple[str, str], tuple[str, str | None]]]
 
 
 def tables(conn: str) -> Tables:
@@ -157,4 +158,4 @@ def test_file_collections_that_would_erase_the_month_are_refused(
     assert queued(conn) == 0
     stores = build_stores(Settings.from_env())
     report = stores.results.report(tenant.period, CostType.ACTUAL)
-    assert report is not None and report.billed > 0
+    assert isinstance(report, PeriodReport) and report.billed > 0

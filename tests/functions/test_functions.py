@@ -8,6 +8,7 @@ import json
 import logging
 from datetime import date, timedelta
 from types import SimpleNamespace
+from typing import Any, NoReturn, cast
 from urllib.parse import urlencode
 
 import azure.functions as func
@@ -19,15 +20,25 @@ from azure.storage.queue import QueueClient
 import function_app
 from functions import composition
 from shared.core.costs import CostType
+from shared.core.period import BillingPeriod
+from shared.demo.sample_tenant import SampleTenant
 from shared.errors import SourceError
+from tests.doubles.fixtures import NetworkGuard
 from tests.live_tenant import billed_at_subscription_scope
 
 # get_functions() indexes the app once (a second call reports duplicate names), as the host does.
 FUNCTIONS = {f.get_function_name(): f for f in function_app.app.get_functions()}
 
 
-def registered(name: str):
+def registered(name: str) -> func.Function:
     return FUNCTIONS[name]
+
+
+def trigger_of(name: str) -> dict[str, Any]:
+    """The binding metadata of the function's trigger, as the host reads it."""
+    trigger = registered(name).get_trigger()
+    assert trigger is not None, f"{name} has no trigger"
+    return trigger.get_dict_repr()
 
 
 def test_exactly_the_expected_functions_are_registered() -> None:
@@ -43,19 +54,19 @@ def test_exactly_the_expected_functions_are_registered() -> None:
      ("collect_inventory", "%INVENTORY_SCHEDULE%")],
 )  # fmt: skip
 def test_timers_take_their_schedule_from_app_settings(name: str, setting: str) -> None:
-    trigger = registered(name).get_trigger().get_dict_repr()
+    trigger = trigger_of(name)
     assert trigger["type"] == "timerTrigger" and trigger["schedule"] == setting
 
 
 def test_the_queue_trigger_reads_the_allocation_queue_with_the_storage_connection() -> None:
-    trigger = registered("allocate_period").get_trigger().get_dict_repr()
+    trigger = trigger_of("allocate_period")
     assert trigger["type"] == "queueTrigger"
     assert trigger["queueName"] == "%ALLOCATION_QUEUE%"
     assert trigger["connection"] == "AzureWebJobsStorage"
 
 
 def test_the_http_api_is_one_asgi_function_that_needs_a_function_key() -> None:
-    trigger = registered("http_app_func").get_trigger().get_dict_repr()
+    trigger = trigger_of("http_app_func")
     assert trigger["type"] == "httpTrigger" and trigger["route"] == "/{*route}"
     assert trigger["authLevel"] is func.AuthLevel.FUNCTION
 
@@ -64,21 +75,30 @@ def test_the_http_api_is_one_asgi_function_that_needs_a_function_key() -> None:
 LOOP = asyncio.new_event_loop()
 
 
-def call_http(path: str, **params: str) -> func.HttpResponse:
-    handler = registered("http_app_func").get_user_function()
-    url = f"http://localhost{path}" + (f"?{urlencode(params)}" if params else "")
-    req = func.HttpRequest("GET", url, params=params, body=b"")
+def host_context(invocation_id: str, function_name: str) -> func.Context:
+    """The invocation context the host passes, as far as `AsgiMiddleware` reads it.
+
+    The middleware reads each attribute with getattr (a missing one is None), so a namespace of
+    them stands in for a `func.Context`; no trace or retry context, as on a first attempt.
+    """
     context = SimpleNamespace(
-        invocation_id="test",
-        function_name="http_app_func",
+        invocation_id=invocation_id,
+        function_name=function_name,
         function_directory=".",
         trace_context=None,
         retry_context=None,
     )
-    return LOOP.run_until_complete(handler(req, context))
+    return cast(func.Context, context)
 
 
-def test_the_triggers_collect_allocate_and_serve_one_period(live) -> None:
+def call_http(path: str, **params: str) -> func.HttpResponse:
+    handler = registered("http_app_func").get_user_function()
+    url = f"http://localhost{path}" + (f"?{urlencode(params)}" if params else "")
+    req = func.HttpRequest("GET", url, params=params, body=b"")
+    return LOOP.run_until_complete(handler(req, host_context("test", "http_app_func")))
+
+
+def test_the_triggers_collect_allocate_and_serve_one_period(live: SampleTenant) -> None:
     tenant = live
     timer = TimerRequest(past_due=False)
     for name in ("collect_inventory", "collect_costs", "collect_usage"):
@@ -105,7 +125,7 @@ def poison_queue(storage_env: dict[str, str]) -> list[dict]:
 
 
 def test_a_bad_queue_message_is_poisoned_at_once_with_its_reason_and_the_trigger_returns(
-    live, storage_env, caplog
+    live: SampleTenant, storage_env: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     handler = registered("allocate_period").get_user_function()
     huge = json.dumps({"period": "9" * 65536}).encode()
@@ -132,9 +152,9 @@ def test_a_bad_queue_message_is_poisoned_at_once_with_its_reason_and_the_trigger
 
 
 def test_a_transient_error_in_the_queue_trigger_propagates_for_the_host_to_retry(
-    live, storage_env, monkeypatch
+    live: SampleTenant, storage_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def failing(period):
+    def failing(period: BillingPeriod) -> NoReturn:
         raise SourceError(f"cost query for {period} failed")
 
     monkeypatch.setattr(composition.container().allocation, "allocate", failing)
@@ -144,7 +164,7 @@ def test_a_transient_error_in_the_queue_trigger_propagates_for_the_host_to_retry
     assert poison_queue(storage_env) == []
 
 
-def test_http_errors_are_problem_bodies_not_stack_traces(live) -> None:
+def test_http_errors_are_problem_bodies_not_stack_traces(live: SampleTenant) -> None:
     assert call_http("/api/unit-costs", period="2026-10").status_code == 404  # never allocated
     # The HTTP cold start built the stores only: no live sources, no meter catalogue.
     assert composition.container().built() == {"stores", "views"}
@@ -163,7 +183,7 @@ def test_the_trailing_window_ends_today_and_spans_the_lookback_and_every_open_mo
 
 
 def test_an_identity_based_cold_start_builds_the_stores_without_a_storage_call(
-    monkeypatch: pytest.MonkeyPatch, network_guard
+    monkeypatch: pytest.MonkeyPatch, network_guard: NetworkGuard
 ) -> None:
     # In Azure the tables and the queue come from the Bicep: building the stores must not call
     # storage (a create call to these hosts would be blocked and recorded by the network guard).

@@ -20,7 +20,7 @@ from tests.doubles.retail_prices import (
 )
 
 # The app is indexed once per process (a second get_functions() reports duplicate names).
-from tests.functions.test_functions import registered
+from tests.functions.test_functions import registered, trigger_of
 
 NEW_METER = "0f0e0d0c-0000-5000-8000-000000000002"
 GPT_4O_1120_INPUT_EASTUS2 = "e44b94b3-934f-5f67-bf3a-c9a64d3a83d5"
@@ -48,13 +48,15 @@ def serve_prices(
 
 
 def test_the_timer_takes_its_schedule_from_prices_schedule() -> None:
-    trigger = registered("refresh_prices").get_trigger().get_dict_repr()
+    trigger = trigger_of("refresh_prices")
     assert trigger["type"] == "timerTrigger"
     assert trigger["schedule"] == "%PRICES_SCHEDULE%"
     assert trigger["useMonitor"] is True
 
 
-def test_the_timer_refreshes_the_stored_catalogue_that_allocation_then_uses(serve_prices) -> None:
+def test_the_timer_refreshes_the_stored_catalogue_that_allocation_then_uses(
+    serve_prices: Callable[[RetailPricesDouble], RunningPrices],
+) -> None:
     gpt_4o = next(i for i in snapshot_items() if i["meterId"] == GPT_4O_1120_INPUT_EASTUS2)
     running = serve_prices(
         RetailPricesDouble([*snapshot_items(), {**gpt_4o, "meterId": NEW_METER}])
@@ -70,7 +72,9 @@ def test_the_timer_refreshes_the_stored_catalogue_that_allocation_then_uses(serv
     assert catalogue.current().classify(NEW_METER, "") is not None
 
 
-def test_a_failed_refresh_raises_for_the_host_to_record(serve_prices) -> None:
+def test_a_failed_refresh_raises_for_the_host_to_record(
+    serve_prices: Callable[[RetailPricesDouble], RunningPrices],
+) -> None:
     serve_prices(RetailPricesDouble([]))
     with pytest.raises(SourceError, match="no items"):
         registered("refresh_prices").get_user_function()(TimerRequest(past_due=False))

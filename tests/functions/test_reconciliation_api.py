@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
-from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import azure.functions as func
@@ -26,18 +24,17 @@ from shared.core.reports import PeriodReport, Publication
 from shared.core.unit_costs import unallocated_totals, unit_costs
 from shared.core.usage import UsageRecord
 from shared.core.views import PeriodQuery
+from shared.demo.sample_tenant import SampleTenant
 from shared.entrypoints.cli.reconciliation_text import render_reconciliation
 from shared.entrypoints.cli.report_table import render_report
 from shared.entrypoints.http.app import create_app
 from shared.services.views import ViewService
 from shared.settings import Settings
+from tests.builders import ACC, D1, NOV
 from tests.fakes import MemoryTableGateway
-from tests.functions.test_functions import call_http, registered
+from tests.functions.test_functions import call_http, host_context, registered
 from tests.unit.catalogue_double import GPT4O_CACHED, GPT4O_IN, GPT4O_OUT, DictCatalogue
 
-ACC = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acc"
-NOV = BillingPeriod(2026, 11)
-D1 = date(2026, 11, 3)
 LOOP = asyncio.new_event_loop()
 
 
@@ -54,8 +51,8 @@ def doubled_publication() -> Publication:
         ]
     ]
     usage = [UsageRecord(D1, ACC, "chat", 1_000_000, 150_000, 10)]
-    snap = [InventorySnapshot(D1, (Deployment(ACC, "chat", "gpt-4o", "2024-11-20",
-                                              "GlobalStandard", 10),))]  # fmt: skip
+    snap = [InventorySnapshot.on(D1, (Deployment(ACC, "chat", "gpt-4o", "2024-11-20",
+                                                 "GlobalStandard", 10),))]  # fmt: skip
     allocation = allocate_period(NOV, lines, usage, snap, catalogue)
     return Publication(
         allocation=allocation,
@@ -106,7 +103,9 @@ def rounding_apart() -> StoredPeriod:
     usage = [UsageRecord(D1, ACC, "a", 1_000, 0, 1), UsageRecord(D1, ACC, "b", 0, 1_000, 1)]
     deployments = tuple(Deployment(ACC, name, "gpt-4o", "2024-11-20", "GlobalStandard", 10)
                         for name in ("a", "b"))  # fmt: skip
-    allocation = allocate_period(NOV, lines, usage, [InventorySnapshot(D1, deployments)], catalogue)
+    allocation = allocate_period(
+        NOV, lines, usage, [InventorySnapshot.on(D1, deployments)], catalogue
+    )
     report = PeriodReport(
         period=NOV,
         cost_type=CostType.ACTUAL,
@@ -128,8 +127,7 @@ def cents_of(values: object) -> Decimal:
 def get(app: object, path: str, **params: str) -> tuple[int, dict]:
     url = f"http://localhost{path}" + (f"?{urlencode(params)}" if params else "")
     req = func.HttpRequest("GET", url, params=params, body=b"")
-    context = SimpleNamespace(invocation_id="t", function_name="http", function_directory=".",
-                              trace_context=None, retry_context=None)  # fmt: skip
+    context = host_context("t", "http")
     resp = LOOP.run_until_complete(func.AsgiMiddleware(app).handle_async(req, context))
     return resp.status_code, json.loads(resp.get_body())
 
@@ -215,7 +213,7 @@ def test_a_period_never_reconciled_is_a_404(app: object) -> None:
     assert status == 404
 
 
-def test_the_queue_trigger_reconciles_the_sample_tenant_without_a_flag(live) -> None:
+def test_the_queue_trigger_reconciles_the_sample_tenant_without_a_flag(live: SampleTenant) -> None:
     tenant = live
     assert call_http("/api/reconciliation", period=str(tenant.period)).status_code == 404
     timer = TimerRequest(past_due=False)
@@ -243,7 +241,9 @@ def test_the_queue_trigger_reconciles_the_sample_tenant_without_a_flag(live) -> 
         assert all(r["sideBilledTokens"] == r["sideObservedTokens"] for r in compared)
 
 
-def test_the_cli_prints_the_stored_report_with_its_flags(storage_env, capsys) -> None:
+def test_the_cli_prints_the_stored_report_with_its_flags(
+    storage_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     build_stores(Settings.from_env()).results.publish(doubled_publication())
     assert cli.main(["reconcile", "--period", "2026-11", "--cost-type", "actual"]) == 0
     out = capsys.readouterr().out

@@ -98,4 +98,4 @@ def test_a_rejected_token_raises_source_error(
             return credential.get_token("https://metrics.monitor.azure.com/.default", **kwargs)
 
     with pytest.raises(SourceError, match="InvalidAuthenticationTokenAudience"):
-        ArmInventorySource(WrongAudience(), [SUB], azure.arm_endpoint).fetch()  # type: ignore[arg-type]
+        ArmInventorySource(WrongAudience(), [SUB], azure.arm_endpoint).fetch()

@@ -23,7 +23,7 @@ from shared.adapters.storage.table_gateway import AzureTableGateway, Entity, Tab
 from shared.bootstrap import ALL_TABLES
 from shared.core.costs import CostLine
 from shared.core.period import BillingPeriod
-from shared.core.reports import Publication
+from shared.core.reports import PeriodReport, Publication
 from shared.entrypoints.http.app import create_app
 from tests.builders import SNAPSHOT, month_of_lines, month_of_usage, publication
 from tests.fakes import MemoryTableGateway
@@ -235,7 +235,7 @@ def test_readers_always_see_one_whole_allocation_and_the_newest_inputs_win(
     world.tables().publish(pubs[3])
     world.clock.now -= timedelta(hours=2)
     report = world.tables().report(period, pubs[3].allocation.cost_type)
-    assert report is not None and report.billed == pubs[3].allocation.billed
+    assert isinstance(report, PeriodReport) and report.billed == pubs[3].allocation.billed
     daily = world.rows(ALLOCATIONS, period)
     assert sum(Decimal(str(r["Cost"])) for r in daily) == pubs[3].allocation.billed
     generations = {str(r["PartitionKey"]).rsplit("|", 1)[-1] for r in world.rows(UNITCOSTS, period)}
@@ -259,7 +259,7 @@ def test_a_reader_overtaken_by_a_commit_and_its_cleanup_reads_one_whole_report(
             world.tables().publish(new)
 
     report = world.tables(Hooked(world.gateway, before)).report(period, old.allocation.cost_type)
-    assert report is not None
+    assert isinstance(report, PeriodReport)
     assert (report.billed, len(report.unit_costs)) in {
         (old.allocation.billed, len(old.unit_costs)),
         (new.allocation.billed, len(new.unit_costs)),

@@ -32,6 +32,7 @@ from shared.core.inputs import InputSource
 from shared.core.inventory import Deployment
 from shared.core.period import BillingPeriod, DateWindow
 from shared.core.period_status import PeriodStatus, collection_window, period_status
+from shared.core.reports import PeriodReport
 from shared.core.usage import UsageRecord
 from shared.entrypoints.http.app import create_app
 from shared.errors import CurrencyMismatch, SourceError
@@ -168,7 +169,7 @@ class Tenant:
 
     def billed(self, period: BillingPeriod, basis: CostType) -> Decimal:
         report = self.stores.results.report(period, basis)
-        assert report is not None, f"{period} {basis.value} was never allocated"
+        assert isinstance(report, PeriodReport), f"{period} {basis.value} was never allocated"
         return report.billed
 
     def tables(self) -> dict[str, Rows]:
@@ -207,7 +208,8 @@ def tenant(
         for basis in CostType:
             stored = made.stores.results.report(period, basis)
             served = [ln for ln in bill() if ln.cost_type is basis and ln.date in period.window]
-            assert stored is not None and stored.billed == sum(ln.cost for ln in served)
+            assert isinstance(stored, PeriodReport)
+            assert stored.billed == sum(ln.cost for ln in served)
     return made
 
 
@@ -245,7 +247,7 @@ def test_restating_one_day_of_a_closed_month_changes_exactly_that_month_and_only
     assert daily == {RESTATED_DAY.isoformat()}
     assert ("periods", ("ActualCost", str(OCT))) in changed
     report = tenant.stores.results.report(OCT, CostType.ACTUAL)
-    assert report is not None and report.billed == billed_before + Decimal("0.75")
+    assert isinstance(report, PeriodReport) and report.billed == billed_before + Decimal("0.75")
     assert report.allocated + report.unallocated == report.billed
 
     # The same data again: nothing enqueued, nothing written, and a duplicate request is a no-op.
@@ -274,7 +276,7 @@ def test_rows_azure_no_longer_returns_in_the_window_are_removed_not_kept(tenant:
     assert len(stored) == len([ln for ln in bill() if ln.cost_type is CostType.ACTUAL
                                and ln.date in NOV.window]) - 1  # fmt: skip
     report = tenant.stores.results.report(NOV, CostType.ACTUAL)
-    assert report is not None and report.billed == billed_before - gone.cost
+    assert isinstance(report, PeriodReport) and report.billed == billed_before - gone.cost
     october = tenant.stores.costs.lines_for(OCT, CostType.ACTUAL)
     assert sum(1 for ln in october if ln.date == before_window) == 2
     assert of_period(tenant.tables(), OCT) == of_period(before, OCT)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from http import HTTPStatus
@@ -89,7 +89,7 @@ class MemoryResponse(HttpResponse):
         self._request = request
         self._status = reply.status
         self._content = reply.encoded()
-        self._headers: CaseInsensitiveDict[str] = CaseInsensitiveDict(reply.headers)
+        self._headers = CaseInsensitiveDict(reply.headers)
         if self._content and "Content-Type" not in self._headers:
             self._headers["Content-Type"] = "application/json; charset=utf-8"
         self._encoding: str | None = None
@@ -104,7 +104,7 @@ class MemoryResponse(HttpResponse):
         return self._status
 
     @property
-    def headers(self) -> CaseInsensitiveDict[str]:
+    def headers(self) -> MutableMapping[str, str]:
         return self._headers
 
     @property

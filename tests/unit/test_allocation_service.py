@@ -9,7 +9,7 @@ from decimal import Decimal
 from shared.core.costs import CostType
 from shared.core.inputs import WRITER_LEASE, InputScope, InputSource, InputVersion
 from shared.core.period import BillingPeriod
-from shared.core.reports import PublishStatus, Unpublished
+from shared.core.reports import PeriodReport, PublishStatus, Unpublished
 from shared.services.allocation import AllocationService, AllocationStatus
 from tests.builders import (
     NOV,
@@ -58,8 +58,8 @@ def test_both_price_bases_are_published_and_a_rerun_changes_nothing() -> None:
     assert [r.status for r in first.results] == [PublishStatus.PUBLISHED] * 2
     actual = stores.results.report(NOV, CostType.ACTUAL)
     amortized = stores.results.report(NOV, CostType.AMORTIZED)
-    assert actual is not None and actual.billed == Decimal("100.00")
-    assert amortized is not None and amortized.billed == Decimal("90.00")
+    assert isinstance(actual, PeriodReport) and actual.billed == Decimal("100.00")
+    assert isinstance(amortized, PeriodReport) and amortized.billed == Decimal("90.00")
     again = service(stores).allocate(NOV)
     assert [r.status for r in again.results] == [PublishStatus.UNCHANGED] * 2
     assert "billed 100.00 = allocated" in str(first)
@@ -154,7 +154,7 @@ def test_a_slower_allocation_of_older_inputs_loses() -> None:
     outcome = late.allocate(NOV)
     assert outcome.results[0].status is PublishStatus.STALE
     report = stores.results.report(NOV, CostType.ACTUAL)
-    assert report is not None and report.billed == Decimal("120.00")
+    assert isinstance(report, PeriodReport) and report.billed == Decimal("120.00")
 
 
 class Frozen:

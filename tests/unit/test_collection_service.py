@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
+from shared.adapters.storage.table_gateway import Entity
 from shared.core.costs import CostType
 from shared.core.inputs import InputScope, InputSource
 from shared.core.period import BillingPeriod
 from shared.errors import CollectionInProgress, CollectionRefused, SourceError
 from shared.services.collection import CollectionService
-from shared.services.collectors import CostCollector, InventoryCollector, UsageCollector
+from shared.services.collectors import Collector, CostCollector, InventoryCollector, UsageCollector
+from shared.services.ports import CostSource, InventorySource, UsageSource
 from tests.builders import (
     DEPLOYMENTS,
     NOV,
@@ -32,15 +34,15 @@ WINDOW = NOV.window
 
 def service(
     stores: TableStores,
-    costs: object,
-    usage: object = None,
-    inventory: object = None,
+    costs: CostSource,
+    usage: UsageSource | None = None,
+    inventory: InventorySource | None = None,
     queue: ListQueue | None = None,
 ) -> CollectionService:
-    collectors = [
-        InventoryCollector(inventory or FixedInventory(list(DEPLOYMENTS)), stores.inventory),  # type: ignore[arg-type]
-        CostCollector([costs], stores.costs),  # type: ignore[list-item]
-        UsageCollector(usage or FixedUsage(month_of_usage()), stores.usage, stores.inventory),  # type: ignore[arg-type]
+    collectors: list[Collector] = [
+        InventoryCollector(inventory or FixedInventory(list(DEPLOYMENTS)), stores.inventory),
+        CostCollector([costs], stores.costs),
+        UsageCollector(usage or FixedUsage(month_of_usage()), stores.usage, stores.inventory),
     ]
     return CollectionService(collectors, stores.costs, queue or ListQueue(), stores.versions)
 
@@ -53,7 +55,7 @@ def stored() -> TableStores:
     return stores
 
 
-def tables(stores: TableStores) -> dict[str, object]:
+def tables(stores: TableStores) -> dict[str, dict[tuple[str, str], Entity]]:
     gateway = stores.gateway
     assert isinstance(gateway, MemoryTableGateway)
     return copy.deepcopy(gateway.tables)

@@ -19,7 +19,7 @@ from shared.adapters.storage.allocation_tables import (
 )
 from shared.adapters.storage.table_gateway import Entity, Versioned
 from shared.core.costs import CostLine, CostType
-from shared.core.reports import PeriodReport, PublishStatus, Unpublished
+from shared.core.reports import PeriodReport, Publication, PublishStatus, Unpublished
 from tests.builders import NOV, NOW, month_of_lines, month_of_usage, publication
 from tests.fakes import MemoryTableGateway
 from tests.unit.catalogue_double import GPT4O_IN
@@ -48,7 +48,7 @@ def live_daily_sum(tables: AllocationTables) -> Decimal:
     return sum((row.cost for row in tables.daily(NOV, ACTUAL)), Decimal(0))
 
 
-def served(tables: AllocationTables) -> PeriodReport | None:
+def served(tables: AllocationTables) -> PeriodReport | Unpublished | None:
     return tables.report(NOV, ACTUAL)
 
 
@@ -57,7 +57,8 @@ def test_a_published_report_reads_back_whole_and_its_rows_sum_to_its_bill() -> N
     pub = publication(month_of_lines(), month_of_usage(), sequence=1)
     assert tables.publish(pub) is PublishStatus.PUBLISHED
     report = served(tables)
-    assert report is not None and report.billed == pub.allocation.billed == Decimal("100.00")
+    assert isinstance(report, PeriodReport)
+    assert report.billed == pub.allocation.billed == Decimal("100.00")
     assert sum((u.cost for u in report.unit_costs), Decimal(0)) == report.allocated
     assert live_daily_sum(tables) == report.billed
     assert tables.reconciliation(NOV, ACTUAL) == pub.reconciliation
@@ -90,7 +91,7 @@ def test_a_changed_day_writes_that_days_rows_and_leaves_no_old_rows_behind() -> 
     )
     assert len(now) == len(first), "the superseded rows of that day are gone"
     report = served(tables)
-    assert report is not None and report.billed == Decimal("130.00")
+    assert isinstance(report, PeriodReport) and report.billed == Decimal("130.00")
     assert live_daily_sum(tables) == report.billed
     # One generation of the read models remains.
     assert len({pk for pk, _ in gateway.tables[UNITCOSTS]}) == 1
@@ -141,7 +142,7 @@ def test_the_race_of_the_issue_two_allocations_the_newer_wins_whatever_the_order
     gateway.between = lambda: tables.publish(b)
     assert tables.publish(a) is PublishStatus.STALE
     report = served(tables)
-    assert report is not None and report.billed == b.allocation.billed
+    assert isinstance(report, PeriodReport) and report.billed == b.allocation.billed
     assert live_daily_sum(tables) == b.allocation.billed
     # Only B's rows exist: A deleted the rows it had written.
     assert sum(Decimal(str(e["Cost"])) for e in gateway.tables[ALLOCATIONS].values()) == (
@@ -159,7 +160,7 @@ def test_an_older_allocation_committing_first_is_replaced_by_the_newer() -> None
     gateway.between = lambda: tables.publish(older)
     assert tables.publish(newer) is PublishStatus.PUBLISHED  # after one lost commit, retried
     report = served(tables)
-    assert report is not None and report.billed == newer.allocation.billed
+    assert isinstance(report, PeriodReport) and report.billed == newer.allocation.billed
     assert live_daily_sum(tables) == newer.allocation.billed
     assert sum(Decimal(str(e["Cost"])) for e in gateway.tables[ALLOCATIONS].values()) == (
         newer.allocation.billed
@@ -204,7 +205,7 @@ def test_a_crash_between_writes_serves_the_previous_report_whole(crash_at: int) 
         tables.publish(newer)
     after = served(tables)
     assert after in (previous, _alone(newer))
-    assert after is not None and live_daily_sum(tables) == after.billed
+    assert isinstance(after, PeriodReport) and live_daily_sum(tables) == after.billed
     # A re-run repairs it, and an hour later the orphaned rows of the crashed run are gone.
     clock.advance(hours=2)
     tables.publish(newer)
@@ -215,9 +216,9 @@ def test_a_crash_between_writes_serves_the_previous_report_whole(crash_at: int) 
     assert len({pk for pk, _ in gateway.tables[UNITCOSTS]}) == 1
 
 
-def _alone(pub: object) -> PeriodReport | None:
+def _alone(pub: Publication) -> PeriodReport | Unpublished | None:
     tables = AllocationTables(MemoryTableGateway(), clock=lambda: NOW)
-    tables.publish(pub)  # type: ignore[arg-type]
+    tables.publish(pub)
     return served(tables)
 
 
@@ -251,7 +252,7 @@ def test_readers_read_again_when_the_generation_changed_under_them() -> None:
 
     gateway.get = racing_get  # type: ignore[method-assign]
     report = served(tables)
-    assert report is not None and report.billed == second.allocation.billed
+    assert isinstance(report, PeriodReport) and report.billed == second.allocation.billed
     assert len(report.unit_costs) == 2
 
 
@@ -262,7 +263,7 @@ def test_rows_of_the_layout_before_generations_are_read_then_replaced() -> None:
     tables.publish(publication(month_of_lines(), month_of_usage(), sequence=1))
     legacy = _to_legacy(gateway)
     report = served(tables)
-    assert report is not None and report.billed == Decimal("100.00")
+    assert isinstance(report, PeriodReport) and report.billed == Decimal("100.00")
     tables.publish(publication(changed_day_lines(), month_of_usage(), sequence=2))
     assert not any(pk == legacy for pk, _ in gateway.tables[UNITCOSTS])
     assert live_daily_sum(tables) == Decimal("130.00")

@@ -25,10 +25,9 @@ from shared.entrypoints.cli.report_table import render_report
 from shared.entrypoints.http.presenter import deployment_json, unit_costs_json
 from shared.errors import InvalidInput, NotFound
 from shared.services.views import ViewService
+from tests.builders import ACC, NOV
 from tests.fakes import MemoryTableGateway
 
-ACC = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acc"
-NOV = BillingPeriod(2026, 11)
 ACTUAL = PeriodQuery(NOV, CostType.ACTUAL)
 OPEN_DAY, CLOSING_DAY = date(2026, 12, 5), date(2026, 12, 6)
 D = Decimal

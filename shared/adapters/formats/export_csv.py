@@ -597,14 +597,7 @@ def _legacy_lines(
     _require(index, cols, _LEGACY_REQUIRED, source)
 
     def facts(row: _Row) -> ExportRow:
-        return ExportRow(
-            meter_category=row.text(cols["meter_category"]),
-            meter_subcategory=row.text(cols["meter_subcategory"]),
-            meter_name=row.text(cols["meter_name"]),
-            product=row.text(cols["product"]),
-            resource_id=row.text(cols["resource_id"]),
-            product_order_name=row.text(cols["product_order"]),
-        )
+        return _export_row(row, cols)
 
     for row, found in _kept(records, facts, service_filter, source, ledger):
         yield CostLine(
@@ -624,16 +617,21 @@ def _legacy_lines(
         )
 
 
-def _focus_facts(row: _Row) -> ExportRow:
+def _export_row(row: _Row, cols: Mapping[str, tuple[str, ...]]) -> ExportRow:
+    """The columns that decide whether a row concerns AI services, in a dialect's names."""
     return ExportRow(
-        meter_category=row.text(_FOCUS["meter_category"]),
-        meter_subcategory=row.text(_FOCUS["meter_subcategory"]),
-        meter_name=row.text(_FOCUS["meter_name"]),
-        product=row.text(_FOCUS["product"]),
-        resource_id=row.text(_FOCUS["resource_id"]),
-        service_name=row.text(_FOCUS["service_name"]),
-        product_order_name=row.text(_FOCUS["product_order"]),
+        meter_category=row.text(cols["meter_category"]),
+        meter_subcategory=row.text(cols["meter_subcategory"]),
+        meter_name=row.text(cols["meter_name"]),
+        product=row.text(cols["product"]),
+        resource_id=row.text(cols["resource_id"]),
+        service_name=row.text(cols["service_name"]) if "service_name" in cols else "",
+        product_order_name=row.text(cols["product_order"]),
     )
+
+
+def _focus_facts(row: _Row) -> ExportRow:
+    return _export_row(row, _FOCUS)
 
 
 def _focus_lines(

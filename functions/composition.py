@@ -10,6 +10,7 @@ from functools import cache
 from shared.bootstrap import Container
 from shared.core.period import DateWindow
 from shared.core.period_status import collection_window
+from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
 from shared.settings import Settings
 
@@ -23,6 +24,11 @@ def views() -> ViewService:
     """The read side the HTTP API serves: the published allocations, each period's status as of
     today (UTC)."""
     return container().views
+
+
+def use_cases() -> UseCaseService:
+    """The use-case definitions the HTTP API reads and changes."""
+    return container().use_cases
 
 
 def reset() -> None:

@@ -122,6 +122,7 @@ var tableNames = [
   'unallocated'
   'periods'
   'reconciliation'
+  'usecases'
 ]
 
 // Subscriptions among the cost scopes; Bicep grants the function identity its readers there.

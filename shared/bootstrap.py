@@ -31,6 +31,8 @@ from shared.adapters.storage.reconciliation_table import TABLE as RECONCILIATION
 from shared.adapters.storage.table_gateway import AzureTableGateway
 from shared.adapters.storage.usage_table import TABLE as USAGE
 from shared.adapters.storage.usage_table import UsageTable
+from shared.adapters.storage.use_cases_table import TABLE as USE_CASES
+from shared.adapters.storage.use_cases_table import UseCaseTable
 from shared.core.costs import CostType
 from shared.core.resource_id import id_key
 from shared.errors import ConfigurationError
@@ -40,10 +42,11 @@ from shared.services.collection import CollectionService
 from shared.services.collectors import CostCollector, InventoryCollector, UsageCollector
 from shared.services.ports import CostSource, InventorySource, UsageSource
 from shared.services.price_refresh import PriceRefreshService
+from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
 from shared.settings import Settings, StorageConnection
 
-ALL_TABLES = (COSTS, USAGE, INVENTORY, PRICES, INPUTS, *RESULT_TABLES, RECONCILIATION)
+ALL_TABLES = (COSTS, USAGE, INVENTORY, PRICES, INPUTS, *RESULT_TABLES, RECONCILIATION, USE_CASES)
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Stores:
     queue: StorageAllocationQueue
     prices: PriceTable
     versions: InputVersionsTable
+    use_cases: UseCaseTable
 
 
 def queue_client(
@@ -100,6 +104,7 @@ def build_stores(
         queue=queue,
         prices=PriceTable(gateway),
         versions=InputVersionsTable(gateway),
+        use_cases=UseCaseTable(gateway),
     )
 
 
@@ -232,6 +237,12 @@ class Container:
         return ViewService(self.stores.results)
 
     @cached_property
+    def use_cases(self) -> UseCaseService:
+        """The use-case definitions (shared/services/use_cases.py), checked against the
+        inventory."""
+        return UseCaseService(self.stores.use_cases, self.stores.inventory)
+
+    @cached_property
     def allocation(self) -> AllocationService:
         return build_allocation(self.stores)
 
@@ -250,7 +261,7 @@ class Container:
     def built(self) -> frozenset[str]:
         """The parts built so far (a cold start should build only what it needs)."""
         parts = {"credential", "stores", "views", "allocation", "allocation_requests",
-                 "price_refresh", "live_collection"}  # fmt: skip
+                 "price_refresh", "live_collection", "use_cases"}  # fmt: skip
         return frozenset(name for name in vars(self) if name in parts)
 
     def file_collection(self, folder: Path) -> CollectionService:

@@ -17,6 +17,7 @@ caller input through `excerpt`, never whole.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 EXCERPT_CHARS = 40
@@ -71,6 +72,20 @@ class InvalidInput(FinOpsError):
         super().__init__(f"{field}: {problem}")
         self.field = field
         self.problem = problem
+
+
+class InvalidDefinitions(InvalidInput):
+    """Several fields of one input are malformed (a use-case file, a use case): every problem as
+    (field path, detail); `field` and `problem` are the first. HTTP answers one 400 listing them
+    all (`errors`), the CLI one line each."""
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        assert problems, "InvalidDefinitions needs at least one problem"
+        super().__init__(*problems[0])
+        self.problems = tuple(problems)
+
+    def lines(self) -> list[str]:
+        return [f"{field}: {detail}" if field else detail for field, detail in self.problems]
 
 
 class NotFound(FinOpsError):

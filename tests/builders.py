@@ -153,3 +153,26 @@ class TableStores:
         self.inventory = InventoryTable(gateway)
         self.versions = InputVersionsTable(gateway, clock=clock)
         self.results = AllocationTables(gateway, clock=clock)
+
+
+GUID = "00000000-0000-4000-8000-000000000001"
+OUTCOME_QUERY = "AppEvents | summarize outcomes = count() by day = bin(TimeGenerated, 1d)"
+
+
+def use_case_body(
+    name: str, *deployments: dict[str, object], **fields: object
+) -> dict[str, object]:
+    """A valid use case in the file's shape over `deployments` (entries such as
+    `{"deployment": id}`); `fields` replaces or adds top-level fields."""
+    body: dict[str, object] = {
+        "name": name,
+        "owner": "support-platform",
+        "costCenter": "CC-1042",
+        "description": "Customer support assistant",
+        "outcome": {
+            "unit": "resolved query",
+            "source": {"type": "logAnalytics", "workspaceId": GUID, "query": OUTCOME_QUERY},
+        },
+        "deployments": list(deployments),
+    }
+    return {**body, **fields}

@@ -16,6 +16,7 @@ from shared.core.reconciliation import Reconciliation
 from shared.core.reports import PeriodReport, Publication, PublishStatus, Unpublished
 from shared.core.requests import PoisonedMessage, QueuedMessage
 from shared.core.usage import UsageRecord
+from shared.core.use_cases import UseCase
 
 
 class CostSource(Protocol):
@@ -189,4 +190,32 @@ class PriceStore(Protocol):
         self, items: Sequence[RetailPriceItem], refreshed_at: datetime, source: str
     ) -> bool:
         """Make the stored items exactly `items`; True if anything changed."""
+        ...
+
+
+class KnownDeployments(Protocol):
+    """Every deployment any inventory snapshot knows (what use cases may name)."""
+
+    def known_deployments(self) -> list[Deployment]: ...
+
+
+class UseCaseStore(Protocol):
+    """The stored use-case definitions, one per name."""
+
+    def all(self) -> list[UseCase]:
+        """Every stored use case, sorted by name."""
+        ...
+
+    def get(self, name: str) -> UseCase | None: ...
+
+    def replace_all(self, use_cases: Sequence[UseCase]) -> bool:
+        """Make the stored set exactly `use_cases`; True if anything was written."""
+        ...
+
+    def put(self, use_case: UseCase) -> bool:
+        """Store one use case (create or replace); True if anything was written."""
+        ...
+
+    def delete(self, name: str) -> bool:
+        """Delete one use case; True if it was stored."""
         ...

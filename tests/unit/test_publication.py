@@ -308,3 +308,62 @@ def test_an_orphan_generation_younger_than_the_orphan_age_is_left_alone() -> Non
     clock.advance(hours=2)
     tables.publish(publication(changed_day_lines(), month_of_usage(), sequence=2))
     assert not set(in_flight) & set(gateway.tables[UNITCOSTS])
+
+
+class WritesLate(MemoryTableGateway):
+    """The slow run's gateway: `first` runs at its first write (so the rows it writes land after
+    it); once `dead`, its next read raises (the process dies)."""
+
+    def __init__(self, shared: MemoryTableGateway, first: Callable[[], None]) -> None:
+        super().__init__(tables=shared.tables, etags=shared.etags)
+        self.first: Callable[[], None] | None = first
+        self.dead = False
+
+    def write(self, table: str, upserts: Sequence[Entity], deletes: Sequence[Entity]) -> None:
+        if self.first is not None:
+            run, self.first = self.first, None
+            run()
+        super().write(table, upserts, deletes)
+
+    def get(self, table: str, pk: str, rk: str) -> Versioned | None:
+        if self.dead:
+            raise SystemExit("the older run dies before it sees it lost")
+        return super().get(table, pk, rk)
+
+
+def test_orphans_of_a_run_that_crashed_after_the_live_commit_are_swept_an_hour_later() -> None:
+    """An older run writes its rows after the newer one committed and found nothing to clean,
+    then dies: the summary says clean, so only the hourly sweep of an unchanged re-allocation
+    finds them."""
+    gateway = MemoryTableGateway()
+    clock = Clock()
+    tables = AllocationTables(gateway, clock=clock)
+    older = publication(month_of_lines(), month_of_usage(), sequence=1)
+    newer = publication(changed_day_lines(), month_of_usage(), sequence=2)
+
+    def newer_commits() -> None:
+        assert tables.publish(newer) is PublishStatus.PUBLISHED  # and marks the summary clean
+        slow_gateway.dead = True
+
+    slow_gateway = WritesLate(gateway, newer_commits)
+    with pytest.raises(SystemExit):
+        AllocationTables(slow_gateway, clock=clock).publish(older)
+    head = gateway.tables[PERIODS][(ACTUAL.value, str(NOV))]
+    assert head["Clean"] is True
+    orphaned = sum(Decimal(str(e["Cost"])) for e in gateway.tables[ALLOCATIONS].values())
+    assert orphaned > newer.allocation.billed  # the dead run's rows are still there
+    report = served(tables)
+    assert isinstance(report, PeriodReport) and report.billed == newer.allocation.billed
+
+    assert tables.publish(newer) is PublishStatus.UNCHANGED  # within the hour: nothing to do
+    clock.advance(hours=2)
+    writes = gateway.writes
+    assert tables.publish(newer) is PublishStatus.UNCHANGED
+    assert sum(Decimal(str(e["Cost"])) for e in gateway.tables[ALLOCATIONS].values()) == (
+        newer.allocation.billed
+    )
+    assert len({pk for pk, _ in gateway.tables[UNITCOSTS]}) == 1
+    swept = gateway.writes
+    assert swept > writes
+    assert tables.publish(newer) is PublishStatus.UNCHANGED
+    assert gateway.writes == swept  # swept once: the next unchanged run writes nothing

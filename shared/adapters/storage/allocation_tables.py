@@ -106,6 +106,7 @@ class _Summary:
     reason: str = ""
     days: dict[str, _Day] = field(default_factory=dict)
     clean: bool = True  # False until the rows it superseded are known to be gone
+    swept_at: datetime | None = None  # when rows of other generations were last swept
 
     @classmethod
     def parse(cls, row: Entity) -> _Summary:
@@ -118,6 +119,7 @@ class _Summary:
             reason=str(row.get("Reason", "")),
             days={day: _Day(*pair) for day, pair in days.items()},
             clean=bool(row.get("Clean", True)),
+            swept_at=datetime.fromisoformat(str(row["SweptAt"])) if row.get("SweptAt") else None,
         )
 
     def live_day_rows(self) -> set[tuple[str, str]]:
@@ -164,8 +166,10 @@ class AllocationTables:
                 return PublishStatus.STALE
             if head and head.state is SummaryState.PUBLISHED and head.digest == plan.digest:
                 self._discard(plan)
-                if found and not head.clean:  # a run stopped before its cleanup: finish it
-                    self._finish(period, cost_type, None, head, found.entity, found.etag)
+                if found and self._due(head):  # left rows, or a crashed run may have: sweep
+                    self._finish(
+                        period, cost_type, None, head, found.entity, found.etag, record_sweep=True
+                    )
                 return PublishStatus.UNCHANGED
             days = self._write_rows(plan, head)
             entity = self._summary_entity(plan, days)
@@ -198,6 +202,7 @@ class AllocationTables:
                 "Digest": digest("no-data", reason),
                 "Clean": False,
                 "PublishedAt": self._clock().isoformat(),
+                "SweptAt": self._clock().isoformat(),
             }
             try:
                 etag = self._gateway.put_if(PERIODS, entity, found.etag if found else None)
@@ -283,6 +288,7 @@ class AllocationTables:
             "UnallocatedRows": len(plan.publication.unallocated_totals),
             "Clean": False,
             "PublishedAt": self._clock().isoformat(),
+            "SweptAt": self._clock().isoformat(),
         }
 
     def _finish(
@@ -294,13 +300,27 @@ class AllocationTables:
         entity: Entity,
         etag: str,
         own: _Plan | None = None,
+        record_sweep: bool = False,
     ) -> None:
-        """Delete what the commit superseded; mark the summary clean when nothing is left."""
-        if self._collect(period, cost_type, previous, live, own):
-            return  # rows of a run still in flight (or young orphans): a later run finishes
+        """Delete what the commit superseded (and aged orphans); record whether anything is left
+        and when this sweep ran, so a later run knows when to sweep again."""
+        kept = self._collect(period, cost_type, previous, live, own)
+        updated = {**entity, "Clean": not kept}  # kept: rows of a run in flight, young orphans
+        if record_sweep:
+            updated["SweptAt"] = self._clock().isoformat()
+        if updated == entity:
+            return
         # If a newer allocation committed meanwhile, it cleans up after itself.
         with contextlib.suppress(EtagMismatch):
-            self._gateway.put_if(PERIODS, {**entity, "Clean": True}, etag)
+            self._gateway.put_if(PERIODS, updated, etag)
+
+    def _due(self, head: _Summary) -> bool:
+        """Whether an unchanged re-allocation should sweep: the last commit left rows behind, or
+        the last sweep is older than ORPHAN_AGE (a run that crashed after writing its rows, after
+        the live commit, leaves orphans only a sweep finds). At most one write an hour."""
+        if not head.clean or head.swept_at is None:
+            return True
+        return self._clock() - head.swept_at >= ORPHAN_AGE
 
     def _discard(self, plan: _Plan) -> None:
         """Delete what a publication that will never be live wrote."""

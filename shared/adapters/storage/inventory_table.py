@@ -24,6 +24,7 @@ from shared.adapters.storage.table_gateway import (
 )
 from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.period import BillingPeriod, midnight_utc
+from shared.core.resource_id import id_key
 
 TABLE = "inventory"
 MARKER = "_snapshot"
@@ -78,6 +79,15 @@ class InventoryTable:
         keys, _ = self._keys()
         found = self._read(keys[-1:])
         return found[-1] if found else None
+
+    def known_deployments(self) -> list[Deployment]:
+        """Every deployment of every snapshot, once each (the newest snapshot's record), sorted by
+        key: what use cases may name. Reads the index and every snapshot (one key range)."""
+        keys, _ = self._keys()
+        found: dict[str, Deployment] = {}
+        for snapshot in self._read(keys):
+            found.update((id_key(d.deployment_id), d) for d in snapshot.deployments)
+        return sorted(found.values(), key=lambda d: d.key)
 
     def _keys(self) -> tuple[list[str], bool]:
         """Every snapshot key in time order, and whether it came from the index (a table stored

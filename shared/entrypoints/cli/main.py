@@ -1,4 +1,4 @@
-"""Command line: `python -m shared.cli demo|collect|allocate|prices|serve`.
+"""Command line: `python -m shared.cli demo|collect|allocate|reconcile|prices|serve|apply`.
 
 The same services as the Functions triggers, for demos, backfills and operations.
 """
@@ -15,8 +15,16 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from shared.entrypoints.cli.arguments import Subparsers
-from shared.entrypoints.cli.commands import allocate, collect, demo, prices, reconcile, serve
-from shared.errors import FinOpsError, StorageUnavailable
+from shared.entrypoints.cli.commands import (
+    allocate,
+    apply,
+    collect,
+    demo,
+    prices,
+    reconcile,
+    serve,
+)
+from shared.errors import FinOpsError, InvalidDefinitions, StorageUnavailable
 from shared.settings import STORAGE
 
 
@@ -26,7 +34,7 @@ class Command(Protocol):
     def run(self, args: argparse.Namespace) -> int: ...
 
 
-COMMANDS: tuple[Command, ...] = (demo, collect, allocate, reconcile, prices, serve)
+COMMANDS: tuple[Command, ...] = (demo, collect, allocate, reconcile, prices, serve, apply)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except StorageUnavailable as exc:  # one line, no traceback: the adapters translate outages
         print(f"error: {exc}: start Azurite or check {STORAGE}", file=sys.stderr)
+        return 2
+    except InvalidDefinitions as exc:  # every problem, one line each
+        print("".join(f"error: {line}\n" for line in exc.lines()), end="", file=sys.stderr)
         return 2
     except FinOpsError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,6 +1,8 @@
 """The FastAPI app: the read side's views as JSON, errors as RFC 7807 problem bodies.
 
-A route is one module of `routes/` with `register(app, views)`, listed once in `ROUTES`.
+A route is one module of `routes/` with `register(app, views)`, listed once in `ROUTES`; the
+use-case routes (`routes/use_cases.py`) take the use-case service instead, and are served when
+the app is given one (the Functions app and `serve` are; read-only test apps need not be).
 """
 
 from __future__ import annotations
@@ -11,21 +13,28 @@ from datetime import date
 from fastapi import FastAPI
 
 from shared.entrypoints.http import problems
-from shared.entrypoints.http.routes import health, reconciliation, unit_costs
+from shared.entrypoints.http.routes import health, reconciliation, unit_costs, use_cases
 from shared.services.ports import PublishedResults
+from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService, utc_today
 
 Register = Callable[[FastAPI, Callable[[], ViewService]], None]
 ROUTES: tuple[Register, ...] = (health.register, unit_costs.register, reconciliation.register)
 
 
-def create_api(views: Callable[[], ViewService]) -> FastAPI:
-    """The app; `views` is called on each request (first use builds, no I/O at import)."""
+def create_api(
+    views: Callable[[], ViewService],
+    definitions: Callable[[], UseCaseService] | None = None,
+) -> FastAPI:
+    """The app; `views` (and `definitions`, the use cases) are called on each request (first use
+    builds, no I/O at import)."""
     app = FastAPI(title="Azure OpenAI unit costs", version="1", docs_url="/api/docs",
                   openapi_url="/api/openapi.json")  # fmt: skip
     problems.install(app)
     for register in ROUTES:
         register(app, views)
+    if definitions is not None:
+        use_cases.register(app, definitions)
     return app
 
 

@@ -9,18 +9,32 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from shared.errors import ConcurrentPublication, InvalidInput, NotFound, StorageUnavailable
+from shared.errors import (
+    ConcurrentPublication,
+    InvalidDefinitions,
+    InvalidInput,
+    NotFound,
+    StorageUnavailable,
+)
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 RETRY_AFTER_SECONDS = "5"
 
 
-def problem(status: int, title: str, detail: str, field: str | None = None) -> JSONResponse:
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    field: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+) -> JSONResponse:
     body: dict[str, object] = {"type": "about:blank", "title": title, "status": status}
     body["detail"] = detail
     if field:
         body["field"] = field
+    if errors is not None:
+        body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
@@ -29,6 +43,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidInput)
     async def _invalid(_: Request, exc: InvalidInput) -> JSONResponse:
+        if isinstance(exc, InvalidDefinitions):  # every problem, the first one as `field`
+            errors = [{"field": field, "detail": detail} for field, detail in exc.problems]
+            return problem(400, "Invalid input", exc.problem, exc.field, errors)
         return problem(400, "Invalid input", exc.problem, exc.field)
 
     @app.exception_handler(NotFound)

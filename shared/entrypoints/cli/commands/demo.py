@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"\nAPI served at {base}/api/unit-costs?period={tenant.period}")
         print(f"  one deployment: {base}/api/deployments/<key>/unit-costs?period={tenant.period}")
         print(f"  health: {base}/api/health   docs: {base}/api/docs   (Ctrl-C to stop)", flush=True)
-        serve_api(read_side, args.port)
+        serve_api(read_side, args.port, parts.use_cases)
         return 0
     finally:
         cleanup.close()

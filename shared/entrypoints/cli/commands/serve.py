@@ -6,6 +6,7 @@ import argparse
 
 from shared.entrypoints.cli.arguments import Subparsers
 from shared.entrypoints.cli.composition import container, views
+from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
 
 DEFAULT_PORT = 8080
@@ -18,14 +19,18 @@ def add(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    serve_api(views(container()), args.port)  # the stores first: an outage is one line, here
+    parts = container()
+    serve_api(views(parts), args.port, parts.use_cases)  # the stores first: an outage is one line
     return 0
 
 
-def serve_api(read_side: ViewService, port: int) -> None:
-    """Serve the API over `read_side` on 127.0.0.1:`port` until Ctrl-C (or SIGTERM)."""
+def serve_api(read_side: ViewService, port: int, definitions: UseCaseService | None = None) -> None:
+    """Serve the API over `read_side` (and the use cases of `definitions`) on
+    127.0.0.1:`port` until Ctrl-C (or SIGTERM)."""
     import uvicorn
 
     from shared.entrypoints.http.app import create_api
 
-    uvicorn.run(create_api(lambda: read_side), host="127.0.0.1", port=port, log_level="warning")
+    use_cases = (lambda: definitions) if definitions else None
+    app = create_api(lambda: read_side, use_cases)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

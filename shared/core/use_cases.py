@@ -1,0 +1,360 @@
+"""Use cases as code: who owns which deployments (or which callers' slice of them), and what
+outcome their cost is divided by. The file format and rules: docs/use-cases.md.
+
+Everything here is pure. Parsing returns every problem as `(field path, detail)` (a JSON path
+such as `useCases[1].deployments[0].deployment`), never only the first, so one apply names every
+bad field; the overlap check (`overlaps`) makes sure no deployment and no caller slice is claimed
+twice, so no cent is counted twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from shared.core.resource_id import id_key
+
+Problem = tuple[str, str]  # (field path, detail)
+Resolve = Callable[[str], str | None]  # what a user wrote -> the inventory's ARM id, or None
+
+SLUG = re.compile(r"[a-z][a-z0-9-]{0,62}")
+GUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+SLUG_RULE = (
+    "must be a slug: lower-case letters, digits and hyphens, 1 to 63, starting with a letter"
+)
+# The outcome query's output columns: both names must appear as whole words outside `//` comments.
+OUTCOME_COLUMNS = ("day", "outcomes")
+UNKNOWN_DEPLOYMENT = "no deployment of the inventory has this id or key"
+
+DOCUMENT_KEYS = ("useCases", "targets")
+USE_CASE_KEYS = ("name", "owner", "costCenter", "description", "outcome", "deployments")
+OUTCOME_KEYS = ("unit", "source")
+ENTRY_KEYS = ("deployment", "deploymentId", "callers")  # deploymentId: as served, re-resolved
+
+
+class SourceType(StrEnum):
+    """Where a use case's outcomes (the units its cost is divided by) come from."""
+
+    LOG_ANALYTICS = "logAnalytics"
+    PUSH = "push"
+
+
+class CallerKind(StrEnum):
+    """How the callers of a shared deployment are told apart."""
+
+    APIM_SUBSCRIPTIONS = "apimSubscriptions"
+    APIM_PRODUCTS = "apimProducts"
+    APP_ROLES = "appRoles"
+
+
+@dataclass(frozen=True)
+class OutcomeSource:
+    type: SourceType
+    workspace_id: str = ""
+    query: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    unit: str
+    source: OutcomeSource
+
+
+@dataclass(frozen=True)
+class DeploymentEntry:
+    """One deployment of a use case: whole (`callers` empty) or the slice of these callers."""
+
+    deployment: str  # as the user wrote it: an ARM id or a deployment key
+    deployment_id: str  # the ARM id as the inventory spells it
+    callers: tuple[tuple[CallerKind, tuple[str, ...]], ...] = ()
+
+    @property
+    def whole(self) -> bool:
+        return not self.callers
+
+
+@dataclass(frozen=True)
+class UseCase:
+    name: str
+    owner: str
+    cost_center: str
+    outcome: Outcome
+    deployments: tuple[DeploymentEntry, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A use case and where its fields are: `path` prefixes them in problems (`useCases[2]`, ""
+    for a request body); None for a stored use case, never blamed, named by its name."""
+
+    use_case: UseCase
+    path: str | None
+
+    def place(self, field: str) -> str:
+        """How the other party's message names this use case's `field`."""
+        if self.path is None:
+            return f"{field} of the stored use case {self.use_case.name!r}"
+        return f"{_at(self.path, field)} ({self.use_case.name})"
+
+
+def known_index(deployments: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The resolver's lookup from (ARM id, key) pairs: `id_key` of either -> the ARM id."""
+    index: dict[str, str] = {}
+    for arm_id, key in deployments:
+        index[id_key(arm_id)] = arm_id
+        index[id_key(key)] = arm_id
+    return index
+
+
+def parse_document(raw: object, known: Mapping[str, str]) -> tuple[list[UseCase], list[Problem]]:
+    """A whole definitions file: every use case, and every problem (overlaps and duplicate
+    names included); the use cases are meaningful only when there is no problem."""
+    if not isinstance(raw, dict):
+        return [], [("", "the file must hold a JSON object with useCases")]
+    problems = _unknown(raw, DOCUMENT_KEYS, "")
+    if "targets" in raw and not isinstance(raw["targets"], list):
+        problems.append(("targets", "must be a list (reserved for targets, not read yet)"))
+    items = raw.get("useCases")
+    if not isinstance(items, list):
+        detail = "required" if items is None else "must be a list of use cases"
+        return [], [*problems, ("useCases", detail)]
+    found: list[UseCase] = []
+    placed: list[Placed] = []
+    first_of: dict[str, int] = {}
+    for i, item in enumerate(items):
+        path = f"useCases[{i}]"
+        use_case, item_problems = parse_use_case(item, path, known.get)
+        problems += item_problems
+        name = item.get("name") if isinstance(item, dict) else None
+        if isinstance(name, str) and name in first_of:
+            problems.append((f"{path}.name", f"duplicate of useCases[{first_of[name]}].name"))
+        elif isinstance(name, str):
+            first_of[name] = i
+        if use_case is not None:
+            found.append(use_case)
+            placed.append(Placed(use_case, path))
+    return found, list(dict.fromkeys(problems + overlaps(placed)))  # each use case's own again
+
+
+def parse_use_case(
+    raw: object, path: str, resolve: Resolve
+) -> tuple[UseCase | None, list[Problem]]:
+    """One use case and its problems. The use case is None when `raw` is no object, else as far
+    as it parses (so overlaps can still be checked): meaningful only without problems."""
+    if not isinstance(raw, dict):
+        return None, [(path, "must be an object")]
+    problems = _unknown(raw, USE_CASE_KEYS, path)
+    name = _text(raw, "name", path, problems)
+    if name and not SLUG.fullmatch(name):
+        problems.append((_at(path, "name"), SLUG_RULE))
+    owner = _text(raw, "owner", path, problems)
+    cost_center = _text(raw, "costCenter", path, problems)
+    description = _text(raw, "description", path, problems, required=False)
+    outcome = _outcome(raw.get("outcome"), _at(path, "outcome"), problems)
+    entries = _entries(raw.get("deployments"), _at(path, "deployments"), resolve, problems)
+    draft = outcome or Outcome("", OutcomeSource(SourceType.PUSH))
+    use_case = UseCase(name, owner, cost_center, draft, tuple(entries), description)
+    return use_case, problems + overlaps([Placed(use_case, path)])
+
+
+def overlaps(placed: Sequence[Placed]) -> list[Problem]:
+    """Every claim that counts a cent twice, blamed on the later claim (in `placed` order), the
+    message naming the earlier: a deployment taken whole twice, whole and sliced, or the same
+    caller slice (deployment, caller kind, name) twice."""
+    whole: dict[str, str] = {}  # id_key(deployment id) -> where it is taken whole
+    sliced: dict[str, str] = {}  # id_key(deployment id) -> where it is first sliced
+    slices: dict[tuple[str, CallerKind, str], str] = {}
+    problems: list[Problem] = []
+
+    def blame(p: Placed, field: str, detail: str) -> None:
+        if p.path is not None:
+            problems.append((_at(p.path, field), detail))
+
+    for p in placed:
+        for j, entry in enumerate(p.use_case.deployments):
+            at = f"deployments[{j}]"
+            key = id_key(entry.deployment_id)
+            if not key:  # unknown to the inventory: a problem already
+                continue
+            if entry.whole:
+                if key in whole or key in sliced:
+                    taken = (
+                        f"taken whole at {whole[key]}"
+                        if key in whole
+                        else (f"sliced by callers at {sliced[key]}")
+                    )
+                    blame(p, f"{at}.deployment", f"this deployment is already {taken}")
+                else:
+                    whole[key] = p.place(at)
+                continue
+            if key in whole:
+                blame(p, f"{at}.callers", f"this deployment is already taken whole at {whole[key]}")
+                continue
+            sliced.setdefault(key, p.place(at))
+            for kind, names in entry.callers:
+                for k, caller in enumerate(names):
+                    field = f"{at}.callers.{kind.value}[{k}]"
+                    slot = (key, kind, caller)
+                    if slot in slices:
+                        blame(p, field, f"this caller is already claimed at {slices[slot]}")
+                    else:
+                        slices[slot] = p.place(field)
+    return problems
+
+
+def use_case_json(use_case: UseCase) -> dict[str, object]:
+    """A use case in the file's shape (camelCase), plus each entry's resolved `deploymentId`."""
+    source: dict[str, object] = {"type": use_case.outcome.source.type.value}
+    if use_case.outcome.source.type is SourceType.LOG_ANALYTICS:
+        source["workspaceId"] = use_case.outcome.source.workspace_id
+        source["query"] = use_case.outcome.source.query
+    body: dict[str, object] = {
+        "name": use_case.name,
+        "owner": use_case.owner,
+        "costCenter": use_case.cost_center,
+    }
+    if use_case.description:
+        body["description"] = use_case.description
+    body["outcome"] = {"unit": use_case.outcome.unit, "source": source}
+    body["deployments"] = [_entry_json(e) for e in use_case.deployments]
+    return body
+
+
+def stored_use_case(raw: Mapping[str, object]) -> UseCase:
+    """A use case read back from `use_case_json` (stored valid: its ids resolve to themselves)."""
+    entries = raw.get("deployments")
+    index = {
+        id_key(str(e["deployment"])): str(e["deploymentId"])
+        for e in (entries if isinstance(entries, list) else [])
+        if isinstance(e, dict)
+    }
+    found, problems = parse_use_case(dict(raw), "", index.get)
+    if found is None:
+        raise ValueError(f"stored use case does not parse: {problems[:3]}")
+    return found
+
+
+def _entry_json(entry: DeploymentEntry) -> dict[str, object]:
+    body: dict[str, object] = {"deployment": entry.deployment, "deploymentId": entry.deployment_id}
+    if entry.callers:
+        body["callers"] = {kind.value: list(names) for kind, names in entry.callers}
+    return body
+
+
+def _at(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _unknown(raw: Mapping[str, object], allowed: Sequence[str], path: str) -> list[Problem]:
+    return [(_at(path, str(k)), "unknown field") for k in raw if k not in allowed]
+
+
+def _text(
+    raw: Mapping[str, object], key: str, path: str, problems: list[Problem], required: bool = True
+) -> str:
+    value = raw.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        problems.append((_at(path, key), "required" if value is None else "must be a string"))
+        return ""
+    if required and not value.strip():
+        problems.append((_at(path, key), "must not be empty"))
+    return value
+
+
+def _outcome(raw: object, path: str, problems: list[Problem]) -> Outcome | None:
+    if not isinstance(raw, dict):
+        problems.append((path, "required" if raw is None else "must be an object"))
+        return None
+    problems += _unknown(raw, OUTCOME_KEYS, path)
+    unit = _text(raw, "unit", path, problems)
+    source = _source(raw.get("source"), _at(path, "source"), problems)
+    return Outcome(unit, source) if source else None
+
+
+def _source(raw: object, path: str, problems: list[Problem]) -> OutcomeSource | None:
+    if not isinstance(raw, dict):
+        problems.append((path, "required" if raw is None else "must be an object"))
+        return None
+    kinds = ", ".join(t.value for t in SourceType)
+    kind = raw.get("type")
+    if kind not in tuple(SourceType):
+        detail = "required" if kind is None else f"must be one of {kinds}"
+        problems.append((_at(path, "type"), detail))
+        return None
+    if kind == SourceType.PUSH:
+        problems += [
+            (_at(path, str(k)), "not allowed when type is push") for k in raw if k != "type"
+        ]
+        return OutcomeSource(SourceType.PUSH)
+    problems += _unknown(raw, ("type", "workspaceId", "query"), path)
+    workspace = _text(raw, "workspaceId", path, problems)
+    if workspace and not GUID.fullmatch(workspace):
+        problems.append((_at(path, "workspaceId"), "must be a GUID (the workspace's customer id)"))
+    query = _text(raw, "query", path, problems)
+    missing = [c for c in OUTCOME_COLUMNS if not _names_column(query, c)]
+    if query.strip() and missing:
+        columns = " and ".join(OUTCOME_COLUMNS)
+        problems.append((_at(path, "query"), f"must output the columns {columns}"))
+    return OutcomeSource(SourceType.LOG_ANALYTICS, workspace, query)
+
+
+def _names_column(query: str, column: str) -> bool:
+    """Whether the KQL text names `column` as a whole word outside `//` comments."""
+    code = "\n".join(line.split("//", 1)[0] for line in query.splitlines())
+    return re.search(rf"(?<![\w.]){re.escape(column)}(?!\w)", code) is not None
+
+
+def _entries(
+    raw: object, path: str, resolve: Resolve, problems: list[Problem]
+) -> list[DeploymentEntry]:
+    if not isinstance(raw, list) or not raw:
+        detail = "required" if raw is None else "must list at least one deployment"
+        problems.append((path, detail))
+        return []
+    found: list[DeploymentEntry] = []
+    for j, item in enumerate(raw):
+        at = f"{path}[{j}]"
+        if not isinstance(item, dict):
+            problems.append((at, "must be an object"))
+            continue
+        problems += _unknown(item, ENTRY_KEYS, at)
+        written = _text(item, "deployment", at, problems)
+        if "deploymentId" in item and not isinstance(item["deploymentId"], str):
+            problems.append((f"{at}.deploymentId", "must be a string"))
+        resolved = resolve(id_key(written)) if written.strip() else None
+        if written.strip() and resolved is None:
+            problems.append((f"{at}.deployment", UNKNOWN_DEPLOYMENT))
+        callers = (
+            _callers(item.get("callers"), f"{at}.callers", problems) if "callers" in item else ()
+        )
+        found.append(DeploymentEntry(written, resolved or "", callers))
+    return found
+
+
+def _callers(
+    raw: object, path: str, problems: list[Problem]
+) -> tuple[tuple[CallerKind, tuple[str, ...]], ...]:
+    kinds = ", ".join(k.value for k in CallerKind)
+    if not isinstance(raw, dict) or not raw:
+        problems.append((path, f"must be an object naming callers by {kinds}"))
+        return ()
+    problems += _unknown(raw, tuple(k.value for k in CallerKind), path)
+    found: list[tuple[CallerKind, tuple[str, ...]]] = []
+    for kind in CallerKind:
+        if kind.value not in raw:
+            continue
+        names = raw[kind.value]
+        at = f"{path}.{kind.value}"
+        if not isinstance(names, list) or not names:
+            problems.append((at, "must be a non-empty list of names"))
+            continue
+        bad = [k for k, n in enumerate(names) if not isinstance(n, str) or not n.strip()]
+        problems += [(f"{at}[{k}]", "must be a non-empty string") for k in bad]
+        if not bad:
+            found.append((kind, tuple(str(n) for n in names)))
+    return tuple(found)

@@ -1,0 +1,51 @@
+"""`apply --file FILE`: validate a use-case definitions file whole, then store it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from shared.entrypoints.cli.arguments import Subparsers
+from shared.entrypoints.cli.composition import container
+from shared.errors import InvalidInput
+
+DESCRIPTION = """Validate a use-case definitions file ({"useCases": [...]}, docs/use-cases.md) and
+store it. The file replaces the stored set exactly: a use case absent from the file is deleted,
+and applying the same file again writes nothing. The whole file is checked first (every bad field
+is named, one line each, exit status 2) and a refused file stores nothing."""
+
+
+def add(subparsers: Subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "apply",
+        help="store the use-case definitions of a file (replaces the stored set exactly)",
+        description=DESCRIPTION,
+    )
+    parser.add_argument("--file", required=True, type=Path, help="the definitions file (JSON)")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    document = read_definitions(args.file)  # a bad file fails before any storage call
+    report = container().use_cases.apply(document)
+    if not report.changed:
+        print(f"use cases: {len(report.unchanged)} unchanged, nothing written")
+        return 0
+    counts = (report.created, report.updated, report.deleted, report.unchanged)
+    created, updated, deleted, unchanged = (len(names) for names in counts)
+    print(
+        f"use cases: {created} created, {updated} updated, {deleted} deleted, {unchanged} unchanged"
+    )
+    return 0
+
+
+def read_definitions(path: Path) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput("--file", f"cannot read {path}: {exc}") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise InvalidInput("--file", f"{path} is not JSON: {exc}") from None

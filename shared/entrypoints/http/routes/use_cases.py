@@ -1,0 +1,38 @@
+"""GET/PUT/DELETE /api/use-cases[/{name}]: the use-case definitions (docs/use-cases.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from shared.core.use_cases import use_case_json
+from shared.errors import InvalidDefinitions
+from shared.services.use_cases import UseCaseService
+
+
+def register(app: FastAPI, use_cases: Callable[[], UseCaseService]) -> None:
+    @app.get("/api/use-cases")
+    def list_use_cases() -> JSONResponse:
+        return JSONResponse({"useCases": [use_case_json(u) for u in use_cases().list()]})
+
+    @app.get("/api/use-cases/{name}")
+    def get_use_case(name: str) -> JSONResponse:
+        return JSONResponse(use_case_json(use_cases().get(name)))
+
+    @app.put("/api/use-cases/{name}")
+    async def put_use_case(name: str, request: Request) -> JSONResponse:
+        try:
+            body = json.loads(await request.body())
+        except ValueError as exc:  # a UnicodeDecodeError too
+            raise InvalidDefinitions([("body", f"not JSON: {exc}")]) from None
+        stored, created = await run_in_threadpool(use_cases().put, name, body)  # storage I/O
+        return JSONResponse(use_case_json(stored), status_code=201 if created else 200)
+
+    @app.delete("/api/use-cases/{name}", status_code=204)
+    def delete_use_case(name: str) -> Response:
+        use_cases().delete(name)
+        return Response(status_code=204)

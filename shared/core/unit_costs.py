@@ -138,12 +138,18 @@ def unit_costs(allocation: PeriodAllocation, usage: Sequence[UsageRecord]) -> li
 
 @in_money_context
 def unallocated_totals(allocation: PeriodAllocation) -> list[UnallocatedTotal]:
-    """Unallocated lines summed per account, meter and reason, largest first."""
+    """Unallocated lines summed per account, meter and reason, largest first; the account id as
+    first billed (ids compare case-insensitively, and are served as billed)."""
     sums: dict[tuple[str, str, str, UnallocatedReason], Decimal] = defaultdict(Decimal)
+    billed_as: dict[str, str] = {}
     for line in allocation.unallocated:
-        sums[(id_key(line.account_id), line.meter_id, line.meter_name, line.reason)] += line.cost
+        account = id_key(line.account_id)
+        billed_as.setdefault(account, line.account_id)
+        sums[(account, line.meter_id, line.meter_name, line.reason)] += line.cost
     totals = [
-        UnallocatedTotal(account, meter_id, meter_name, reason, amount)
+        UnallocatedTotal(billed_as[account], meter_id, meter_name, reason, amount)
         for (account, meter_id, meter_name, reason), amount in sums.items()
     ]
-    return sorted(totals, key=lambda t: (-t.cost, t.account_id, t.meter_name, t.reason.value))
+    return sorted(
+        totals, key=lambda t: (-t.cost, id_key(t.account_id), t.meter_name, t.reason.value)
+    )

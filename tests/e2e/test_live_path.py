@@ -14,9 +14,10 @@ from azure.data.tables import TableServiceClient
 from shared.bootstrap import ALL_TABLES, build_allocation_requests, build_stores
 from shared.core.costs import CostType
 from shared.core.reports import PeriodReport
+from shared.core.views import unit_costs_view
 from shared.demo.sample_tenant import SampleTenant
 from shared.entrypoints.cli.main import main
-from shared.entrypoints.http.presenter import present_period
+from shared.entrypoints.http.presenter import unit_costs_json
 from shared.settings import Settings
 from tests.doubles.azure import AzureDouble
 from tests.doubles.fixtures import RunningDouble
@@ -79,7 +80,9 @@ def test_live_path_conserves_money_per_basis_account_and_day_and_reruns_change_n
 
         report = stores.results.report(tenant.period, basis)
         assert isinstance(report, PeriodReport)
-        body = present_period(report)  # what the API serves (HTTP: tests/e2e/test_demo.py)
+        body = unit_costs_json(
+            unit_costs_view(report, tenant.period.end)
+        )  # what the API serves (HTTP: tests/e2e/test_demo.py)
         served = {
             k: Decimal(str(body[k])) for k in ("billedCost", "allocatedCost", "unallocatedCost")
         }

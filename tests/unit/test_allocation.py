@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from shared.core.allocation import UnallocatedReason, allocate_period
 from shared.core.costs import ChargeType, CostLine, CostType, merge_cost_lines
 from shared.core.inventory import InventorySnapshot
+from shared.core.unit_costs import unallocated_totals
 from shared.core.usage import UsageRecord
 from shared.errors import CurrencyMismatch, InvalidInput
 from tests.builders import ACC, NOV, OTHER, SNAPSHOT, dep, line, use
@@ -206,3 +207,15 @@ def test_bill_rows_of_one_identity_are_allocated_as_one_line_once_merged() -> No
     assert [(a.deployment_id.rsplit("/", 1)[-1], a.cost) for a in result.allocated] == [
         ("chat-prod", Decimal("2.00"))
     ]
+
+
+def test_unallocated_totals_sum_an_account_across_casings_and_keep_it_as_billed() -> None:
+    upper = ACC.replace("resourceGroups", "RESOURCEGROUPS")
+    lines = [
+        line("unknown-1", "2.00"),
+        line("unknown-1", "1.00", day=date(2026, 11, 4), account=upper),
+    ]
+    result = allocate_period(NOV, lines, [], SNAP, DictCatalogue())
+    (total,) = unallocated_totals(result)
+    assert total.cost == Decimal("3.00")
+    assert total.account_id == ACC  # as first billed, not lower-cased

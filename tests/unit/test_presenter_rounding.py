@@ -8,7 +8,8 @@ from typing import cast
 from shared.core.costs import CostType
 from shared.core.reports import PeriodReport
 from shared.core.unit_costs import UnitCost
-from shared.entrypoints.http.presenter import present_period
+from shared.core.views import unit_costs_view
+from shared.entrypoints.http.presenter import unit_costs_json
 from tests.builders import NOV, dep
 
 D = Decimal
@@ -41,7 +42,7 @@ def test_a_provisioned_deployment_shows_its_rounded_cost_and_used_plus_idle_sum_
         unit_cost("c-standard", "GlobalStandard", "1.004"),
     )
     report = PeriodReport(NOV, CostType.ACTUAL, "USD", D("3.012"), D("3.012"), D(0), units, ())
-    body = present_period(report)
+    body = unit_costs_json(unit_costs_view(report, NOV.end))
     assert (body["billedCost"], body["allocatedCost"], body["unallocatedCost"]) == (3.01, 3.01, 0)
     ptu, mixed, standard = cast(list[dict[str, object]], body["deployments"])
     assert ptu["cost"] == ptu["provisionedCost"] == 1.01

@@ -1,4 +1,5 @@
-"""Table Storage access: range reads and diff-based replacement, on Azure or in memory.
+"""Table Storage access: range and point reads, conditional writes and diff-based replacement
+(the in-memory fake with the same semantics is tests/fakes.py).
 
 `replace` is what makes every write idempotent: it reads what is stored in a key range, writes
 only the entities that differ and deletes the ones that are gone, in transactions of at most 100

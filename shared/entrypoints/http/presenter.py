@@ -6,10 +6,8 @@ a Decimal becomes the JSON number of the same decimal (its shortest float repr).
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
-from shared.core.reports import PeriodReport
 from shared.core.views import (
     API_NAMES,
     DeploymentCostView,
@@ -17,11 +15,9 @@ from shared.core.views import (
     PeriodUnitCostsView,
     StatusView,
     UnallocatedCostView,
-    unit_costs_view,
 )
-from shared.services.views import utc_today
 
-__all__ = ["API_NAMES", "Json", "deployment_json", "present_period", "unit_costs_json"]
+__all__ = ["API_NAMES", "Json", "deployment_json", "unit_costs_json"]
 
 Json = dict[str, object]
 
@@ -99,9 +95,3 @@ def unallocated_json(t: UnallocatedCostView) -> Json:
         "reason": t.reason.value,
         "cost": number(t.cost),
     }
-
-
-def present_period(report: PeriodReport, today: date | None = None) -> Json:
-    """The JSON the API serves for a stored report, its status as of `today` (default: UTC
-    today); for callers that hold a report rather than a store (tests)."""
-    return unit_costs_json(unit_costs_view(report, today or utc_today()))

@@ -11,7 +11,7 @@ Every error says whether trying again can help (`retryable`):
   timer functions let these propagate so that the Functions host retries; so does every exception
   that is not a `FinOpsError` (an SDK's AzureError, a bug).
 
-HTTP maps `InvalidInput` and `NotFound` to 4xx problem bodies. Messages are one line and quote
+HTTP maps `InvalidInput`, `NotFound` and `Conflict` to 4xx problem bodies. Messages are one line and quote
 caller input through `excerpt`, never whole.
 """
 
@@ -97,6 +97,18 @@ class NotFound(FinOpsError):
         super().__init__(f"{what} not found: {key}")
         self.what = what
         self.key = key
+
+
+class Conflict(FinOpsError):
+    """A write contradicts what is stored (an outcome event id re-sent with another count);
+    names the field. HTTP answers 409; nothing of the request was stored."""
+
+    retryable = False
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
 
 
 class SourceError(FinOpsError):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from shared.core.resource_id import id_key
+from shared.core.use_cases import GUID
 from shared.errors import ConfigurationError
 
 # Setting names (environment variables). Keep in step with local.settings.sample.json and infra/.
@@ -29,6 +30,9 @@ ALLOCATION_QUEUE = "ALLOCATION_QUEUE"
 LOOKBACK_DAYS = "LOOKBACK_DAYS"
 EVENTGRID_TOPIC_ENDPOINT = "EVENTGRID_TOPIC_ENDPOINT"
 APIM_WORKSPACE_ID = "APIM_WORKSPACE_ID"
+APPINSIGHTS_WORKSPACE_ID = "APPINSIGHTS_WORKSPACE_ID"
+LOGS_ENDPOINT = "LOGS_ENDPOINT"
+TELEMETRY_SCHEDULE = "TELEMETRY_SCHEDULE"
 RETAIL_PRICES_ENDPOINT = "RETAIL_PRICES_ENDPOINT"
 PRICES_SCHEDULE = "PRICES_SCHEDULE"
 
@@ -46,6 +50,9 @@ SETTING_NAMES: tuple[str, ...] = (
     LOOKBACK_DAYS,
     EVENTGRID_TOPIC_ENDPOINT,
     APIM_WORKSPACE_ID,
+    APPINSIGHTS_WORKSPACE_ID,
+    LOGS_ENDPOINT,
+    TELEMETRY_SCHEDULE,
     RETAIL_PRICES_ENDPOINT,
     PRICES_SCHEDULE,
 )
@@ -56,6 +63,7 @@ DEFAULT_LOOKBACK_DAYS = 35
 # Azure restates costs until day 5 of the next month: a shorter trailing window would miss that.
 MIN_LOOKBACK_DAYS = 35
 DEFAULT_RETAIL_PRICES_ENDPOINT = "https://prices.azure.com"
+DEFAULT_LOGS_ENDPOINT = "https://api.loganalytics.io"  # the public cloud's Log Analytics API
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,8 @@ class Settings:
     eventgrid_topic_endpoint: str | None = None
     apim_workspace_id: str | None = None
     retail_prices_endpoint: str = DEFAULT_RETAIL_PRICES_ENDPOINT
+    appinsights_workspace_id: str | None = None
+    logs_endpoint: str = DEFAULT_LOGS_ENDPOINT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -98,7 +108,11 @@ class Settings:
             eventgrid_topic_endpoint=_optional_url(
                 EVENTGRID_TOPIC_ENDPOINT, env.get(EVENTGRID_TOPIC_ENDPOINT)
             ),
-            apim_workspace_id=(env.get(APIM_WORKSPACE_ID) or "").strip() or None,
+            apim_workspace_id=_workspace(APIM_WORKSPACE_ID, env.get(APIM_WORKSPACE_ID)),
+            appinsights_workspace_id=_workspace(
+                APPINSIGHTS_WORKSPACE_ID, env.get(APPINSIGHTS_WORKSPACE_ID)
+            ),
+            logs_endpoint=_url(LOGS_ENDPOINT, env.get(LOGS_ENDPOINT) or DEFAULT_LOGS_ENDPOINT),
             retail_prices_endpoint=_url(
                 RETAIL_PRICES_ENDPOINT,
                 env.get(RETAIL_PRICES_ENDPOINT) or DEFAULT_RETAIL_PRICES_ENDPOINT,
@@ -146,6 +160,14 @@ def _url(name: str, raw: str) -> str:
 
 def _optional_url(name: str, raw: str | None) -> str | None:
     return _url(name, raw) if raw and raw.strip() else None
+
+
+def _workspace(name: str, raw: str | None) -> str | None:
+    """A Log Analytics workspace id (its customer id, a GUID), or None when unset."""
+    value = (raw or "").strip()
+    if value and not GUID.fullmatch(value):
+        raise ConfigurationError(name, f"must be the workspace's customer id (a GUID), got {raw!r}")
+    return value or None
 
 
 def _queue_name(raw: str) -> str:

@@ -193,7 +193,7 @@ class MemoryInputVersions:
 
     def version(self, period: BillingPeriod) -> InputVersion:
         def seen(scope: InputScope) -> bool:
-            return scope.period in (None, period)
+            return scope.period in (None, period) and scope.source.feeds_allocation
 
         writers = tuple(
             Writer(s, since)

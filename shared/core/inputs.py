@@ -29,6 +29,8 @@ class InputSource(Enum):
     USAGE = "usage"
     INVENTORY = "inventory"
     PRICES = "prices"
+    CALLERS = "callers"  # caller telemetry: read by the use-case economics, not the allocation
+    OUTCOMES = "outcomes"  # collected outcome counts: likewise
 
     @classmethod
     def of_costs(cls, cost_type: CostType) -> InputSource:
@@ -37,6 +39,11 @@ class InputSource(Enum):
     @property
     def is_shared(self) -> bool:
         return self in (InputSource.INVENTORY, InputSource.PRICES)
+
+    @property
+    def feeds_allocation(self) -> bool:
+        """Whether an allocation reads it (so its version and writers are the allocation's)."""
+        return self not in (InputSource.CALLERS, InputSource.OUTCOMES)
 
 
 @dataclass(frozen=True)

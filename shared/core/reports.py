@@ -7,8 +7,10 @@ from datetime import date
 from decimal import Decimal
 from enum import Enum
 
-from shared.core.allocation import PeriodAllocation
+from shared.core.allocation import PeriodAllocation, UnallocatedReason
 from shared.core.costs import CostType
+from shared.core.inventory import Deployment
+from shared.core.meters import TokenKind
 from shared.core.period import BillingPeriod
 from shared.core.reconciliation import Reconciliation
 from shared.core.unit_costs import UnallocatedTotal, UnitCost
@@ -60,6 +62,23 @@ class DailyCost:
     meter_id: str
     meter_name: str
     cost: Decimal
+    kind: TokenKind | None = None  # the meter's token kind (None: unallocated)
+    deployment_id: str = ""  # the deployment's ARM id ("": unallocated)
+    reason: UnallocatedReason | None = None  # why it is unallocated (None: allocated)
+
+
+@dataclass(frozen=True)
+class PeriodDays:
+    """One published allocation's daily rows, with its totals and deployments (read whole)."""
+
+    period: BillingPeriod
+    cost_type: CostType
+    currency: str
+    billed: Decimal
+    allocated: Decimal
+    unallocated: Decimal
+    deployments: tuple[Deployment, ...]
+    rows: tuple[DailyCost, ...]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from shared.core.callers import CallerKind
 from shared.core.resource_id import id_key
 
 Problem = tuple[str, str]  # (field path, detail)
@@ -39,14 +40,6 @@ class SourceType(StrEnum):
 
     LOG_ANALYTICS = "logAnalytics"
     PUSH = "push"
-
-
-class CallerKind(StrEnum):
-    """How the callers of a shared deployment are told apart."""
-
-    APIM_SUBSCRIPTIONS = "apimSubscriptions"
-    APIM_PRODUCTS = "apimProducts"
-    APP_ROLES = "appRoles"
 
 
 @dataclass(frozen=True)

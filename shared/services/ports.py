@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from shared.core.callers import CallerKind, CallerUsage, LoggedCalls, TelemetrySource
 from shared.core.catalogue import RetailPriceItem
 from shared.core.costs import CostLine, CostType
 from shared.core.inputs import InputScope, InputVersion
 from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.meters import MeterCatalogue
+from shared.core.outcomes import DailyOutcomes, OutcomeEvent, PushReport
 from shared.core.period import BillingPeriod, DateWindow
 from shared.core.reconciliation import Reconciliation
-from shared.core.reports import PeriodReport, Publication, PublishStatus, Unpublished
+from shared.core.reports import (
+    PeriodDays,
+    PeriodReport,
+    Publication,
+    PublishStatus,
+    Unpublished,
+)
 from shared.core.requests import PoisonedMessage, QueuedMessage
 from shared.core.usage import UsageRecord
 from shared.core.use_cases import UseCase
@@ -154,6 +162,14 @@ class PublishedResults(Protocol):
     ) -> Reconciliation | Unpublished | None: ...
 
 
+class PublishedDailyRows(Protocol):
+    """Reads a published allocation's daily rows (`Unpublished`, None: as `PublishedResults`)."""
+
+    def days(self, period: BillingPeriod, cost_type: CostType) -> PeriodDays | Unpublished | None:
+        """The daily rows with the allocation's totals and deployments, read as one whole."""
+        ...
+
+
 class AllocationRequestQueue(Protocol):
     """The port of the allocation-request queue: what producers and the consumer need."""
 
@@ -218,4 +234,59 @@ class UseCaseStore(Protocol):
 
     def delete(self, name: str) -> bool:
         """Delete one use case; True if it was stored."""
+        ...
+
+
+class CallerUsageSource(Protocol):
+    """Caller tokens per day, deployment and caller from one telemetry source (Log Analytics),
+    for the whole window or an exception (a partial answer is an exception, never stored)."""
+
+    @property
+    def source(self) -> TelemetrySource: ...
+
+    def fetch(self, window: DateWindow) -> list[LoggedCalls]: ...
+
+
+class OutcomeQuerySource(Protocol):
+    """Runs a use case's outcome query (Log Analytics) over a window: one count per day that
+    has a row; a day without a row has no data."""
+
+    def fetch(self, workspace_id: str, query: str, window: DateWindow) -> list[DailyOutcomes]: ...
+
+
+class CallerUsageStore(Protocol):
+    """Stored caller usage, per period; each telemetry source's rows replaced by window."""
+
+    def plan_window(
+        self, window: DateWindow, source: TelemetrySource, usage: Sequence[CallerUsage]
+    ) -> Mapping[BillingPeriod, PendingWrite]: ...
+
+    def count_window(self, window: DateWindow, source: TelemetrySource) -> int: ...
+
+    def usage_for(
+        self, period: BillingPeriod, kinds: Collection[CallerKind] | None = None
+    ) -> list[CallerUsage]:
+        """The period's caller usage (of these kinds; every kind when None)."""
+        ...
+
+
+class OutcomeStore(Protocol):
+    """A use case's outcomes: counts its query collected per day, and events pushed by id."""
+
+    def plan_collected(
+        self, use_case: str, window: DateWindow, days: Sequence[DailyOutcomes]
+    ) -> Mapping[BillingPeriod, PendingWrite]:
+        """Make the collected counts of the window exactly `days` (planned, nothing written)."""
+        ...
+
+    def count_collected(self, use_case: str, window: DateWindow) -> int: ...
+
+    def add_events(self, use_case: str, events: Sequence[OutcomeEvent]) -> PushReport:
+        """Store the events not yet stored; an id stored with another date or count raises
+        `Conflict` naming it, and then nothing of the batch is stored."""
+        ...
+
+    def daily(self, use_case: str, period: BillingPeriod) -> dict[date, int]:
+        """The period's outcomes per day (collected counts and pushed events summed); a day
+        absent from the result has no data."""
         ...

@@ -19,7 +19,14 @@ from shared.adapters.storage.allocation_tables import (
 )
 from shared.adapters.storage.table_gateway import Entity, Versioned
 from shared.core.costs import CostLine, CostType
-from shared.core.reports import PeriodReport, Publication, PublishStatus, Unpublished
+from shared.core.reports import (
+    DailyCost,
+    PeriodDays,
+    PeriodReport,
+    Publication,
+    PublishStatus,
+    Unpublished,
+)
 from tests.builders import NOV, NOW, month_of_lines, month_of_usage, publication
 from tests.fakes import MemoryTableGateway
 from tests.unit.catalogue_double import GPT4O_IN
@@ -44,8 +51,14 @@ def snapshot(gateway: MemoryTableGateway) -> dict[str, dict[tuple[str, str], Ent
     return copy.deepcopy({t: gateway.tables.get(t, {}) for t in RESULT_TABLES})
 
 
+def _rows(tables: AllocationTables) -> tuple[DailyCost, ...]:
+    found = tables.days(NOV, ACTUAL)
+    assert isinstance(found, PeriodDays)
+    return found.rows
+
+
 def live_daily_sum(tables: AllocationTables) -> Decimal:
-    return sum((row.cost for row in tables.daily(NOV, ACTUAL)), Decimal(0))
+    return sum((row.cost for row in _rows(tables)), Decimal(0))
 
 
 def served(tables: AllocationTables) -> PeriodReport | Unpublished | None:
@@ -228,7 +241,7 @@ def test_a_period_without_costs_is_not_published_and_says_why() -> None:
     assert tables.publish_no_data(NOV, ACTUAL, reason, 0) is PublishStatus.PUBLISHED
     assert tables.report(NOV, ACTUAL) == Unpublished(reason)
     assert tables.reconciliation(NOV, ACTUAL) == Unpublished(reason)
-    assert tables.daily(NOV, ACTUAL) == []
+    assert tables.days(NOV, ACTUAL) == Unpublished(reason)
     assert tables.report(NOV, CostType.AMORTIZED) is None  # never allocated at all
     assert tables.publish_no_data(NOV, ACTUAL, reason, 0) is PublishStatus.UNCHANGED
 

@@ -55,10 +55,18 @@ from shared.core.allocation import AllocatedLine, UnallocatedLine, UnallocatedRe
 from shared.core.arm_ids import deployment_key_of
 from shared.core.costs import CostType
 from shared.core.digest import digest
+from shared.core.meters import TokenKind
 from shared.core.money import in_money_context
 from shared.core.period import BillingPeriod
 from shared.core.reconciliation import Reconciliation
-from shared.core.reports import DailyCost, PeriodReport, Publication, PublishStatus, Unpublished
+from shared.core.reports import (
+    DailyCost,
+    PeriodDays,
+    PeriodReport,
+    Publication,
+    PublishStatus,
+    Unpublished,
+)
 from shared.core.resource_id import id_key
 from shared.core.unit_costs import UnallocatedTotal, UnitCost
 from shared.errors import ConcurrentPublication
@@ -395,28 +403,34 @@ class AllocationTables:
         nothing to publish; None if the period was never allocated."""
 
         def read(head: _Summary, row: Entity) -> PeriodReport | None:
-            pk = _partition(period, cost_type, head.generation)
-            units = self._gateway.query(UNITCOSTS, *exact_range(pk))
-            totals = self._gateway.query(UNALLOCATED, *exact_range(pk))
-            if head.generation and (
-                len(units) != int(row.get("UnitCostRows", len(units)))
-                or len(totals) != int(row.get("UnallocatedRows", len(totals)))
-            ):
-                return None
-            unallocated = sorted((_total(r) for r in totals), key=lambda t: (-t.cost, t.meter_name))
-            report = PeriodReport(
-                period=period,
-                cost_type=cost_type,
-                currency=str(row["Currency"]),
-                billed=Decimal(str(row["Billed"])),
-                allocated=Decimal(str(row["Allocated"])),
-                unallocated=Decimal(str(row["Unallocated"])),
-                unit_costs=tuple(_unit(period, r) for r in units),
-                unallocated_totals=tuple(unallocated),
-            )
-            return report if _adds_up(report) else None
+            return self._report(period, cost_type, head, row)
 
         return self._read_consistent(period, cost_type, read)
+
+    def _report(
+        self, period: BillingPeriod, cost_type: CostType, head: _Summary, row: Entity
+    ) -> PeriodReport | None:
+        """The report of the summary `head` (its `row`), or None if its rows are not all there."""
+        pk = _partition(period, cost_type, head.generation)
+        units = self._gateway.query(UNITCOSTS, *exact_range(pk))
+        totals = self._gateway.query(UNALLOCATED, *exact_range(pk))
+        if head.generation and (
+            len(units) != int(row.get("UnitCostRows", len(units)))
+            or len(totals) != int(row.get("UnallocatedRows", len(totals)))
+        ):
+            return None
+        unallocated = sorted((_total(r) for r in totals), key=lambda t: (-t.cost, t.meter_name))
+        report = PeriodReport(
+            period=period,
+            cost_type=cost_type,
+            currency=str(row["Currency"]),
+            billed=Decimal(str(row["Billed"])),
+            allocated=Decimal(str(row["Allocated"])),
+            unallocated=Decimal(str(row["Unallocated"])),
+            unit_costs=tuple(_unit(period, r) for r in units),
+            unallocated_totals=tuple(unallocated),
+        )
+        return report if _adds_up(report) else None
 
     def reconciliation(
         self, period: BillingPeriod, cost_type: CostType
@@ -428,16 +442,29 @@ class AllocationTables:
 
         return self._read_consistent(period, cost_type, read)
 
-    def daily(self, period: BillingPeriod, cost_type: CostType) -> list[DailyCost]:
-        """The published daily rows of the period (every deployment and the unallocated)."""
+    def days(self, period: BillingPeriod, cost_type: CostType) -> PeriodDays | Unpublished | None:
+        """The published daily rows (every deployment's and the unallocated) with the report's
+        totals and deployments, all of one generation (`Unpublished`, None: as `report`)."""
 
-        def read(head: _Summary, _row: Entity) -> list[DailyCost]:
+        def read(head: _Summary, row: Entity) -> PeriodDays | None:
             live = head.live_day_rows()
             rows = self._gateway.query(ALLOCATIONS, *prefix_range(f"{_base(period, cost_type)}|"))
-            return [_daily(r) for r in rows if _day_generation(r) in live]
+            daily = tuple(_daily(r) for r in rows if _day_generation(r) in live)
+            report = self._report(period, cost_type, head, row)
+            if report is None:
+                return None
+            return PeriodDays(
+                period=period,
+                cost_type=cost_type,
+                currency=report.currency,
+                billed=report.billed,
+                allocated=report.allocated,
+                unallocated=report.unallocated,
+                deployments=tuple(u.deployment for u in report.unit_costs),
+                rows=daily,
+            )
 
-        found = self._read_consistent(period, cost_type, read)
-        return [] if found is None or isinstance(found, Unpublished) else found
+        return self._read_consistent(period, cost_type, read)
 
     def _read_consistent(
         self,
@@ -525,12 +552,16 @@ def _day_generation(row: Entity) -> tuple[str, str] | None:
 
 def _daily(row: Entity) -> DailyCost:
     partition = str(row[PK]).rsplit("|", 1)[-1]
+    unallocated = partition == UNALLOCATED_PARTITION
     return DailyCost(
-        deployment_key=None if partition == UNALLOCATED_PARTITION else partition,
+        deployment_key=None if unallocated else partition,
         date=parse_day(row["Date"]),
         meter_id=str(row["MeterId"]),
         meter_name=str(row["MeterName"]),
         cost=Decimal(str(row["Cost"])),
+        kind=None if unallocated else TokenKind(str(row["TokenKind"])),
+        deployment_id="" if unallocated else str(row["DeploymentId"]),
+        reason=UnallocatedReason(str(row["Reason"])) if unallocated else None,
     )
 
 

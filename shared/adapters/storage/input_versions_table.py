@@ -63,10 +63,15 @@ class InputVersionsTable:
         return bumped
 
     def version(self, period: BillingPeriod) -> InputVersion:
-        """The sum of the period's and the shared sequences, and the scopes being written."""
+        """The sum of the period's and the shared sequences of the allocation's inputs, and
+        those of them being written."""
         rows = [
-            *self._gateway.query(TABLE, *exact_range(str(period))),
-            *self._gateway.query(TABLE, *exact_range(SHARED)),
+            r
+            for r in (
+                *self._gateway.query(TABLE, *exact_range(str(period))),
+                *self._gateway.query(TABLE, *exact_range(SHARED)),
+            )
+            if InputSource(str(r[RK])).feeds_allocation
         ]
         writers = tuple(
             Writer(InputScope.of(InputSource(str(r[RK])), period), _time(r["WritingSince"]))

@@ -1,5 +1,6 @@
-"""Errors as RFC 7807 problem bodies: 400 naming the field, 404 naming what is missing, 503 with
-Retry-After for an outage or a publication in progress, 500 without a stack trace."""
+"""Errors as RFC 7807 problem bodies: 400 naming the field, 404 naming what is missing, 409 naming
+the conflicting field, 503 with Retry-After for an outage or a publication in progress, 500
+without a stack trace."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from shared.errors import (
     ConcurrentPublication,
+    Conflict,
     InvalidDefinitions,
     InvalidInput,
     NotFound,
@@ -51,6 +53,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _missing(_: Request, exc: NotFound) -> JSONResponse:
         return problem(404, "Not found", str(exc), exc.what)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return problem(409, "Conflict", exc.problem, exc.field)
 
     @app.exception_handler(ConcurrentPublication)
     @app.exception_handler(StorageUnavailable)

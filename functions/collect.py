@@ -1,4 +1,5 @@
-"""Timer triggers: collect costs, usage and the deployment inventory."""
+"""Timer triggers: collect costs, usage, the deployment inventory, and the caller telemetry and
+use-case outcome queries (Log Analytics)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import azure.functions as func
 
 from functions.composition import container, now, trailing_window
 from shared.core.period import DateWindow
+from shared.errors import SourceError
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
@@ -41,3 +43,17 @@ def collect_usage(timer: func.TimerRequest) -> None:
 def collect_inventory(timer: func.TimerRequest) -> None:
     report = container().live_collection.collect_inventory(now())
     log.info("collect_inventory: %d deployments", report.deployments)
+
+
+@bp.timer_trigger(arg_name="timer", schedule="%TELEMETRY_SCHEDULE%", use_monitor=True)
+def collect_telemetry(timer: func.TimerRequest) -> None:
+    report = container().live_collection.collect_telemetry(_window())
+    for note in report.notes:
+        log.warning("collect_telemetry: %s", note)
+    log.info(
+        "collect_telemetry: %d caller records, %d outcome days",
+        report.caller_records,
+        report.outcome_days,
+    )
+    if report.failures:  # the others are stored; the run fails so the host's alerts see it
+        raise SourceError("; ".join(report.failures))

@@ -10,6 +10,8 @@ from functools import cache
 from shared.bootstrap import Container
 from shared.core.period import DateWindow
 from shared.core.period_status import collection_window
+from shared.services.economics import EconomicsService
+from shared.services.outcomes import OutcomeService
 from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
 from shared.settings import Settings
@@ -29,6 +31,16 @@ def views() -> ViewService:
 def use_cases() -> UseCaseService:
     """The use-case definitions the HTTP API reads and changes."""
     return container().use_cases
+
+
+def outcomes() -> OutcomeService:
+    """Pushed outcomes (POST /api/use-cases/{name}/outcomes)."""
+    return container().outcomes
+
+
+def economics() -> EconomicsService:
+    """Use-case economics, callers and showback, computed from the live allocation."""
+    return container().economics
 
 
 def reset() -> None:

@@ -37,6 +37,15 @@ param costScopes string[] = []
 @description('Optional. Resource id of an existing Log Analytics workspace that holds the APIM LLM logs; the function identity gets Log Analytics Reader on it. Default: none.')
 param apimWorkspaceResourceId string = ''
 
+@description('Optional. Resource id of the Log Analytics workspace behind a workspace-based Application Insights whose GenAI spans name the services that call shared deployments (cloud role names); the function identity gets Log Analytics Reader on it and APPINSIGHTS_WORKSPACE_ID its customer id. It may be the APIM workspace. Default: none.')
+param appInsightsWorkspaceResourceId string = ''
+
+@description('Optional. Resource ids of the Log Analytics workspaces that use-case outcome queries read (each use case\'s outcome.source.workspaceId names one by its customer id); the function identity gets Log Analytics Reader on each, and on nothing else. Default: none.')
+param outcomeWorkspaceResourceIds string[] = []
+
+@description('Optional. Log Analytics query API endpoint (LOGS_ENDPOINT). Default: https://api.loganalytics.io (public cloud); https://api.loganalytics.us in Azure Government, https://api.loganalytics.azure.cn in Azure operated by 21Vianet.')
+param logsEndpoint string = 'https://api.loganalytics.io'
+
 @description('Optional. Fixed Azure Monitor metrics endpoint (https://<region>.metrics.monitor.azure.com). Default: empty, the regional endpoint of each account.')
 param metricsEndpoint string = ''
 
@@ -51,6 +60,9 @@ param inventorySchedule string = '0 50 * * * *'
 
 @description('Optional. NCRONTAB schedule (UTC) of refresh_prices, which reads the Azure Retail Prices API. Default: 0 30 3 * * * (daily at 03:30).')
 param pricesSchedule string = '0 30 3 * * *'
+
+@description('Optional. NCRONTAB schedule (UTC) of the timer that collects caller telemetry (APIM LLM logs, Application Insights GenAI spans) and runs the use-case outcome queries. Default: 0 25 * * * * (hourly at minute 25).')
+param telemetrySchedule string = '0 25 * * * *'
 
 @description('Optional. Base URL of the Azure Retail Prices API (unauthenticated, outbound HTTPS). Default: https://prices.azure.com.')
 param retailPricesEndpoint string = 'https://prices.azure.com'
@@ -123,6 +135,8 @@ var tableNames = [
   'periods'
   'reconciliation'
   'usecases'
+  'callers'
+  'outcomes'
 ]
 
 // Subscriptions among the cost scopes; Bicep grants the function identity its readers there.
@@ -147,6 +161,18 @@ var apimWorkspaceResourceGroupName = hasApimWorkspace
   ? split(apimWorkspaceResourceId, '/')[4]
   : names.resourceGroup
 var apimWorkspaceName = hasApimWorkspace ? last(split(apimWorkspaceResourceId, '/')) : 'none'
+
+// So may the workspace behind the callers' Application Insights.
+var hasAppInsightsWorkspace = !empty(appInsightsWorkspaceResourceId)
+var appInsightsWorkspaceSubscriptionId = hasAppInsightsWorkspace
+  ? split(appInsightsWorkspaceResourceId, '/')[2]
+  : subscription().subscriptionId
+var appInsightsWorkspaceResourceGroupName = hasAppInsightsWorkspace
+  ? split(appInsightsWorkspaceResourceId, '/')[4]
+  : names.resourceGroup
+var appInsightsWorkspaceName = hasAppInsightsWorkspace
+  ? last(split(appInsightsWorkspaceResourceId, '/'))
+  : 'none'
 
 // ---------------------------------------------------------------------------------------------
 // Resources
@@ -281,6 +307,11 @@ resource apimWorkspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' exi
   scope: resourceGroup(apimWorkspaceSubscriptionId, apimWorkspaceResourceGroupName)
 }
 
+resource appInsightsWorkspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' existing = if (hasAppInsightsWorkspace) {
+  name: appInsightsWorkspaceName
+  scope: resourceGroup(appInsightsWorkspaceSubscriptionId, appInsightsWorkspaceResourceGroupName)
+}
+
 module api 'app/api.bicep' = {
   name: 'api'
   scope: rg
@@ -303,10 +334,13 @@ module api 'app/api.bicep' = {
     usageSchedule: usageSchedule
     inventorySchedule: inventorySchedule
     pricesSchedule: pricesSchedule
+    telemetrySchedule: telemetrySchedule
     retailPricesEndpoint: retailPricesEndpoint
+    logsEndpoint: logsEndpoint
     allocationQueueName: allocationQueueName
     lookbackDays: lookbackDays
     apimWorkspaceCustomerId: hasApimWorkspace ? apimWorkspace.properties.customerId : ''
+    appInsightsWorkspaceCustomerId: hasAppInsightsWorkspace ? appInsightsWorkspace.properties.customerId : ''
     enableEntraAuth: enableEntraAuth
     entraAuthClientId: entraAuthClientId
   }
@@ -327,6 +361,8 @@ module rbac 'app/rbac.bicep' = {
     applicationInsightsResourceId: appInsights.outputs.resourceId
     costSubscriptionIds: costSubscriptionIds
     apimWorkspaceResourceId: apimWorkspaceResourceId
+    appInsightsWorkspaceResourceId: appInsightsWorkspaceResourceId
+    outcomeWorkspaceResourceIds: outcomeWorkspaceResourceIds
   }
 }
 

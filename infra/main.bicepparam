@@ -14,6 +14,16 @@ param costScopes = empty(readEnvironmentVariable('COST_SCOPES', ''))
 // Resource id of the Log Analytics workspace with the APIM LLM logs. Empty: none.
 param apimWorkspaceResourceId = readEnvironmentVariable('APIM_WORKSPACE_RESOURCE_ID', '')
 
+// Resource id of the Log Analytics workspace behind the callers' workspace-based Application
+// Insights (GenAI spans). Empty: none.
+param appInsightsWorkspaceResourceId = readEnvironmentVariable('APPINSIGHTS_WORKSPACE_RESOURCE_ID', '')
+
+// Comma-separated resource ids of the Log Analytics workspaces that use-case outcome queries
+// read (outcome.source.workspaceId). Empty: none.
+param outcomeWorkspaceResourceIds = empty(readEnvironmentVariable('OUTCOME_WORKSPACE_RESOURCE_IDS', ''))
+  ? []
+  : split(readEnvironmentVariable('OUTCOME_WORKSPACE_RESOURCE_IDS', ''), ',')
+
 // App Service Authentication with Microsoft Entra ID on top of function keys. Off by default.
 param enableEntraAuth = toLower(readEnvironmentVariable('ENABLE_ENTRA_AUTH', 'false')) == 'true'
 param entraAuthClientId = readEnvironmentVariable('ENTRA_AUTH_CLIENT_ID', '')

@@ -11,6 +11,8 @@ from functools import cached_property
 from pathlib import Path
 
 from azure.core.credentials import TokenCredential
+from azure.core.pipeline.transport import HttpTransport
+from azure.core.rest import HttpRequest, HttpResponse
 from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueClient
 
@@ -18,6 +20,8 @@ from shared.adapters.azure.credentials import make_credential
 from shared.adapters.storage.allocation_queue import StorageAllocationQueue, poison_queue_name
 from shared.adapters.storage.allocation_tables import TABLES as RESULT_TABLES
 from shared.adapters.storage.allocation_tables import AllocationTables
+from shared.adapters.storage.callers_table import TABLE as CALLERS
+from shared.adapters.storage.callers_table import CallerUsageTable
 from shared.adapters.storage.catalogue_source import StoredCatalogue
 from shared.adapters.storage.costs_table import TABLE as COSTS
 from shared.adapters.storage.costs_table import CostsTable
@@ -25,6 +29,8 @@ from shared.adapters.storage.input_versions_table import TABLE as INPUTS
 from shared.adapters.storage.input_versions_table import InputVersionsTable
 from shared.adapters.storage.inventory_table import TABLE as INVENTORY
 from shared.adapters.storage.inventory_table import InventoryTable
+from shared.adapters.storage.outcomes_table import TABLE as OUTCOMES
+from shared.adapters.storage.outcomes_table import OutcomeTable
 from shared.adapters.storage.price_table import TABLE as PRICES
 from shared.adapters.storage.price_table import PriceTable
 from shared.adapters.storage.reconciliation_table import TABLE as RECONCILIATION
@@ -33,20 +39,31 @@ from shared.adapters.storage.usage_table import TABLE as USAGE
 from shared.adapters.storage.usage_table import UsageTable
 from shared.adapters.storage.use_cases_table import TABLE as USE_CASES
 from shared.adapters.storage.use_cases_table import UseCaseTable
+from shared.core.callers import TelemetrySource
 from shared.core.costs import CostType
 from shared.core.resource_id import id_key
 from shared.errors import ConfigurationError
 from shared.services.allocation import AllocationService
 from shared.services.allocation_requests import AllocationRequestService, Allocator
 from shared.services.collection import CollectionService
-from shared.services.collectors import CostCollector, InventoryCollector, UsageCollector
+from shared.services.collectors import (
+    CallerCollector,
+    Collector,
+    CostCollector,
+    InventoryCollector,
+    OutcomeCollector,
+    UsageCollector,
+)
+from shared.services.economics import EconomicsService
+from shared.services.outcomes import OutcomeService
 from shared.services.ports import CostSource, InventorySource, UsageSource
 from shared.services.price_refresh import PriceRefreshService
 from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
 from shared.settings import Settings, StorageConnection
 
-ALL_TABLES = (COSTS, USAGE, INVENTORY, PRICES, INPUTS, *RESULT_TABLES, RECONCILIATION, USE_CASES)
+ALL_TABLES = (COSTS, USAGE, INVENTORY, PRICES, INPUTS, *RESULT_TABLES, RECONCILIATION, USE_CASES,
+              CALLERS, OUTCOMES)  # fmt: skip
 
 
 @dataclass
@@ -59,6 +76,8 @@ class Stores:
     prices: PriceTable
     versions: InputVersionsTable
     use_cases: UseCaseTable
+    callers: CallerUsageTable
+    outcomes: OutcomeTable
 
 
 def queue_client(
@@ -105,6 +124,8 @@ def build_stores(
         prices=PriceTable(gateway),
         versions=InputVersionsTable(gateway),
         use_cases=UseCaseTable(gateway),
+        callers=CallerUsageTable(gateway),
+        outcomes=OutcomeTable(gateway),
     )
 
 
@@ -147,16 +168,53 @@ def build_collection(
     cost_sources: Sequence[CostSource],
     usage_source: UsageSource,
     inventory_source: InventorySource,
+    telemetry: Sequence[Collector] = (),
 ) -> CollectionService:
-    """The collection of these sources into the stores; collectors read in this order."""
+    """The collection of these sources into the stores; collectors read in this order (the
+    telemetry last: it resolves callers against the inventory)."""
     collectors = [
         InventoryCollector(inventory_source, stores.inventory),
         CostCollector(cost_sources, stores.costs),
         UsageCollector(usage_source, stores.usage, stores.inventory),
+        *telemetry,
     ]
     return CollectionService(
         collectors=collectors, costs=stores.costs, queue=stores.queue, versions=stores.versions
     )
+
+
+def telemetry_collectors(
+    settings: Settings,
+    stores: Stores,
+    credential: TokenCredential,
+    transport: HttpTransport[HttpRequest, HttpResponse] | None = None,
+) -> list[Collector]:
+    """Caller telemetry from the configured workspaces (APIM, Application Insights; none when
+    neither is set) and the outcome queries of the `logAnalytics` use cases, at LOGS_ENDPOINT
+    (through `transport` when given: the demo's, trusting its local workspace double)."""
+    from shared.adapters.azure.calls import CallOptions
+    from shared.adapters.azure.log_analytics import (
+        RETRY,
+        LogAnalyticsCallerSource,
+        LogAnalyticsOutcomeSource,
+    )
+
+    options = CallOptions(RETRY, transport=transport) if transport else None
+
+    workspaces = (
+        (TelemetrySource.APIM, settings.apim_workspace_id),
+        (TelemetrySource.APP_INSIGHTS, settings.appinsights_workspace_id),
+    )
+    callers = [
+        LogAnalyticsCallerSource(credential, workspace, source, settings.logs_endpoint, options)
+        for source, workspace in workspaces
+        if workspace
+    ]
+    outcomes = LogAnalyticsOutcomeSource(credential, settings.logs_endpoint, options)
+    return [
+        CallerCollector(callers, stores.callers, stores.inventory),
+        OutcomeCollector(outcomes, stores.outcomes, stores.use_cases),
+    ]
 
 
 def live_collection(
@@ -183,7 +241,8 @@ def live_collection(
     )
     inventory = ArmInventorySource(credential, subscriptions, settings.arm_endpoint)
     usage = MonitorUsageSource(credential, settings.metrics_endpoint)
-    return build_collection(stores, costs, usage, inventory)
+    telemetry = telemetry_collectors(settings, stores, credential)
+    return build_collection(stores, costs, usage, inventory, telemetry)
 
 
 def file_collection(stores: Stores, folder: Path) -> CollectionService:
@@ -216,9 +275,15 @@ class Container:
     call for each; with a connection string (Azurite, a hand-made account) they are ensured.
     """
 
-    def __init__(self, settings: Settings, credential: TokenCredential | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        credential: TokenCredential | None = None,
+        logs_transport: HttpTransport[HttpRequest, HttpResponse] | None = None,
+    ) -> None:
         self.settings = settings
         self._credential = credential
+        self._logs_transport = logs_transport  # the demo's; None: azure-core's default
 
     @cached_property
     def credential(self) -> TokenCredential:
@@ -243,6 +308,30 @@ class Container:
         return UseCaseService(self.stores.use_cases, self.stores.inventory)
 
     @cached_property
+    def outcomes(self) -> OutcomeService:
+        """Pushed outcomes (shared/services/outcomes.py)."""
+        return OutcomeService(self.stores.outcomes, self.stores.use_cases)
+
+    @cached_property
+    def economics(self) -> EconomicsService:
+        """Use-case economics, callers and showback, computed from the live allocation."""
+        s = self.stores
+        return EconomicsService(s.results, s.usage, s.callers, s.outcomes, s.use_cases)
+
+    @cached_property
+    def telemetry_collection(self) -> CollectionService:
+        """The telemetry alone (the demo: its costs come from files, its logs from Azure)."""
+        stores = self.stores
+        return CollectionService(
+            collectors=telemetry_collectors(
+                self.settings, stores, self.credential, self._logs_transport
+            ),
+            costs=stores.costs,
+            queue=stores.queue,
+            versions=stores.versions,
+        )
+
+    @cached_property
     def allocation(self) -> AllocationService:
         return build_allocation(self.stores)
 
@@ -261,7 +350,8 @@ class Container:
     def built(self) -> frozenset[str]:
         """The parts built so far (a cold start should build only what it needs)."""
         parts = {"credential", "stores", "views", "allocation", "allocation_requests",
-                 "price_refresh", "live_collection", "use_cases"}  # fmt: skip
+                 "price_refresh", "live_collection", "use_cases", "outcomes", "economics",
+                 "telemetry_collection"}  # fmt: skip
         return frozenset(name for name in vars(self) if name in parts)
 
     def file_collection(self, folder: Path) -> CollectionService:

@@ -11,8 +11,8 @@ Every error says whether trying again can help (`retryable`):
   timer functions let these propagate so that the Functions host retries; so does every exception
   that is not a `FinOpsError` (an SDK's AzureError, a bug).
 
-HTTP maps `InvalidInput`, `NotFound` and `Conflict` to 4xx problem bodies. Messages are one line and quote
-caller input through `excerpt`, never whole.
+HTTP maps `InvalidInput`, `NotFound` and `Conflict` to 4xx problem bodies. Messages are one line
+and quote caller input through `excerpt`, never whole.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ it. The real adapters are tested against Azurite and HTTPS doubles (tests/integr
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from shared.adapters.storage.table_gateway import (
     MAX_BATCH,
@@ -19,11 +20,16 @@ from shared.adapters.storage.table_gateway import (
     Versioned,
     _batches,  # the Azure gateway's transactions: the fake checks and counts the same ones
 )
+from shared.core.arm_ids import deployment_key_of
+from shared.core.callers import Caller, CallerKind, CallerUsage, TelemetrySource, kinds_of
 from shared.core.catalogue import RetailPriceItem, item_identity, unique_items
 from shared.core.inputs import InputScope, InputVersion, Writer
-from shared.core.period import BillingPeriod
+from shared.core.outcomes import EVENT_ID, EVENT_ID_RULE, DailyOutcomes, OutcomeEvent, PushReport
+from shared.core.period import BillingPeriod, DateWindow
 from shared.core.requests import AllocationRequest, PoisonedMessage, QueuedMessage
-from shared.errors import CollectionInProgress, InvalidInput
+from shared.core.resource_id import id_key
+from shared.core.use_cases import SLUG, SLUG_RULE
+from shared.errors import CollectionInProgress, Conflict, InvalidInput
 from shared.services.allocation import AllocationOutcome, AllocationStatus
 from tests.builders import NOW
 
@@ -226,3 +232,164 @@ class MemoryPriceStore:
         self.items = wanted
         self.refreshes.append((refreshed_at, source))
         return changed
+
+
+@dataclass
+class MemoryWrite:
+    """A PendingWrite in memory: the rows of `target` to set and to drop, computed when planned
+    (a diff: falsy when nothing changes); `apply` counts itself in `log` when it writes."""
+
+    target: dict[Any, Any]
+    put: dict[Any, Any] = field(default_factory=dict)
+    drop: tuple[Any, ...] = ()
+    log: list[MemoryWrite] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.put or self.drop)
+
+    def apply(self) -> bool:
+        for key in self.drop:
+            self.target.pop(key, None)
+        self.target.update(self.put)
+        if self:
+            self.log.append(self)
+        return bool(self)
+
+
+def _memory_diff(
+    target: dict[Any, Any],
+    wanted: dict[Any, Any],
+    in_scope: Callable[[Any], bool],
+    log: list[MemoryWrite],
+) -> MemoryWrite:
+    put = {k: v for k, v in wanted.items() if target.get(k) != v}
+    drop = tuple(k for k in target if in_scope(k) and k not in wanted)
+    return MemoryWrite(target, put, drop, log)
+
+
+@dataclass
+class MemoryCallerUsage:
+    """The CallerUsageStore port in memory (the rules of callers_table.py): usage by (day,
+    deployment id in any casing, caller), one day's duplicates summed with the first spelling;
+    a window's plan replaces the source's kinds on the window's days only; `writes` every
+    planned write applied that changed something."""
+
+    rows: dict[tuple[date, str, Caller], CallerUsage] = field(default_factory=dict)
+    writes: list[MemoryWrite] = field(default_factory=list)
+
+    def plan_window(
+        self, window: DateWindow, source: TelemetrySource, usage: Sequence[CallerUsage]
+    ) -> dict[BillingPeriod, MemoryWrite]:
+        kinds = kinds_of(source)
+        wanted: dict[tuple[date, str, Caller], CallerUsage] = {}
+        for u in usage:
+            if u.caller.kind not in kinds:
+                raise InvalidInput("usage", f"caller {u.caller} is not of {source.value}")
+        for u in usage:
+            if u.date not in window:
+                continue
+            deployment_key_of(u.deployment_id)  # a deployment id, or InvalidInput
+            key = (u.date, id_key(u.deployment_id), u.caller)
+            seen = wanted.get(key)
+            wanted[key] = (
+                u
+                if seen is None
+                else replace(
+                    seen,
+                    input_tokens=seen.input_tokens + u.input_tokens,
+                    output_tokens=seen.output_tokens + u.output_tokens,
+                    requests=seen.requests + u.requests,
+                )
+            )
+
+        def plan(period: BillingPeriod) -> MemoryWrite:
+            def mine(key: tuple[date, str, Caller]) -> bool:
+                day, _dep, caller = key
+                return day in window and BillingPeriod.of(day) == period and caller.kind in kinds
+
+            own = {k: u for k, u in wanted.items() if BillingPeriod.of(k[0]) == period}
+            return _memory_diff(self.rows, own, mine, self.writes)
+
+        return {period: plan(period) for period in window.periods()}
+
+    def count_window(self, window: DateWindow, source: TelemetrySource) -> int:
+        return sum(1 for d, _, c in self.rows if d in window and c.kind.source is source)
+
+    def usage_for(
+        self, period: BillingPeriod, kinds: Collection[CallerKind] | None = None
+    ) -> list[CallerUsage]:
+        wanted = set(CallerKind) if kinds is None else set(kinds)
+        found = [
+            u
+            for (day, _dep, caller), u in self.rows.items()
+            if BillingPeriod.of(day) == period and caller.kind in wanted
+        ]
+        return sorted(
+            found, key=lambda u: (u.date, id_key(u.deployment_id), u.caller.kind, u.caller.name)
+        )
+
+
+@dataclass
+class MemoryOutcomes:
+    """The OutcomeStore port in memory (the rules of outcomes_table.py): `collected` counts by
+    (use case, day), replaced per window; `events` by (use case, id), whatever their period: an
+    id stored with another date or count is Conflict at the first such event's index, and then
+    nothing is stored; `writes` every planned write applied that changed something."""
+
+    collected: dict[tuple[str, date], int] = field(default_factory=dict)
+    events: dict[tuple[str, str], OutcomeEvent] = field(default_factory=dict)
+    writes: list[MemoryWrite] = field(default_factory=list)
+
+    def plan_collected(
+        self, use_case: str, window: DateWindow, days: Sequence[DailyOutcomes]
+    ) -> dict[BillingPeriod, MemoryWrite]:
+        wanted: dict[tuple[str, date], int] = {}
+        for row in days:
+            if row.date in window:
+                wanted[(use_case, row.date)] = wanted.get((use_case, row.date), 0) + row.count
+
+        def plan(period: BillingPeriod) -> MemoryWrite:
+            def mine(key: tuple[str, date]) -> bool:
+                name, day = key
+                return name == use_case and day in window and BillingPeriod.of(day) == period
+
+            own = {k: n for k, n in wanted.items() if BillingPeriod.of(k[1]) == period}
+            return _memory_diff(self.collected, own, mine, self.writes)
+
+        return {period: plan(period) for period in window.periods()}
+
+    def count_collected(self, use_case: str, window: DateWindow) -> int:
+        return sum(1 for name, day in self.collected if name == use_case and day in window)
+
+    def add_events(self, use_case: str, events: Sequence[OutcomeEvent]) -> PushReport:
+        if not SLUG.fullmatch(use_case):
+            raise InvalidInput("useCase", SLUG_RULE)
+        for i, event in enumerate(events):
+            if not EVENT_ID.fullmatch(event.id):
+                raise InvalidInput(f"outcomes[{i}].id", EVENT_ID_RULE)
+        first: dict[str, int] = {}
+        for i, event in enumerate(events):
+            stored = self.events.get((use_case, event.id))
+            if event.id in first and events[first[event.id]] != event:
+                detail = f"also at outcomes[{first[event.id]}] with another date or count"
+                raise Conflict(f"outcomes[{i}].id", detail)
+            if stored is not None and stored != event:
+                detail = (
+                    f"event {event.id!r} is already stored with date {stored.date} and count "
+                    f"{stored.count}, not {event.date} and {event.count}"
+                )
+                raise Conflict(f"outcomes[{i}].id", detail)
+            first.setdefault(event.id, i)
+        accepted = [i for i in first if (use_case, i) not in self.events]
+        repeated = [i for i in first if (use_case, i) in self.events]
+        self.events.update({(use_case, i): events[first[i]] for i in accepted})
+        return PushReport(tuple(accepted), tuple(repeated))
+
+    def daily(self, use_case: str, period: BillingPeriod) -> dict[date, int]:
+        days: dict[date, int] = {}
+        counted = [(d, n) for (name, d), n in self.collected.items() if name == use_case]
+        counted += [(e.date, e.count) for (name, _), e in self.events.items() if name == use_case]
+        for day, count in counted:
+            if BillingPeriod.of(day) == period:
+                days[day] = days.get(day, 0) + count
+        return dict(sorted(days.items()))

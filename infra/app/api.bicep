@@ -64,6 +64,9 @@ param inventorySchedule string = '0 50 * * * *'
 @description('Optional. Schedule of refresh_prices. Default: 0 30 3 * * *.')
 param pricesSchedule string = '0 30 3 * * *'
 
+@description('Optional. Schedule of the caller telemetry and outcome timer. Default: 0 25 * * * *.')
+param telemetrySchedule string = '0 25 * * * *'
+
 @description('Optional. Base URL of the Azure Retail Prices API. Default: https://prices.azure.com.')
 param retailPricesEndpoint string = 'https://prices.azure.com'
 
@@ -75,6 +78,12 @@ param lookbackDays int = 35
 
 @description('Optional. Workspace (customer) id of the APIM Log Analytics workspace. Default: empty.')
 param apimWorkspaceCustomerId string = ''
+
+@description('Optional. Workspace (customer) id of the Log Analytics workspace behind the callers\' Application Insights. Default: empty.')
+param appInsightsWorkspaceCustomerId string = ''
+
+@description('Optional. Log Analytics query API endpoint. Default: https://api.loganalytics.io.')
+param logsEndpoint string = 'https://api.loganalytics.io'
 
 @description('Optional. Require a Microsoft Entra ID token on the HTTP API as well. Default: false.')
 param enableEntraAuth bool = false
@@ -123,11 +132,14 @@ var appSettings = {
   USAGE_SCHEDULE: usageSchedule
   INVENTORY_SCHEDULE: inventorySchedule
   PRICES_SCHEDULE: pricesSchedule
+  TELEMETRY_SCHEDULE: telemetrySchedule
   RETAIL_PRICES_ENDPOINT: retailPricesEndpoint
   ALLOCATION_QUEUE: allocationQueueName
   LOOKBACK_DAYS: string(lookbackDays)
   EVENTGRID_TOPIC_ENDPOINT: eventGridTopic.properties.endpoint
   APIM_WORKSPACE_ID: apimWorkspaceCustomerId
+  APPINSIGHTS_WORKSPACE_ID: appInsightsWorkspaceCustomerId
+  LOGS_ENDPOINT: logsEndpoint
 }
 
 // Optional App Service Authentication: bearer tokens for the API app registration are validated;

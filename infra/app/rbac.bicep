@@ -4,10 +4,10 @@
 // tests/infra/test_role_assignments.py checks every GUID below against a table of built-in roles
 // (with sources) and refuses Owner and Contributor.
 //
-// The scopes differ (this resource group, the cost subscriptions, the APIM workspace wherever it
-// lives), so this file deploys at subscription scope and places each assignment with the Azure
-// Verified Modules for role assignments: sub-scope for subscriptions, resource-role-assignment
-// for a single resource in its resource group.
+// The scopes differ (this resource group, the cost subscriptions, the Log Analytics workspaces
+// wherever they live), so this file deploys at subscription scope and places each assignment
+// with the Azure Verified Modules for role assignments: sub-scope for subscriptions,
+// resource-role-assignment for a single resource in its resource group.
 //
 // Billing accounts, billing profiles and management groups cannot be granted from a
 // subscription deployment: the README lists those as manual steps.
@@ -33,6 +33,12 @@ param costSubscriptionIds string[] = []
 
 @description('Optional. Resource id of the APIM Log Analytics workspace. Default: none.')
 param apimWorkspaceResourceId string = ''
+
+@description('Optional. Resource id of the Log Analytics workspace behind the callers\' Application Insights (GenAI spans). Default: none.')
+param appInsightsWorkspaceResourceId string = ''
+
+@description('Optional. Resource ids of the Log Analytics workspaces that use-case outcome queries read. Default: none.')
+param outcomeWorkspaceResourceIds string[] = []
 
 // Built-in role definition ids (the same in every tenant).
 var roles = {
@@ -65,6 +71,26 @@ var apimWorkspaceSubscriptionId = hasApimWorkspace
 var apimWorkspaceResourceGroupName = hasApimWorkspace
   ? split(apimWorkspaceResourceId, '/')[4]
   : resourceGroupName
+
+// One role assignment per workspace: the same role on the same scope under a second name fails
+// (RoleAssignmentExists), so a workspace given twice is granted once. The App Insights workspace
+// may be the APIM one, whose assignment then covers it.
+var apimWorkspaceKey = toLower(apimWorkspaceResourceId)
+var appInsightsWorkspaceKey = toLower(appInsightsWorkspaceResourceId)
+var hasAppInsightsWorkspace = !empty(appInsightsWorkspaceResourceId)
+var grantsAppInsightsWorkspace = hasAppInsightsWorkspace && appInsightsWorkspaceKey != apimWorkspaceKey
+var appInsightsWorkspaceSubscriptionId = hasAppInsightsWorkspace
+  ? split(appInsightsWorkspaceResourceId, '/')[2]
+  : subscription().subscriptionId
+var appInsightsWorkspaceResourceGroupName = hasAppInsightsWorkspace
+  ? split(appInsightsWorkspaceResourceId, '/')[4]
+  : resourceGroupName
+// The outcome workspaces, each once (ARM ids compare case-insensitively), without empty entries
+// and without the APIM and App Insights workspaces, which have their own assignment.
+var outcomeOnlyWorkspaceResourceIds = filter(
+  union(map(outcomeWorkspaceResourceIds, id => toLower(trim(id))), []),
+  id => !empty(id) && !contains([apimWorkspaceKey, appInsightsWorkspaceKey], id)
+)
 
 // ---------------------------------------------------------------------------------------------
 // Cost scopes (each subscription in costScopes)
@@ -197,10 +223,12 @@ module monitoringMetricsPublisher 'br/public:avm/ptn/authorization/resource-role
 }
 
 // ---------------------------------------------------------------------------------------------
-// The APIM Log Analytics workspace, when one is given
+// The Log Analytics workspaces the app queries, when they are given: read access to each
+// workspace resource only (never its resource group or subscription)
 // ---------------------------------------------------------------------------------------------
 
-// Log Analytics Reader: query the APIM LLM logs (outcomes, use cases) in that workspace only.
+// Log Analytics Reader: query the APIM LLM logs (callers by APIM subscription and product) in
+// that workspace only.
 module logAnalyticsReader 'br/public:avm/ptn/authorization/resource-role-assignment:0.1.2' = if (hasApimWorkspace) {
   name: take('finops-apim-law-reader-${uniqueString(apimWorkspaceResourceId, principalId)}', 64)
   scope: resourceGroup(apimWorkspaceSubscriptionId, apimWorkspaceResourceGroupName)
@@ -214,3 +242,37 @@ module logAnalyticsReader 'br/public:avm/ptn/authorization/resource-role-assignm
     description: 'aoai-finops: APIM LLM logs'
   }
 }
+
+// Log Analytics Reader: query the Application Insights GenAI spans (callers by cloud role name) in
+// that workspace only.
+module appInsightsLogAnalyticsReader 'br/public:avm/ptn/authorization/resource-role-assignment:0.1.2' = if (grantsAppInsightsWorkspace) {
+  name: take('finops-appi-law-reader-${uniqueString(appInsightsWorkspaceResourceId, principalId)}', 64)
+  scope: resourceGroup(appInsightsWorkspaceSubscriptionId, appInsightsWorkspaceResourceGroupName)
+  params: {
+    resourceId: appInsightsWorkspaceResourceId
+    name: guid(appInsightsWorkspaceResourceId, principalId, roles.logAnalyticsReader)
+    roleDefinitionId: roles.logAnalyticsReader
+    roleName: 'Log Analytics Reader'
+    principalId: principalId
+    principalType: principalType
+    description: 'aoai-finops: Application Insights GenAI spans'
+  }
+}
+
+// Log Analytics Reader: run the use-case outcome queries, each in the workspace it names
+// (outcome.source.workspaceId), on each such workspace only.
+module outcomeLogAnalyticsReader 'br/public:avm/ptn/authorization/resource-role-assignment:0.1.2' = [
+  for workspaceResourceId in outcomeOnlyWorkspaceResourceIds: {
+    name: take('finops-outcome-law-reader-${uniqueString(workspaceResourceId, principalId)}', 64)
+    scope: resourceGroup(split(workspaceResourceId, '/')[2], split(workspaceResourceId, '/')[4])
+    params: {
+      resourceId: workspaceResourceId
+      name: guid(workspaceResourceId, principalId, roles.logAnalyticsReader)
+      roleDefinitionId: roles.logAnalyticsReader
+      roleName: 'Log Analytics Reader'
+      principalId: principalId
+      principalType: principalType
+      description: 'aoai-finops: use-case outcome queries'
+    }
+  }
+]

@@ -155,10 +155,11 @@ def parse_use_case(
 
 def overlaps(placed: Sequence[Placed]) -> list[Problem]:
     """Every claim that counts a cent twice, blamed on the later claim (in `placed` order), the
-    message naming the earlier: a deployment taken whole twice, whole and sliced, or the same
-    caller slice (deployment, caller kind, name) twice."""
+    message naming the earlier: a deployment taken whole twice, whole and sliced, sliced by two
+    caller kinds, or the same caller slice (deployment, caller kind, name) twice."""
     whole: dict[str, str] = {}  # id_key(deployment id) -> where it is taken whole
     sliced: dict[str, str] = {}  # id_key(deployment id) -> where it is first sliced
+    sliced_by: dict[str, tuple[CallerKind, str]] = {}  # -> the caller kind of its slices, where
     slices: dict[tuple[str, CallerKind, str], str] = {}
     problems: list[Problem] = []
 
@@ -188,6 +189,16 @@ def overlaps(placed: Sequence[Placed]) -> list[Problem]:
                 continue
             sliced.setdefault(key, p.place(at))
             for kind, names in entry.callers:
+                first_kind, where = sliced_by.setdefault(key, (kind, p.place(f"{at}.callers")))
+                if kind is not first_kind:
+                    blame(
+                        p,
+                        f"{at}.callers.{kind.value}",
+                        f"this deployment is already sliced by {first_kind.value} at {where}:"
+                        " slice one deployment by one caller kind (a call has a subscription, a"
+                        " product and a role at once, so two kinds would count it twice)",
+                    )
+                    continue
                 for k, caller in enumerate(names):
                     field = f"{at}.callers.{kind.value}[{k}]"
                     slot = (key, kind, caller)

@@ -1,13 +1,15 @@
 """Collect: read every source of a run, check, then store, bump and enqueue (the timers, the CLI).
 
-A collection is all-or-nothing per run. Every collector of the run reads its source first
-(shared/services/collectors.py); a source that answers nothing, or less than `SHRINK_LIMIT` of
-what is stored for the same window, is refused (`CollectionRefused`, naming the source and both
-counts) unless the operator allows it (`allow_shrink`). Then every write is planned (a diff
-against what is stored), the inputs that change are marked as being written (`InputVersions`,
-shared/core/inputs.py) so no allocation trusts a half-written state, written, and bumped; only
-when everything was stored are the periods whose inputs changed enqueued. A storage failure
-half-way leaves the marks, so allocations wait for the next collection, which rewrites the window.
+A collection is all-or-nothing per run (one exception: a use case's own outcome query that fails
+stops only that use case, shared/services/collectors.py `OutcomeCollector`). Every collector of the
+run reads its source first (shared/services/collectors.py); a source that answers nothing, or less
+than `SHRINK_LIMIT` of what is stored for the same window, is refused (`CollectionRefused`, naming
+the source and both counts) unless the operator allows it (`allow_shrink`). Then every write is
+planned (a diff against what is stored), the inputs that change are marked as being written
+(`InputVersions`, shared/core/inputs.py) so no allocation trusts a half-written state, written, and
+bumped; only when everything was stored are the periods whose inputs changed enqueued. A storage
+failure half-way leaves the marks, so allocations wait for the next collection, which rewrites the
+window.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class CollectionReport:
 
     counts: dict[Collected, int] = field(default_factory=dict)
     changed_periods: frozenset[BillingPeriod] = field(default_factory=frozenset)
+    notes: tuple[str, ...] = ()  # said, stops nothing (telemetry naming no known deployment)
+    failures: tuple[str, ...] = ()  # sources that failed alone (a use case's outcome query)
 
     @property
     def cost_lines(self) -> int:
@@ -49,6 +53,14 @@ class CollectionReport:
     @property
     def deployments(self) -> int:
         return self.counts.get(Collected.DEPLOYMENTS, 0)
+
+    @property
+    def caller_records(self) -> int:
+        return self.counts.get(Collected.CALLER_RECORDS, 0)
+
+    @property
+    def outcome_days(self) -> int:
+        return self.counts.get(Collected.OUTCOME_DAYS, 0)
 
 
 @dataclass
@@ -70,10 +82,17 @@ class CollectionService:
         """The inventory as a snapshot taken `at` (stored only if it changed)."""
         return self.collect(None, at, {CollectorKind.INVENTORY}, allow_shrink=allow_shrink)
 
+    def collect_telemetry(
+        self, window: DateWindow, *, allow_shrink: bool = False
+    ) -> CollectionReport:
+        """Caller telemetry and the use cases' outcome queries."""
+        return self.collect(window, None, {CollectorKind.TELEMETRY}, allow_shrink=allow_shrink)
+
     def collect_all(
         self, window: DateWindow, at: datetime, *, allow_shrink: bool = False
     ) -> CollectionReport:
-        """Inventory, costs and usage (of the accounts the inventory found), all read first."""
+        """Inventory, costs, usage (of the accounts the inventory found) and telemetry, all read
+        first."""
         return self.collect(window, at, ALL_KINDS, allow_shrink=allow_shrink)
 
     def collect(
@@ -100,7 +119,9 @@ class CollectionService:
         counts: dict[Collected, int] = {}
         for batch in batches:
             counts[batch.counted] = counts.get(batch.counted, 0) + batch.rows
-        return CollectionReport(counts, frozenset(periods))
+        notes = tuple(n for b in batches for n in b.notes)
+        failures = tuple(b.failure for b in batches if b.failure)
+        return CollectionReport(counts, frozenset(periods), notes, failures)
 
     def _store(self, planned: list[PlannedInput]) -> set[BillingPeriod]:
         """Mark the inputs that change, write them, bump their versions, enqueue their periods.

@@ -14,20 +14,28 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 
+from shared.core.callers import LoggedCalls, resolve_calls
 from shared.core.costs import CostLine, CostType, ensure_one_currency_per_month
 from shared.core.inputs import InputScope, InputSource
 from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.period import BillingPeriod, DateWindow
 from shared.core.usage import merge_usage
-from shared.errors import CollectionRefused
+from shared.core.use_cases import SourceType
+from shared.errors import CollectionRefused, SourceError
 from shared.services.ports import (
+    CallerUsageSource,
+    CallerUsageStore,
     CostSource,
     CostStore,
     InventorySource,
     InventoryStore,
+    KnownDeployments,
+    OutcomeQuerySource,
+    OutcomeStore,
     PendingWrite,
     UsageSource,
     UsageStore,
+    UseCaseStore,
 )
 
 # A source answering fewer rows than this share of what is stored for the same window is refused.
@@ -41,6 +49,8 @@ class Collected(Enum):
     COST_LINES = "cost lines"
     USAGE_RECORDS = "usage records"
     DEPLOYMENTS = "deployments"
+    CALLER_RECORDS = "caller records"  # caller usage per day, deployment and caller
+    OUTCOME_DAYS = "outcome days"  # days with a collected outcome count
 
 
 class CollectorKind(Enum):
@@ -49,6 +59,7 @@ class CollectorKind(Enum):
     COSTS = "costs"
     USAGE = "usage"
     INVENTORY = "inventory"
+    TELEMETRY = "telemetry"  # caller telemetry and use-case outcome queries (Log Analytics)
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,8 @@ class Batch:
     planned: tuple[PlannedInput, ...]
     refusal: str | None = None  # why storing it would lose data (the shrink check)
     deployments: tuple[Deployment, ...] | None = None
+    notes: tuple[str, ...] = ()  # what the run should say but that stops nothing
+    failure: str | None = None  # a source of this batch failed: nothing of it is stored
 
     def check(self, allow_shrink: bool) -> None:
         if self.refusal and not allow_shrink:
@@ -202,3 +215,86 @@ def _shrunk(source: str, fetched: int, stored: int, where: str, noun: str = "row
             + ALLOW_HINT
         )
     return None
+
+
+@dataclass
+class CallerCollector(Collector):
+    """Caller tokens from each telemetry source (APIM, Application Insights), matched to the
+    deployments any inventory snapshot knows; calls no deployment fits are counted in a note,
+    never guessed. Nothing is enqueued: the allocation does not read caller usage."""
+
+    sources: Sequence[CallerUsageSource]
+    store: CallerUsageStore
+    inventory: KnownDeployments
+    kind: CollectorKind = field(default=CollectorKind.TELEMETRY, init=False)
+
+    def read(self, run: CollectionRun) -> list[Batch]:
+        window = run.window
+        if window is None or not self.sources:
+            return []
+        deployments = self.inventory.known_deployments()
+        batches = []
+        for source in self.sources:
+            resolved = resolve_calls(source.fetch(window), deployments)
+            usage = [u for u in resolved.usage if u.date in window]
+            stored = self.store.count_window(window, source.source)
+            planned = tuple(
+                PlannedInput(InputScope.of(InputSource.CALLERS, p), w, frozenset())
+                for p, w in self.store.plan_window(window, source.source, usage).items()
+            )
+            what = f"caller telemetry ({source.source.value})"
+            notes = _unresolved_note(what, resolved.unresolved)
+            refusal = _shrunk(what, len(usage), stored, _days(window))
+            batches.append(
+                Batch(Collected.CALLER_RECORDS, len(usage), planned, refusal, None, notes)
+            )
+        return batches
+
+
+@dataclass
+class OutcomeCollector(Collector):
+    """Each `logAnalytics` use case's outcome query over the window. One use case's failing
+    query (its own KQL, its own workspace) stops only that use case: its stored counts stay,
+    the failure is a note of the run, and the others are stored."""
+
+    source: OutcomeQuerySource
+    store: OutcomeStore
+    use_cases: UseCaseStore
+    kind: CollectorKind = field(default=CollectorKind.TELEMETRY, init=False)
+
+    def read(self, run: CollectionRun) -> list[Batch]:
+        window = run.window
+        if window is None:
+            return []
+        batches = []
+        for use_case in self.use_cases.all():
+            outcome = use_case.outcome.source
+            if outcome.type is not SourceType.LOG_ANALYTICS:
+                continue
+            what = f"outcomes of use case {use_case.name!r}"
+            try:
+                days = self.source.fetch(outcome.workspace_id, outcome.query, window)
+            except SourceError as exc:
+                batches.append(Batch(Collected.OUTCOME_DAYS, 0, (), failure=f"{what}: {exc}"))
+                continue
+            days = [d for d in days if d.date in window]
+            stored = self.store.count_collected(use_case.name, window)
+            planned = tuple(
+                PlannedInput(InputScope.of(InputSource.OUTCOMES, p), w, frozenset())
+                for p, w in self.store.plan_collected(use_case.name, window, days).items()
+            )
+            refusal = _shrunk(what, len(days), stored, _days(window), "days")
+            batches.append(Batch(Collected.OUTCOME_DAYS, len(days), planned, refusal))
+        return batches
+
+
+def _unresolved_note(what: str, unresolved: Sequence[LoggedCalls]) -> tuple[str, ...]:
+    if not unresolved:
+        return ()
+    tokens = sum(c.input_tokens + c.output_tokens for c in unresolved)
+    names = sorted({f"{c.account or '?'}/{c.deployment}" for c in unresolved})
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return (
+        f"{what}: {tokens} tokens of {len(unresolved)} caller-day rows name no single known "
+        f"deployment ({shown}); they stay unattributed",
+    )

@@ -40,14 +40,8 @@ class ViewService:
     def unit_costs(self, query: PeriodQuery) -> PeriodUnitCostsView:
         """The period's unit costs; NotFound when it has not been allocated."""
         report = self._results.report(query.period, query.cost_type)
-        if isinstance(report, Unpublished):
-            raise _not_published(query, report)
-        if report is None:
-            raise NotFound(
-                "period",
-                f"{query.period} ({query.cost_type_name}) has not been allocated: no cost lines "
-                "have been collected and allocated for it yet",
-            )
+        if report is None or isinstance(report, Unpublished):
+            raise not_allocated(query, report)
         return unit_costs_view(report, self._today())
 
     def deployment(self, key: str, query: PeriodQuery) -> DeploymentUnitCostsView:
@@ -62,7 +56,7 @@ class ViewService:
         """The period's reconciliation; NotFound when it has not been reconciled."""
         report = self._results.reconciliation(query.period, query.cost_type)
         if isinstance(report, Unpublished):
-            raise _not_published(query, report)
+            raise not_allocated(query, report)
         if report is None:
             # The price basis as the store names it (ActualCost), as this message always did.
             raise NotFound(
@@ -71,5 +65,12 @@ class ViewService:
         return reconciliation_view(report)
 
 
-def _not_published(query: PeriodQuery, unpublished: Unpublished) -> NotFound:
-    return NotFound("period", f"{query.period} ({query.cost_type_name}): {unpublished.reason}")
+def not_allocated(query: PeriodQuery, unpublished: Unpublished | None) -> NotFound:
+    """The period's NotFound: never allocated (None), or allocated with nothing to publish."""
+    if unpublished is not None:
+        return NotFound("period", f"{query.period} ({query.cost_type_name}): {unpublished.reason}")
+    return NotFound(
+        "period",
+        f"{query.period} ({query.cost_type_name}) has not been allocated: no cost lines "
+        "have been collected and allocated for it yet",
+    )

@@ -1,7 +1,9 @@
-"""One Azure double built from domain records: Entra, Cost Management, ARM and Monitor metrics.
+"""One Azure double built from domain records: Entra, Cost Management, ARM, Monitor metrics and,
+when given one, the Log Analytics query API (`logs`, shared/demo/log_analytics_workspace.py).
 
 Every Azure endpoint checks the bearer token and its audience (ARM for cost and inventory, the
-metrics audience for getBatch). Every request is recorded in `requests`, in arrival order.
+metrics audience for getBatch, the double's own URL for Log Analytics: `LogsQueryClient` asks for
+its endpoint as the audience). Every request is recorded in `requests`, in arrival order.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from shared.core.costs import CostLine
 from shared.core.inventory import Deployment
 from shared.core.usage import UsageRecord
+from shared.demo.log_analytics_workspace import LogsApi
 from tests.doubles.arm import ArmDouble, DoubleAccount
 from tests.doubles.cost_query import QPU_RETRY_AFTER, CostQueryDouble
 from tests.doubles.entra import ARM_AUDIENCES, METRICS_AUDIENCE, FakeEntra
@@ -60,6 +63,7 @@ class AzureDouble:
         tenant_id: str = TENANT_ID,
         client_id: str = CLIENT_ID,
         client_secret: str = CLIENT_SECRET,
+        logs: LogsApi | None = None,
     ) -> None:
         self.entra = FakeEntra(tenant_id, client_id, client_secret)
         self.costs = CostQueryDouble(
@@ -82,11 +86,14 @@ class AzureDouble:
             throttle_first_n=metrics_throttle_first_n,
             throttle_status=metrics_throttle_status,
         )
+        self.logs = logs
+        self.base_url = ""
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
 
     def bind(self, base_url: str) -> None:
         """Tell every part the https://127.0.0.1:<port> it is served on (for links)."""
+        self.base_url = base_url
         self.entra.base_url = base_url
         self.costs.base_url = base_url
         self.arm.base_url = base_url
@@ -105,6 +112,8 @@ class AzureDouble:
             return self._authorized(audience, {METRICS_AUDIENCE}) or self.metrics.handle(
                 request, match.group("sub")
             )
+        if self.logs is not None and self.logs.handles(request):
+            return self._authorized(audience, {self.base_url}) or self.logs.handle(request)
         if (match := _ACCOUNTS.match(request.path)) and request.method == "GET":
             return self._authorized(audience, ARM_AUDIENCES) or self.arm.list_accounts(
                 request, match.group("sub")

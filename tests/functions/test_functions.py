@@ -44,14 +44,15 @@ def trigger_of(name: str) -> dict[str, Any]:
 def test_exactly_the_expected_functions_are_registered() -> None:
     names = set(FUNCTIONS)
     expected = {"http_app_func", "collect_costs", "collect_usage", "collect_inventory",
-                "allocate_period", "refresh_prices"}  # fmt: skip
+                "collect_telemetry", "allocate_period", "refresh_prices"}  # fmt: skip
     assert names == expected
 
 
 @pytest.mark.parametrize(
     ("name", "setting"),
     [("collect_costs", "%COSTS_SCHEDULE%"), ("collect_usage", "%USAGE_SCHEDULE%"),
-     ("collect_inventory", "%INVENTORY_SCHEDULE%")],
+     ("collect_inventory", "%INVENTORY_SCHEDULE%"),
+     ("collect_telemetry", "%TELEMETRY_SCHEDULE%")],
 )  # fmt: skip
 def test_timers_take_their_schedule_from_app_settings(name: str, setting: str) -> None:
     trigger = trigger_of(name)

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from bicep_query import INFRA, REPO_ROOT, load
 
+from shared import settings
+
 DOCS = REPO_ROOT / "docs"
 DOC = DOCS / "deployment.md"
 README = REPO_ROOT / "README.md"
@@ -176,3 +178,45 @@ def test_the_section_says_what_to_do_at_a_billing_scope_and_warns_of_double_coun
     text = _normalized(doc())
     assert "gives costs with an empty inventory" in text
     assert "Do not combine a billing scope with subscriptions under it" in text
+
+
+@pytest.mark.parametrize("name", settings.SETTING_NAMES)
+def test_the_app_settings_table_names_every_setting_the_code_reads(name: str) -> None:
+    start = doc().index("| app setting | value |")
+    table = doc()[start : doc().index("\n\n", start)]
+    # The storage connection string is the identity-based family in Azure.
+    shown = "`AzureWebJobsStorage__tableServiceUri`" if name == settings.STORAGE else f"`{name}`"
+    assert shown in table, name
+
+
+def test_the_roles_table_gives_log_analytics_reader_on_each_workspace_and_nothing_wider() -> None:
+    rows = [line for line in doc().splitlines() if line.startswith("| Log Analytics Reader |")]
+    scopes = [row.split(" | ")[1] for row in rows]
+    assert len(scopes) == 3
+    for scope, parameter in zip(
+        scopes,
+        (
+            "apimWorkspaceResourceId",
+            "appInsightsWorkspaceResourceId",
+            "outcomeWorkspaceResourceIds",
+        ),
+        strict=True,
+    ):
+        assert f"`{parameter}`" in scope and "workspace" in scope, scope
+    text = _normalized(doc())
+    assert "each on one workspace resource, never on its resource group or subscription" in text
+
+
+def test_the_section_says_each_outcome_workspace_needs_log_analytics_reader() -> None:
+    text = _normalized(doc())
+    assert "`outcome.source`" in text and "`workspaceId`" in text
+    assert "The identity needs **Log Analytics Reader** on each workspace so named" in text
+    assert '--role "Log Analytics Reader"' in text
+    assert "`OUTCOME_WORKSPACE_RESOURCE_IDS`" in text
+
+
+def test_the_section_gives_the_sovereign_log_analytics_endpoints() -> None:
+    text = _normalized(doc())
+    default = load("main.bicep").params()["logsEndpoint"].default
+    assert f"| `logsEndpoint` | `{default}` |" in text
+    assert "https://api.loganalytics.us" in text and "https://api.loganalytics.azure.cn" in text

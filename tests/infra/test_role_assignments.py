@@ -16,6 +16,7 @@ from bicep_query import INFRA, Call, Declaration, Expr, Ref, bicep_files, guids_
 from bicep_query import object_comments as comments_of
 
 LEARN = "https://learn.microsoft.com/azure/role-based-access-control/built-in-roles"
+LOG_ANALYTICS_READER = "73c42c96-874c-492b-b04d-ab87d138a893"
 AVM = "https://github.com/Azure/bicep-registry-modules/blob/main/avm/res"
 CATALOG = "https://azure-rbac-catalog.org/roles"
 APPINSIGHTS_ENTRA_INGESTION = (
@@ -138,6 +139,47 @@ EXPECTED_GRANTS = {
     ("EventGrid Data Sender", "eventGridTopicResourceId"),
     ("Monitoring Metrics Publisher", "applicationInsightsResourceId"),
     ("Log Analytics Reader", "apimWorkspaceResourceId"),
+    ("Log Analytics Reader", "appInsightsWorkspaceResourceId"),
+    ("Log Analytics Reader", "each outcome workspace"),
+}
+
+# The Log Analytics workspaces the identity reads: assignment -> (resourceId, the resource group
+# it is deployed to, its condition or loop).
+WORKSPACE_READERS: dict[str, tuple[Any, Any, Any]] = {
+    "logAnalyticsReader": (
+        Ref("apimWorkspaceResourceId"),
+        Call(
+            "resourceGroup(apimWorkspaceSubscriptionId, apimWorkspaceResourceGroupName)",
+            name="resourceGroup",
+            args=(Ref("apimWorkspaceSubscriptionId"), Ref("apimWorkspaceResourceGroupName")),
+        ),
+        Expr("(hasApimWorkspace)"),
+    ),
+    "appInsightsLogAnalyticsReader": (
+        Ref("appInsightsWorkspaceResourceId"),
+        Call(
+            "resourceGroup(appInsightsWorkspaceSubscriptionId,"
+            " appInsightsWorkspaceResourceGroupName)",
+            name="resourceGroup",
+            args=(
+                Ref("appInsightsWorkspaceSubscriptionId"),
+                Ref("appInsightsWorkspaceResourceGroupName"),
+            ),
+        ),
+        Expr("(grantsAppInsightsWorkspace)"),
+    ),
+    "outcomeLogAnalyticsReader": (
+        Ref("workspaceResourceId"),
+        Call(
+            "resourceGroup(split(workspaceResourceId, '/')[2], split(workspaceResourceId, '/')[4])",
+            name="resourceGroup",
+            args=(
+                Expr("split(workspaceResourceId, '/')[2]"),
+                Expr("split(workspaceResourceId, '/')[4]"),
+            ),
+        ),
+        Ref("outcomeOnlyWorkspaceResourceIds"),
+    ),
 }
 
 SUBSCRIPTION_ROLE_MODULE = "br/public:avm/res/authorization/role-assignment/sub-scope:"
@@ -181,6 +223,10 @@ def scope_of(assignment: Declaration) -> str:
         return "each cost subscription"
     resource = assignment.params["resourceId"]
     assert isinstance(resource, Ref)
+    if assignment.loop is not None:
+        assert assignment.loop == Ref("outcomeOnlyWorkspaceResourceIds"), assignment.symbol
+        assert resource == Ref("workspaceResourceId"), assignment.symbol
+        return "each outcome workspace"
     return resource.text
 
 
@@ -261,10 +307,108 @@ def test_every_assignment_goes_to_the_function_identity_as_a_service_principal()
     assert rbac["principalId"] == Ref("identity.outputs.principalId")
 
 
-def test_the_apim_workspace_reader_is_granted_only_when_a_workspace_is_given() -> None:
+def test_each_workspace_reader_is_granted_only_when_its_workspace_is_given() -> None:
     conditional = {a.symbol: a.condition for a in role_assignments() if a.condition is not None}
-    assert conditional == {"logAnalyticsReader": Expr("(hasApimWorkspace)")}
-    assert load(RBAC).variables()["hasApimWorkspace"] == Expr("!empty(apimWorkspaceResourceId)")
+    assert conditional == {
+        "logAnalyticsReader": Expr("(hasApimWorkspace)"),
+        "appInsightsLogAnalyticsReader": Expr("(grantsAppInsightsWorkspace)"),
+    }
+    variables = load(RBAC).variables()
+    assert variables["hasApimWorkspace"] == Expr("!empty(apimWorkspaceResourceId)")
+    assert variables["hasAppInsightsWorkspace"] == Expr("!empty(appInsightsWorkspaceResourceId)")
+    # A workspace that also holds the APIM logs already has its (one) assignment.
+    assert variables["grantsAppInsightsWorkspace"] == Expr(
+        "hasAppInsightsWorkspace && appInsightsWorkspaceKey != apimWorkspaceKey"
+    )
+    assert variables["apimWorkspaceKey"] == Call(
+        "toLower(apimWorkspaceResourceId)", name="toLower", args=(Ref("apimWorkspaceResourceId"),)
+    )
+    assert variables["appInsightsWorkspaceKey"] == Call(
+        "toLower(appInsightsWorkspaceResourceId)",
+        name="toLower",
+        args=(Ref("appInsightsWorkspaceResourceId"),),
+    )
+    for param in ("apimWorkspaceResourceId", "appInsightsWorkspaceResourceId"):
+        assert load(RBAC).params()[param].default == ""
+    assert load(RBAC).params()["outcomeWorkspaceResourceIds"].default == []
+
+
+@pytest.mark.parametrize("symbol", sorted(WORKSPACE_READERS))
+def test_each_workspace_reader_is_log_analytics_reader_on_that_workspace_resource_only(
+    symbol: str,
+) -> None:
+    resource_id, resource_group, condition_or_loop = WORKSPACE_READERS[symbol]
+    (assignment,) = [a for a in role_assignments() if a.symbol == symbol]
+    assert assignment.source.startswith(RESOURCE_ROLE_MODULE)
+    # The role: Log Analytics Reader by its built-in id (read only; no workspace write or purge).
+    assert role_reference(assignment) == Ref("roles.logAnalyticsReader")
+    assert role_ids()["logAnalyticsReader"] == LOG_ANALYTICS_READER
+    assert BUILT_IN_ROLES[LOG_ANALYTICS_READER][0] == "Log Analytics Reader"
+    assert assignment.params["roleName"] == "Log Analytics Reader"
+    # The scope: that one workspace resource, deployed to the workspace's own resource group.
+    assert assignment.params["resourceId"] == resource_id
+    assert assignment.body["scope"] == resource_group
+    assert assignment.params["name"] == Call(
+        f"guid({resource_id.text}, principalId, roles.logAnalyticsReader)",
+        name="guid",
+        args=(resource_id, Ref("principalId"), Ref("roles.logAnalyticsReader")),
+    )
+    assert (assignment.loop or assignment.condition) == condition_or_loop
+
+
+def test_the_workspace_scopes_are_read_from_the_workspace_resource_ids() -> None:
+    variables = load(RBAC).variables()
+
+    def source(name: str) -> str:
+        found = variables[name]
+        assert isinstance(found, Expr), name
+        return " ".join(found.text.split())
+
+    for prefix, given in (
+        ("apimWorkspace", "hasApimWorkspace"),
+        ("appInsightsWorkspace", "hasAppInsightsWorkspace"),
+    ):
+        resource_id = f"{prefix}ResourceId"
+        assert source(f"{prefix}SubscriptionId") == (
+            f"{given} ? split({resource_id}, '/')[2] : subscription().subscriptionId"
+        )
+        assert source(f"{prefix}ResourceGroupName") == (
+            f"{given} ? split({resource_id}, '/')[4] : resourceGroupName"
+        )
+
+
+def test_each_outcome_workspace_is_granted_once_and_none_granted_already() -> None:
+    chosen = load(RBAC).variables()["outcomeOnlyWorkspaceResourceIds"]
+    assert isinstance(chosen, Call) and chosen.name == "filter"
+    each_once, keep = chosen.args
+    # Lower-cased and trimmed, then deduplicated (union of one array keeps each value once).
+    assert each_once == Call(
+        "union(map(outcomeWorkspaceResourceIds, id => toLower(trim(id))), [])",
+        name="union",
+        args=(
+            Call(
+                "map(outcomeWorkspaceResourceIds, id => toLower(trim(id)))",
+                name="map",
+                args=(Ref("outcomeWorkspaceResourceIds"), Expr("id => toLower(trim(id))")),
+            ),
+            [],
+        ),
+    )
+    # No empty entry, and not the APIM or App Insights workspace: those have their assignment.
+    assert keep == Expr(
+        "id => !empty(id) && !contains([apimWorkspaceKey, appInsightsWorkspaceKey], id)"
+    )
+
+
+def test_main_passes_every_workspace_to_the_rbac_file() -> None:
+    rbac = load("main.bicep").module("rbac").params
+    for param in (
+        "apimWorkspaceResourceId",
+        "appInsightsWorkspaceResourceId",
+        "outcomeWorkspaceResourceIds",
+    ):
+        assert rbac[param] == Ref(param)
+        assert load("main.bicep").params()[param].default == load(RBAC).params()[param].default
 
 
 def test_only_the_subscriptions_among_the_cost_scopes_are_granted_by_bicep() -> None:
@@ -277,9 +421,12 @@ def test_only_the_subscriptions_among_the_cost_scopes_are_granted_by_bicep() -> 
     assert isinstance(chosen, Call) and chosen.name == "filter"
     assert chosen.args[0] == Ref("effectiveCostScopes")
     loops = {a.symbol: a.loop for a in role_assignments() if a.loop is not None}
-    assert loops == dict.fromkeys(
-        ("costManagementReader", "monitoringReader", "reader"), Ref("costSubscriptionIds")
-    )
+    assert loops == {
+        **dict.fromkeys(
+            ("costManagementReader", "monitoringReader", "reader"), Ref("costSubscriptionIds")
+        ),
+        "outcomeLogAnalyticsReader": Ref("outcomeOnlyWorkspaceResourceIds"),
+    }
 
 
 def test_the_metrics_publisher_role_is_granted_because_telemetry_local_auth_is_off() -> None:

@@ -140,7 +140,9 @@ def test_bicep_defaults_equal_the_sample_values_wherever_both_are_literals() -> 
         settings.USAGE_SCHEDULE,
         settings.INVENTORY_SCHEDULE,
         settings.PRICES_SCHEDULE,
+        settings.TELEMETRY_SCHEDULE,
         settings.RETAIL_PRICES_ENDPOINT,
+        settings.LOGS_ENDPOINT,
         settings.ALLOCATION_QUEUE,
         settings.LOOKBACK_DAYS,
     } <= set(compared)
@@ -153,7 +155,9 @@ def test_bicep_defaults_equal_the_sample_values_wherever_both_are_literals() -> 
         (settings.USAGE_SCHEDULE, "usageSchedule"),
         (settings.INVENTORY_SCHEDULE, "inventorySchedule"),
         (settings.PRICES_SCHEDULE, "pricesSchedule"),
+        (settings.TELEMETRY_SCHEDULE, "telemetrySchedule"),
         (settings.RETAIL_PRICES_ENDPOINT, "retailPricesEndpoint"),
+        (settings.LOGS_ENDPOINT, "logsEndpoint"),
     ],
 )
 def test_each_schedule_and_endpoint_setting_comes_from_a_main_parameter_with_one_default(
@@ -169,6 +173,47 @@ def test_each_schedule_and_endpoint_setting_comes_from_a_main_parameter_with_one
 def test_the_retail_prices_endpoint_defaults_to_the_code_default() -> None:
     default = load("main.bicep").params()["retailPricesEndpoint"].default
     assert default == settings.DEFAULT_RETAIL_PRICES_ENDPOINT == "https://prices.azure.com"
+
+
+def test_the_logs_endpoint_defaults_to_the_code_default() -> None:
+    default = load("main.bicep").params()["logsEndpoint"].default
+    assert default == settings.DEFAULT_LOGS_ENDPOINT == "https://api.loganalytics.io"
+
+
+@pytest.mark.parametrize(
+    ("name", "api_param", "workspace", "given"),
+    [
+        (
+            settings.APIM_WORKSPACE_ID,
+            "apimWorkspaceCustomerId",
+            "apimWorkspace",
+            "hasApimWorkspace",
+        ),
+        (
+            settings.APPINSIGHTS_WORKSPACE_ID,
+            "appInsightsWorkspaceCustomerId",
+            "appInsightsWorkspace",
+            "hasAppInsightsWorkspace",
+        ),
+    ],
+)
+def test_each_workspace_id_setting_is_the_customer_id_of_the_workspace_given_by_resource_id(
+    name: str, api_param: str, workspace: str, given: str
+) -> None:
+    # The code takes the workspace's customer id (a GUID), not its ARM id; empty when none.
+    assert bicep_settings()[name] == Ref(api_param)
+    assert load("app/api.bicep").params()[api_param].default == ""
+    assert sample_settings()[name] == ""
+    passed = load("main.bicep").module("api").params[api_param]
+    assert isinstance(passed, Expr)
+    assert " ".join(passed.text.split()) == f"{given} ? {workspace}.properties.customerId : ''"
+    main = load("main.bicep")
+    assert main.variables()[given] == Expr(f"!empty({workspace}ResourceId)")
+    assert main.params()[f"{workspace}ResourceId"].default == ""
+    (existing,) = [r for r in main.resources() if r.symbol == workspace]
+    assert existing.existing
+    assert existing.source.startswith("Microsoft.OperationalInsights/workspaces@")
+    assert existing.condition == Expr(f"({given})")
 
 
 def test_inventory_is_collected_hourly_by_default() -> None:

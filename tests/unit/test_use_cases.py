@@ -50,7 +50,7 @@ def test_a_valid_file_parses_with_ids_resolved_case_insensitively_and_by_key() -
         whole(CHAT, CHAT.deployment_id.upper()),
         whole(TEST, TEST.key),
         sliced(EMBED, "appRoles", "Support.Read"),
-        {"deployment": EMBED.deployment_id, "callers": {"apimProducts": ["support"]}},
+        {"deployment": EMBED.deployment_id, "callers": {"appRoles": ["support"]}},
     )
     found, problems = parse_document({"useCases": [body]}, KNOWN)
     assert problems == []
@@ -185,6 +185,12 @@ OVERLAPS = [
      "already claimed at useCases[0].deployments[0].callers.apimSubscriptions[0] (uc0)"),
     ([[sliced(CHAT, "appRoles", "r", "r")]], "useCases[0].deployments[0].callers.appRoles[1]",
      "already claimed at useCases[0].deployments[0].callers.appRoles[0] (uc0)"),
+    ([[sliced()], [sliced(CHAT, "appRoles", "r")]], "useCases[1].deployments[0].callers.appRoles",
+     "already sliced by apimSubscriptions at useCases[0].deployments[0].callers (uc0)"),
+    ([[{"deployment": CHAT.deployment_id,
+        "callers": {"apimSubscriptions": ["a"], "apimProducts": ["p"]}}]],
+     "useCases[0].deployments[0].callers.apimProducts",
+     "already sliced by apimSubscriptions at useCases[0].deployments[0].callers (uc0)"),
 ]  # fmt: skip
 
 
@@ -203,9 +209,9 @@ def test_disjoint_slices_of_one_deployment_may_go_to_several_use_cases() -> None
         problems_of(
             use_case_body("a", sliced(CHAT, "apimSubscriptions", "a"), whole(TEST)),
             use_case_body(
-                "b", sliced(CHAT, "apimSubscriptions", "b"), sliced(CHAT, "appRoles", "a")
+                "b", sliced(CHAT, "apimSubscriptions", "b"), sliced(EMBED, "appRoles", "a")
             ),
-            use_case_body("c", sliced(CHAT, "apimProducts", "a")),
+            use_case_body("c", sliced(CHAT, "apimSubscriptions", "c")),
         )
         == []
     )

@@ -1,4 +1,5 @@
-"""Command line: `python -m shared.cli demo|collect|allocate|reconcile|prices|serve|apply`.
+"""Command line: `python -m shared.cli demo|collect|allocate|reconcile|prices|serve|apply|outcomes|
+report`.
 
 The same services as the Functions triggers, for demos, backfills and operations.
 """
@@ -20,8 +21,10 @@ from shared.entrypoints.cli.commands import (
     apply,
     collect,
     demo,
+    outcomes,
     prices,
     reconcile,
+    report,
     serve,
 )
 from shared.errors import FinOpsError, InvalidDefinitions, StorageUnavailable
@@ -34,7 +37,9 @@ class Command(Protocol):
     def run(self, args: argparse.Namespace) -> int: ...
 
 
-COMMANDS: tuple[Command, ...] = (demo, collect, allocate, reconcile, prices, serve, apply)
+COMMANDS: tuple[Command, ...] = (
+    demo, collect, allocate, reconcile, prices, serve, apply, outcomes, report
+)  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:

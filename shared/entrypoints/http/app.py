@@ -13,7 +13,15 @@ from datetime import date
 from fastapi import FastAPI
 
 from shared.entrypoints.http import problems
-from shared.entrypoints.http.routes import health, reconciliation, unit_costs, use_cases
+from shared.entrypoints.http.routes import (
+    economics,
+    health,
+    reconciliation,
+    unit_costs,
+    use_cases,
+)
+from shared.services.economics import EconomicsService
+from shared.services.outcomes import OutcomeService
 from shared.services.ports import PublishedResults
 from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService, utc_today
@@ -25,9 +33,12 @@ ROUTES: tuple[Register, ...] = (health.register, unit_costs.register, reconcilia
 def create_api(
     views: Callable[[], ViewService],
     definitions: Callable[[], UseCaseService] | None = None,
+    outcomes: Callable[[], OutcomeService] | None = None,
+    economics_service: Callable[[], EconomicsService] | None = None,
 ) -> FastAPI:
-    """The app; `views` (and `definitions`, the use cases) are called on each request (first use
-    builds, no I/O at import)."""
+    """The app; `views` (and `definitions`, the use cases, `outcomes`, the pushed outcomes,
+    `economics_service`, the use-case economics) are called on each request (first use builds,
+    no I/O at import)."""
     app = FastAPI(title="Azure OpenAI unit costs", version="1", docs_url="/api/docs",
                   openapi_url="/api/openapi.json")  # fmt: skip
     problems.install(app)
@@ -35,6 +46,10 @@ def create_api(
         register(app, views)
     if definitions is not None:
         use_cases.register(app, definitions)
+    if outcomes is not None:
+        use_cases.register_outcomes(app, outcomes)
+    if economics_service is not None:
+        economics.register(app, economics_service)
     return app
 
 

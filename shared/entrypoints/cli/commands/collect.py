@@ -1,8 +1,10 @@
-"""`collect --since --until [--from-files DIR] [--allow-shrink]`: costs, usage and inventory."""
+"""`collect --since --until [--from-files DIR] [--allow-shrink]`: costs, usage, inventory and (live)
+the caller telemetry and use-case outcome queries."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from shared.entrypoints.cli.composition import container
 
 def add(subparsers: Subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "collect", help="collect costs, usage and inventory for a window"
+        "collect", help="collect costs, usage, inventory and telemetry for a window"
     )
     parser.add_argument("--since", type=day, required=True, help="first day, YYYY-MM-DD")
     parser.add_argument("--until", type=day, required=True, help="last day (included)")
@@ -40,6 +42,11 @@ def run(args: argparse.Namespace) -> int:
     changed = ", ".join(sorted(map(str, report.changed_periods))) or "none"
     print(
         f"collected {report.cost_lines} cost lines, {report.usage_records} usage records, "
-        f"{report.deployments} deployments; periods enqueued for allocation: {changed}"
+        f"{report.deployments} deployments, {report.caller_records} caller records, "
+        f"{report.outcome_days} outcome days; periods enqueued for allocation: {changed}"
     )
-    return 0
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for failure in report.failures:  # the others were stored
+        print(f"error: {failure}", file=sys.stderr)
+    return 2 if report.failures else 0

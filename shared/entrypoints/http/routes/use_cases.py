@@ -1,4 +1,5 @@
-"""GET/PUT/DELETE /api/use-cases[/{name}]: the use-case definitions (docs/use-cases.md)."""
+"""GET/PUT/DELETE /api/use-cases[/{name}]: the use-case definitions (docs/use-cases.md), and
+POST /api/use-cases/{name}/outcomes: pushed outcomes."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from shared.core.use_cases import use_case_json
 from shared.errors import InvalidDefinitions
+from shared.services.outcomes import OutcomeService
 from shared.services.use_cases import UseCaseService
 
 
@@ -25,10 +27,7 @@ def register(app: FastAPI, use_cases: Callable[[], UseCaseService]) -> None:
 
     @app.put("/api/use-cases/{name}")
     async def put_use_case(name: str, request: Request) -> JSONResponse:
-        try:
-            body = json.loads(await request.body())
-        except ValueError as exc:  # a UnicodeDecodeError too
-            raise InvalidDefinitions([("body", f"not JSON: {exc}")]) from None
+        body = await json_body(request)
         stored, created = await run_in_threadpool(use_cases().put, name, body)  # storage I/O
         return JSONResponse(use_case_json(stored), status_code=201 if created else 200)
 
@@ -36,3 +35,21 @@ def register(app: FastAPI, use_cases: Callable[[], UseCaseService]) -> None:
     def delete_use_case(name: str) -> Response:
         use_cases().delete(name)
         return Response(status_code=204)
+
+
+def register_outcomes(app: FastAPI, outcomes: Callable[[], OutcomeService]) -> None:
+    @app.post("/api/use-cases/{name}/outcomes")
+    async def push_outcomes(name: str, request: Request) -> JSONResponse:
+        """Idempotent by event id: 200 with the ids accepted now and those already stored."""
+        body = await json_body(request)
+        report = await run_in_threadpool(outcomes().push, name, body)  # storage I/O
+        return JSONResponse(
+            {"useCase": name, "accepted": list(report.accepted), "repeated": list(report.repeated)}
+        )
+
+
+async def json_body(request: Request) -> object:
+    try:
+        return json.loads(await request.body())
+    except ValueError as exc:  # a UnicodeDecodeError too
+        raise InvalidDefinitions([("body", f"not JSON: {exc}")]) from None

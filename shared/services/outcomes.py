@@ -1,0 +1,54 @@
+"""Pushed outcomes: an application tells how many outcomes (resolved queries, summaries) a use
+case had, by event; each event counts once however often it is sent (shared/core/outcomes.py).
+
+A use case takes its outcomes from one source: a push to a use case whose outcomes come from its
+Log Analytics query is refused, so no day is counted from both. Outcomes of a closed period are
+accepted: the economics are computed from the stored outcomes on every read, so they show at
+once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shared.core.outcomes import OutcomeEvent, PushReport, parse_body
+from shared.core.use_cases import Problem, SourceType, UseCase
+from shared.errors import InvalidDefinitions, InvalidInput, NotFound
+from shared.services.ports import OutcomeStore, UseCaseStore
+
+
+class OutcomeService:
+    def __init__(self, store: OutcomeStore, use_cases: UseCaseStore) -> None:
+        self._store = store
+        self._use_cases = use_cases
+
+    def push(self, name: str, body: object) -> PushReport:
+        """The API's push: `{"outcomes": [{"id", "date", "count"}]}`."""
+        use_case = self._pushable(name)
+        events, problems = parse_body(body)
+        return self._add(use_case, events, problems)
+
+    def push_events(
+        self, name: str, events: Sequence[OutcomeEvent], problems: Sequence[Problem] = ()
+    ) -> PushReport:
+        """Events read from a file (`problems`: what reading it found)."""
+        return self._add(self._pushable(name), events, problems)
+
+    def _pushable(self, name: str) -> UseCase:
+        use_case = self._use_cases.get(name)
+        if use_case is None:
+            raise NotFound("useCase", name)
+        if use_case.outcome.source.type is not SourceType.PUSH:
+            raise InvalidInput(
+                "outcomes",
+                f"use case {name!r} counts its outcomes with its Log Analytics query; pushing "
+                "is for a use case whose outcome.source.type is push",
+            )
+        return use_case
+
+    def _add(
+        self, use_case: UseCase, events: Sequence[OutcomeEvent], problems: Sequence[Problem]
+    ) -> PushReport:
+        if problems:
+            raise InvalidDefinitions(problems)
+        return self._store.add_events(use_case.name, events)

@@ -101,14 +101,16 @@ class NotFound(FinOpsError):
 
 class Conflict(FinOpsError):
     """A write contradicts what is stored (an outcome event id re-sent with another count);
-    names the field. HTTP answers 409; nothing of the request was stored."""
+    names the field, and `index`, the item of the batch it is about (when it is one). HTTP
+    answers 409; nothing of the request was stored."""
 
     retryable = False
 
-    def __init__(self, field: str, problem: str) -> None:
+    def __init__(self, field: str, problem: str, index: int | None = None) -> None:
         super().__init__(f"{field}: {problem}")
         self.field = field
         self.problem = problem
+        self.index = index
 
 
 class SourceError(FinOpsError):

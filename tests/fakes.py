@@ -372,13 +372,13 @@ class MemoryOutcomes:
             stored = self.events.get((use_case, event.id))
             if event.id in first and events[first[event.id]] != event:
                 detail = f"also at outcomes[{first[event.id]}] with another date or count"
-                raise Conflict(f"outcomes[{i}].id", detail)
+                raise Conflict(f"outcomes[{i}].id", detail, i)
             if stored is not None and stored != event:
                 detail = (
                     f"event {event.id!r} is already stored with date {stored.date} and count "
                     f"{stored.count}, not {event.date} and {event.count}"
                 )
-                raise Conflict(f"outcomes[{i}].id", detail)
+                raise Conflict(f"outcomes[{i}].id", detail, i)
             first.setdefault(event.id, i)
         accepted = [i for i in first if (use_case, i) not in self.events]
         repeated = [i for i in first if (use_case, i) in self.events]

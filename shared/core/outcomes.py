@@ -5,14 +5,14 @@ row per day (`DailyOutcomes`), or events the application pushes (`OutcomeEvent`)
 id: a re-sent event counts once, the same id with another date or count is a conflict. A day
 with no row and no event has no outcome data, which is not zero outcomes.
 
-`parse_events` reads the API's body (`{"outcomes": [{"id", "date", "count"}]}`) and the CLI's
-CSV rows (`id,date,count`) alike, naming every bad field.
+`parse_body` reads the API's body (`{"outcomes": [{"id", "date", "count"}]}`), `parse_events` the
+items of it or the CLI's CSV rows (`id,date,count`), naming every bad field as the input names it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -50,30 +50,49 @@ class PushReport:
     repeated: tuple[str, ...]
 
 
-def parse_body(raw: object) -> tuple[list[OutcomeEvent], list[Problem]]:
+@dataclass(frozen=True)
+class EventBatch:
+    """Events as read from a request or a file: each once (an event given twice the same is one),
+    how the input names each (`outcomes[2]`, `line 4`), and every problem found; the events are
+    meaningful only without problems."""
+
+    events: tuple[OutcomeEvent, ...] = ()
+    names: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    def name_of(self, index: int) -> str:
+        """How the input names the event at `index` of `events`."""
+        return self.names[index] if 0 <= index < len(self.names) else f"outcomes[{index}]"
+
+
+def parse_body(raw: object) -> EventBatch:
     """The API's body: `{"outcomes": [...]}`."""
     if not isinstance(raw, dict):
-        return [], [("", 'the body must be a JSON object {"outcomes": [...]}')]
+        return EventBatch(problems=(("body", 'must be a JSON object {"outcomes": [...]}'),))
     problems: list[Problem] = [(str(k), "unknown field") for k in raw if k != "outcomes"]
     items = raw.get("outcomes")
     if not isinstance(items, list):
-        return [], [*problems, ("outcomes", "required: a list of {id, date, count}")]
-    events, more = parse_events(items, "outcomes")
-    return events, problems + more
+        problems.append(("outcomes", "required: a list of {id, date, count}"))
+        return EventBatch(problems=tuple(problems))
+    batch = parse_events(items, lambda i: f"outcomes[{i}]", "outcomes")
+    return EventBatch(batch.events, batch.names, (*problems, *batch.problems))
 
 
-def parse_events(items: Sequence[object], path: str) -> tuple[list[OutcomeEvent], list[Problem]]:
-    """Events from objects (JSON) or mappings of strings (CSV rows); every problem named by its
-    path (`outcomes[2].count`); the events are meaningful only without problems."""
+def parse_events(
+    items: Sequence[object], name: Callable[[int], str], path: str = "outcomes"
+) -> EventBatch:
+    """Events from objects (JSON) or mappings of strings (CSV rows); `name(i)` is how the input
+    names item i (`outcomes[2]`, `line 4`), `path` the whole list; every problem named."""
     problems: list[Problem] = []
     if not items:
         problems.append((path, "must list at least one outcome"))
     if len(items) > MAX_EVENTS:
         problems.append((path, f"at most {MAX_EVENTS} outcomes per request, got {len(items)}"))
     events: list[OutcomeEvent] = []
-    first: dict[str, int] = {}
+    names: list[str] = []
+    first: dict[str, int] = {}  # event id -> its index in `events`
     for i, item in enumerate(items):
-        at = f"{path}[{i}]"
+        at = name(i)
         if not isinstance(item, Mapping):
             problems.append((at, "must be an object with id, date and count"))
             continue
@@ -85,15 +104,15 @@ def parse_events(items: Sequence[object], path: str) -> tuple[list[OutcomeEvent]
             continue
         event = OutcomeEvent(event_id, day, count)
         if event_id in first:
-            earlier = events[first[event_id]]
-            if earlier != event:
+            if events[first[event_id]] != event:
                 problems.append(
-                    (f"{at}.id", f"also at {path}[{first[event_id]}] with another date or count")
+                    (f"{at}.id", f"also at {names[first[event_id]]} with another date or count")
                 )
             continue  # the same event twice in one request counts once
         first[event_id] = len(events)
         events.append(event)
-    return events, problems
+        names.append(at)
+    return EventBatch(tuple(events), tuple(names), tuple(problems))
 
 
 def daily_counts(events: Iterable[OutcomeEvent]) -> dict[date, int]:

@@ -9,11 +9,9 @@ once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from shared.core.outcomes import OutcomeEvent, PushReport, parse_body
-from shared.core.use_cases import Problem, SourceType, UseCase
-from shared.errors import InvalidDefinitions, InvalidInput, NotFound
+from shared.core.outcomes import EventBatch, PushReport, parse_body
+from shared.core.use_cases import SLUG, SourceType, UseCase
+from shared.errors import Conflict, InvalidDefinitions, InvalidInput, NotFound
 from shared.services.ports import OutcomeStore, UseCaseStore
 
 
@@ -25,17 +23,14 @@ class OutcomeService:
     def push(self, name: str, body: object) -> PushReport:
         """The API's push: `{"outcomes": [{"id", "date", "count"}]}`."""
         use_case = self._pushable(name)
-        events, problems = parse_body(body)
-        return self._add(use_case, events, problems)
+        return self._add(use_case, parse_body(body))
 
-    def push_events(
-        self, name: str, events: Sequence[OutcomeEvent], problems: Sequence[Problem] = ()
-    ) -> PushReport:
-        """Events read from a file (`problems`: what reading it found)."""
-        return self._add(self._pushable(name), events, problems)
+    def push_batch(self, name: str, batch: EventBatch) -> PushReport:
+        """Events read from a file (with what reading it found)."""
+        return self._add(self._pushable(name), batch)
 
     def _pushable(self, name: str) -> UseCase:
-        use_case = self._use_cases.get(name)
+        use_case = self._use_cases.get(name) if SLUG.fullmatch(name) else None
         if use_case is None:
             raise NotFound("useCase", name)
         if use_case.outcome.source.type is not SourceType.PUSH:
@@ -46,9 +41,12 @@ class OutcomeService:
             )
         return use_case
 
-    def _add(
-        self, use_case: UseCase, events: Sequence[OutcomeEvent], problems: Sequence[Problem]
-    ) -> PushReport:
-        if problems:
-            raise InvalidDefinitions(problems)
-        return self._store.add_events(use_case.name, events)
+    def _add(self, use_case: UseCase, batch: EventBatch) -> PushReport:
+        if batch.problems:
+            raise InvalidDefinitions(batch.problems)
+        try:
+            return self._store.add_events(use_case.name, batch.events)
+        except Conflict as exc:  # named as the input names the event (`line 4`, `outcomes[2]`)
+            if exc.index is None:
+                raise
+            raise Conflict(f"{batch.name_of(exc.index)}.id", exc.problem, exc.index) from None

@@ -65,17 +65,18 @@ class UseCaseService:
     def get(self, name: str) -> UseCase:
         found = self._store.get(name) if SLUG.fullmatch(name) else None
         if found is None:
-            raise NotFound("use case", name)
+            raise NotFound("useCase", name)
         return found
 
     def put(self, name: str, body: object) -> tuple[UseCase, bool]:
         """Create or replace the use case `name` from a request body; (stored, created). The body
         is validated alone and against the other stored use cases; refused, nothing changes."""
         name = _slug(name)
-        if isinstance(body, dict) and body.get("name", name) != name:
+        if not isinstance(body, dict):
+            raise InvalidDefinitions([("body", "must be a JSON object: one use case")])
+        if body.get("name", name) != name:
             raise InvalidDefinitions([("name", f"must equal the name in the path ({name!r})")])
-        raw = {**body, "name": name} if isinstance(body, dict) else body
-        use_case, problems = parse_use_case(raw, "", self._known().get)
+        use_case, problems = parse_use_case({**body, "name": name}, "", self._known().get)
         if use_case is not None:
             others = [Placed(u, None) for u in self._store.all() if u.name != name]
             problems = list(dict.fromkeys(problems + overlaps([*others, Placed(use_case, "")])))
@@ -87,7 +88,7 @@ class UseCaseService:
 
     def delete(self, name: str) -> None:
         if not SLUG.fullmatch(name) or not self._store.delete(name):
-            raise NotFound("use case", name)
+            raise NotFound("useCase", name)
 
     def _known(self) -> dict[str, str]:
         deployments: list[Deployment] = self._inventory.known_deployments()

@@ -273,7 +273,7 @@ def test_put_validates_against_the_other_stored_use_cases() -> None:
     assert err.value.field == "name"
     with pytest.raises(InvalidDefinitions) as err:
         uses.put("b", [])
-    assert err.value.field == ""
+    assert err.value.field == "body"
     assert repr(gateway.tables) == before
     assert uses.put("a", use_case_body("a", sliced()))[1] is False  # itself is no overlap
 

@@ -102,7 +102,7 @@ class OutcomeTable:
         stored = {e.id: self._indexed(ids_pk, e.id) for _i, e in batch}
         conflicts = [c for i, e in batch if (c := stored_conflict(i, e, stored[e.id]))]
         if twice is not None or conflicts:
-            raise min([*conflicts, *([twice] if twice else [])], key=lambda c: c.index)
+            raise min([*conflicts, *([twice] if twice else [])], key=lambda c: c.index or 0)
         claimed: list[OutcomeEvent] = []
         known: list[OutcomeEvent] = []  # stored the same already, or by a racing push
         try:
@@ -185,11 +185,10 @@ def collected_counts(window: DateWindow, days: Sequence[DailyOutcomes]) -> dict[
 
 
 class EventConflict(Conflict):
-    """A Conflict that knows the index of its event in the pushed list."""
+    """A Conflict about the event at `index` of the pushed list."""
 
     def __init__(self, index: int, problem: str) -> None:
-        super().__init__(_field(index), problem)
-        self.index = index
+        super().__init__(_field(index), problem, index)
 
 
 def unique_events(

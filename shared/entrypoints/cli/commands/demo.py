@@ -1,7 +1,9 @@
 """`demo [--out DIR] [--port N] [--no-serve]`: the whole pipeline on the bundled sample tenant.
 
-Azurite, the sample tenant's files, collection, the allocation from the queue, the report as
-text, then the API (until Ctrl-C).
+Azurite, the sample tenant's files, collection, the demo's use cases, the caller telemetry and
+outcomes from a local Log Analytics double (HTTPS on loopback, its own CA, a static token: never
+Azure), the summarizer's pushed outcomes, the allocation from the queue, the report as text with
+each use case's cost per outcome and the showback by owner, then the API (until Ctrl-C).
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from shared.core.costs import CostType
 from shared.core.period import BillingPeriod, midnight_utc
 from shared.core.views import PeriodQuery
 from shared.entrypoints.cli.arguments import Subparsers
+from shared.entrypoints.cli.commands.apply import read_definitions
 from shared.entrypoints.cli.commands.serve import DEFAULT_PORT, serve_api
-from shared.entrypoints.cli.composition import container, views
+from shared.entrypoints.cli.composition import views
+from shared.entrypoints.cli.economics_text import render_showback, render_use_case
+from shared.entrypoints.cli.outcomes_file import read_outcomes_file
 from shared.entrypoints.cli.reconciliation_text import render_summary
 from shared.entrypoints.cli.report_table import render_report, render_totals
-from shared.settings import STORAGE
+from shared.settings import APIM_WORKSPACE_ID, LOGS_ENDPOINT, STORAGE, Settings
 
 DEMO_PERIOD = BillingPeriod(2026, 10)
 
@@ -39,8 +44,12 @@ def add(subparsers: Subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from contextlib import ExitStack
 
+    from shared.bootstrap import Container
     from shared.demo.azurite import running_azurite, sigterm_as_exit
+    from shared.demo.logs_double import StaticCredential, running_logs_api
     from shared.demo.sample_tenant import generate
+    from shared.demo.sample_tenant_telemetry import generate_telemetry
+    from shared.demo.sample_use_cases import SUMMARIZER, use_case_names, write_use_cases
 
     out = args.out or Path(tempfile.mkdtemp(prefix="aoai-sample-tenant-"))
     print("Starting Azurite (Table and Queue Storage emulator) ...", flush=True)
@@ -48,34 +57,72 @@ def run(args: argparse.Namespace) -> int:
     try:
         cleanup.enter_context(sigterm_as_exit())  # SIGTERM unwinds, and stops Azurite
         azurite = cleanup.enter_context(running_azurite())
-        parts = container({STORAGE: azurite.connection_string})
-        read_side = views(parts)  # builds the stores: the tables and queues exist from here
         tenant = generate(out, DEMO_PERIOD)
+        telemetry = generate_telemetry(tenant)  # writes outcomes/summarizer.csv
+        definitions = write_use_cases(out)
         print(f"Sample tenant for {tenant.period} written to {out}", flush=True)
-        collected = parts.file_collection(out).collect_all(
-            tenant.period.window, midnight_utc(tenant.period.start)
-        )
+        with running_logs_api(telemetry.workspaces()) as logs:
+            settings = Settings.from_env(
+                {
+                    STORAGE: azurite.connection_string,
+                    LOGS_ENDPOINT: logs.base_url,
+                    APIM_WORKSPACE_ID: telemetry.workspace_id,
+                }
+            )
+            # A static token, and a transport trusting the double's own CA only.
+            credential = StaticCredential()
+            parts = Container(settings, credential=credential, logs_transport=logs.transport)
+            read_side = views(parts)  # builds the stores: the tables and queues exist from here
+            collected = parts.file_collection(out).collect_all(
+                tenant.period.window, midnight_utc(tenant.period.start)
+            )
+            print(
+                f"Collected {collected.cost_lines} cost lines, {collected.usage_records} usage "
+                f"records and {collected.deployments} deployments into Table Storage",
+                flush=True,
+            )
+            document = read_definitions(definitions)
+            applied = parts.use_cases.apply(document)
+            names = ", ".join(applied.created + applied.updated + applied.unchanged)
+            print(f"Applied the use cases of {definitions}: {names}", flush=True)
+            print(f"Log Analytics workspace double at {logs.base_url} (APIM gateway logs of "
+                  f"{telemetry.deployment}, the support bot's events)", flush=True)  # fmt: skip
+            logged = parts.telemetry_collection.collect_telemetry(tenant.period.window)
         print(
-            f"Collected {collected.cost_lines} cost lines, {collected.usage_records} usage "
-            f"records and {collected.deployments} deployments into Table Storage",
+            f"Collected {logged.caller_records} caller records (APIM subscriptions and products) "
+            f"and {logged.outcome_days} days of outcomes from Log Analytics",
+            flush=True,
+        )
+        print("".join(f"Telemetry: {line}\n" for line in logged.notes + logged.failures), end="")
+        pushed = parts.outcomes.push_batch(SUMMARIZER, read_outcomes_file(telemetry.outcomes_file))
+        print(
+            f"Pushed the outcomes of {SUMMARIZER} from {telemetry.outcomes_file}: "
+            f"{len(pushed.accepted)} events stored, {len(pushed.repeated)} already stored",
             flush=True,
         )
         drained = parts.allocation_requests.drain()  # as the queue trigger, past bad ones
         print(f"Allocated from the queue: {', '.join(sorted({str(p) for p in drained.periods}))}")
         print("".join(f"Poisoned: {bad.error_type}: {bad.reason}\n" for bad in drained.poisoned))
         # A demo period that was not allocated is NotFound: one line and exit 2.
-        print(render_report(read_side.unit_costs(PeriodQuery(tenant.period, CostType.AMORTIZED))))
+        showback = PeriodQuery(tenant.period, CostType.AMORTIZED)
+        print(render_report(read_side.unit_costs(showback)))
         print(render_totals(read_side.unit_costs(PeriodQuery(tenant.period, CostType.ACTUAL))))
         checked = read_side.reconciliation(PeriodQuery(tenant.period, CostType.ACTUAL))
         summary = render_summary(checked)
         print(f"Reconciliation of billed and observed tokens (actual cost): {summary}")
+        for name in use_case_names(document):  # in the file's order
+            print("\n" + render_use_case(parts.economics.use_case(name, showback)))
+        print("\n" + render_showback(parts.economics.showback(showback, "owner")), flush=True)
         if args.no_serve:
             return 0
         base = f"http://127.0.0.1:{args.port}"
-        print(f"\nAPI served at {base}/api/unit-costs?period={tenant.period}")
-        print(f"  one deployment: {base}/api/deployments/<key>/unit-costs?period={tenant.period}")
+        period = tenant.period
+        print(f"\nAPI served at {base}/api/unit-costs?period={period}")
+        print(f"  one deployment: {base}/api/deployments/<key>/unit-costs?period={period}")
+        print(f"  a use case: {base}/api/use-cases/support-bot/unit-costs?period={period}")
+        print(f"  showback: {base}/api/showback?period={period}&by=owner")
         print(f"  health: {base}/api/health   docs: {base}/api/docs   (Ctrl-C to stop)", flush=True)
-        serve_api(read_side, args.port, parts.use_cases)
+        serve_api(parts, args.port)
         return 0
     finally:
         cleanup.close()

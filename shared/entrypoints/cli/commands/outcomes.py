@@ -25,8 +25,8 @@ def add(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    events, problems = read_outcomes_file(args.file)  # a bad file fails before any storage call
-    report = container().outcomes.push_events(args.use_case, events, problems)
+    batch = read_outcomes_file(args.file)  # a bad file fails before any storage call
+    report = container().outcomes.push_batch(args.use_case, batch)
     print(
         f"outcomes of {args.use_case}: {len(report.accepted)} events stored, "
         f"{len(report.repeated)} already stored"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from shared.bootstrap import Container
 from shared.entrypoints.cli.arguments import Subparsers
 from shared.entrypoints.cli.composition import container, views
-from shared.services.use_cases import UseCaseService
-from shared.services.views import ViewService
 
 DEFAULT_PORT = 8080
 
@@ -20,17 +19,20 @@ def add(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     parts = container()
-    serve_api(views(parts), args.port, parts.use_cases)  # the stores first: an outage is one line
+    views(parts)  # the stores first: an outage is one line, before the server starts
+    serve_api(parts, args.port)
     return 0
 
 
-def serve_api(read_side: ViewService, port: int, definitions: UseCaseService | None = None) -> None:
-    """Serve the API over `read_side` (and the use cases of `definitions`) on
-    127.0.0.1:`port` until Ctrl-C (or SIGTERM)."""
+def serve_api(parts: Container, port: int) -> None:
+    """Serve the whole API over the container's services (the unit costs, the use cases, pushed
+    outcomes and use-case economics) on 127.0.0.1:`port` until Ctrl-C (or SIGTERM)."""
     import uvicorn
 
     from shared.entrypoints.http.app import create_api
 
-    use_cases = (lambda: definitions) if definitions else None
-    app = create_api(lambda: read_side, use_cases)
+    app = create_api(
+        lambda: parts.views, lambda: parts.use_cases, lambda: parts.outcomes,
+        lambda: parts.economics,
+    )  # fmt: skip
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

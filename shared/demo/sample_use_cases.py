@@ -1,0 +1,96 @@
+"""The demo's use-case definitions (docs/use-cases.md), written as `use-cases.json` in the sample
+tenant's folder and applied as `apply --file` would:
+
+- `support-bot` (owner support-platform, cost center CC-1042): its APIM subscription's slice of
+  the shared chat deployment (`chat-prod`, `apimSubscriptions: ["support-bot"]`) and the whole
+  `assistant-mini` deployment (its intent triage); outcomes counted by its Log Analytics query
+  (resolved queries in its Application Insights workspace);
+- `summarizer` (owner content-platform, cost center CC-2077): its slice of `chat-prod` and the
+  whole `docs-summarizer` deployment; outcomes (generated summaries) pushed by the application.
+
+The `playground` subscription's slice of `chat-prod` belongs to no use case (showback shows it
+as unclaimed callers), nor do the tenant's other deployments.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from shared.core.arm_ids import deployment_id
+from shared.demo.sample_tenant_catalogue import DEPLOYMENTS
+from shared.demo.sample_tenant_telemetry import (
+    RESOLVED_QUERY,
+    SHARED_CHAT,
+    SUMMARIZER_DEPLOYMENT,
+    SUPPORT_WORKSPACE_ID,
+)
+
+USE_CASES_FILE = "use-cases.json"
+SUPPORT_BOT = "support-bot"
+SUMMARIZER = "summarizer"
+SUPPORT_TRIAGE_DEPLOYMENT = "assistant-mini"
+
+
+def arm_id(name: str) -> str:
+    """The ARM id of the sample deployment `name`."""
+    found = next(d for d in DEPLOYMENTS if d.name == name)
+    return deployment_id(found.account.id, found.name)
+
+
+def use_cases_document() -> dict[str, Any]:
+    """The definitions file's content (`{"useCases": [...]}`)."""
+    return {
+        "useCases": [
+            {
+                "name": SUPPORT_BOT,
+                "owner": "support-platform",
+                "costCenter": "CC-1042",
+                "description": "Customer support assistant: answers, triages and escalates",
+                "outcome": {
+                    "unit": "resolved query",
+                    "source": {
+                        "type": "logAnalytics",
+                        "workspaceId": SUPPORT_WORKSPACE_ID,
+                        "query": RESOLVED_QUERY,
+                    },
+                },
+                "deployments": [
+                    {
+                        "deployment": arm_id(SHARED_CHAT),
+                        "callers": {"apimSubscriptions": [SUPPORT_BOT]},
+                    },
+                    {"deployment": arm_id(SUPPORT_TRIAGE_DEPLOYMENT)},
+                ],
+            },
+            {
+                "name": SUMMARIZER,
+                "owner": "content-platform",
+                "costCenter": "CC-2077",
+                "description": "Document summaries for the content portal",
+                "outcome": {"unit": "generated summary", "source": {"type": "push"}},
+                "deployments": [
+                    {
+                        "deployment": arm_id(SHARED_CHAT),
+                        "callers": {"apimSubscriptions": [SUMMARIZER]},
+                    },
+                    {"deployment": arm_id(SUMMARIZER_DEPLOYMENT)},
+                ],
+            },
+        ]
+    }
+
+
+def use_case_names(document: object) -> list[str]:
+    """The names of a definitions document's use cases, in its order (an applied document)."""
+    items = document.get("useCases", []) if isinstance(document, dict) else []
+    return [u["name"] for u in items if isinstance(u, dict) and isinstance(u.get("name"), str)]
+
+
+def write_use_cases(out_dir: Path) -> Path:
+    """Write `use-cases.json` into `out_dir`; its path."""
+    path = Path(out_dir) / USE_CASES_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(use_cases_document(), indent=2) + "\n", encoding="utf-8")
+    return path

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from shared.core.costs import CostLine, CostType
+from shared.demo.log_analytics_workspace import LogsApi
 from shared.demo.sample_tenant import SampleTenant, generate
 from tests.doubles.arm import DoubleAccount
 from tests.doubles.azure import AzureDouble
@@ -21,8 +22,10 @@ def serve_tenant(
     monkeypatch: pytest.MonkeyPatch,
     *,
     page_size: int = 200,
+    logs: Callable[[SampleTenant], LogsApi] | None = None,
 ) -> tuple[SampleTenant, RunningDouble]:
-    """Generate the sample tenant, serve it from the double, and point the settings at both."""
+    """Generate the sample tenant, serve it from the double (with the Log Analytics API `logs`
+    makes of it, if given), and point the settings at both."""
     tenant = generate(tmp / "tenant")
     accounts = sorted({(d.account.id, d.account_location) for d in tenant.deployments})
     double = AzureDouble(
@@ -33,6 +36,7 @@ def serve_tenant(
             DoubleAccount(account_id, "AIServices", region) for account_id, region in accounts
         ],
         page_size=page_size,
+        logs=logs(tenant) if logs else None,
     )
     running = serve_azure(double)
     subscriptions = sorted({d.account.subscription_id for d in tenant.deployments})

@@ -101,10 +101,19 @@ class Measures:
         return self.requests
 
 
+_LOGGED: dict[int, dict[date, dict[str, Measures]]] = {}  # regenerating the rows takes seconds
+
+
 def logged_by_subscription(telemetry: SampleTelemetry) -> dict[date, dict[str, Measures]]:
     """The shared deployment's tokens per day and APIM subscription, from the raw rows: each
     token row joined to its request's latest gateway row; a token row without one has no
     caller."""
+    if id(telemetry) not in _LOGGED:
+        _LOGGED[id(telemetry)] = _logged_by_subscription(telemetry)
+    return _LOGGED[id(telemetry)]
+
+
+def _logged_by_subscription(telemetry: SampleTelemetry) -> dict[date, dict[str, Measures]]:
     latest: dict[str, Any] = {}
     for row in telemetry.gateway_logs:
         kept = latest.get(row.correlation_id)
@@ -137,10 +146,20 @@ class Split:
         return sum((day.get(caller, Decimal(0)) for day in self.days.values()), Decimal(0))
 
 
+_SPLITS: dict[tuple[int, CostType], Split] = {}  # the module's one truth, split once per basis
+
+
 def split_shared(truth: Truth, cost_type: CostType) -> Split:
     """Each bill line's share of the shared deployment split between the callers by the line's
     measure: the callers weigh their logged measures, the unattributed rest D minus their sum,
     where D = max(Azure Monitor's measure that day, the callers' sum); line by line, exactly."""
+    key = (id(truth), cost_type)
+    if key not in _SPLITS:
+        _SPLITS[key] = _split_shared(truth, cost_type)
+    return _SPLITS[key]
+
+
+def _split_shared(truth: Truth, cost_type: CostType) -> Split:
     tenant = truth.tenant
     shares, _ = line_shares(tenant, cost_type)
     shared_id = _dep_id(tenant, SHARED_CHAT)

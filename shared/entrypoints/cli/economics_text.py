@@ -28,8 +28,8 @@ def render_use_case(view: UseCaseUnitCostsView) -> str:
     lines = [
         f"Use case {view.name} ({view.owner}, {view.cost_center}), {view.period} "
         f"({API_NAMES[view.cost_type]}, {view.status.status.value})",
-        f"  cost {money_text(view.cost, cur)}; {_count(view.outcomes)} {view.outcome_unit}(s); "
-        f"cost per {view.outcome_unit}: {per_outcome}",
+        f"  cost {money_text(view.cost, cur)}; outcomes ({view.outcome_unit}): "
+        f"{_count(view.outcomes)}; cost per {view.outcome_unit}: {per_outcome}",
         f"  cost per 1K tokens {_unit(view.cost_per_1k_tokens, cur)}, per request "
         f"{_unit(view.cost_per_request, cur)}; {view.input_tokens:,} input and "
         f"{view.output_tokens:,} output tokens, {view.requests:,} requests",

@@ -104,15 +104,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"Allocated from the queue: {', '.join(sorted({str(p) for p in drained.periods}))}")
         print("".join(f"Poisoned: {bad.error_type}: {bad.reason}\n" for bad in drained.poisoned))
         # A demo period that was not allocated is NotFound: one line and exit 2.
-        showback = PeriodQuery(tenant.period, CostType.AMORTIZED)
-        print(render_report(read_side.unit_costs(showback)))
+        amortized = PeriodQuery(tenant.period, CostType.AMORTIZED)
+        print(render_report(read_side.unit_costs(amortized)))
         print(render_totals(read_side.unit_costs(PeriodQuery(tenant.period, CostType.ACTUAL))))
         checked = read_side.reconciliation(PeriodQuery(tenant.period, CostType.ACTUAL))
         summary = render_summary(checked)
         print(f"Reconciliation of billed and observed tokens (actual cost): {summary}")
         for name in use_case_names(document):  # in the file's order
-            print("\n" + render_use_case(parts.economics.use_case(name, showback)))
-        print("\n" + render_showback(parts.economics.showback(showback, "owner")), flush=True)
+            print("\n" + render_use_case(parts.economics.use_case(name, amortized)))
+        print("\n" + render_showback(parts.economics.showback(amortized, "owner")), flush=True)
         if args.no_serve:
             return 0
         base = f"http://127.0.0.1:{args.port}"

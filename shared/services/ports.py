@@ -23,6 +23,7 @@ from shared.core.reports import (
     Unpublished,
 )
 from shared.core.requests import PoisonedMessage, QueuedMessage
+from shared.core.target_records import Evaluation, OutboxEvent, StoredEvaluation, Target, Transition
 from shared.core.usage import UsageRecord
 from shared.core.use_cases import UseCase
 
@@ -290,3 +291,62 @@ class OutcomeStore(Protocol):
         """The period's outcomes per day (collected counts and pushed events summed); a day
         absent from the result has no data."""
         ...
+
+
+class TargetStore(Protocol):
+    """The stored unit-cost targets, one per id."""
+
+    def all(self) -> list[Target]:
+        """Every stored target, sorted by id."""
+        ...
+
+    def get(self, target_id: str) -> Target | None: ...
+
+    def replace_all(self, targets: Sequence[Target]) -> bool:
+        """Make the stored set exactly `targets`; True if anything was written."""
+        ...
+
+    def put(self, target: Target) -> bool: ...
+
+    def delete(self, target_id: str) -> bool: ...
+
+
+class TargetStatusStore(Protocol):
+    """Each target's latest evaluation per period, its transitions, and the outbox of the events
+    they send. `record` is conditional and atomic: the evaluation, its transition and its event
+    are stored together or not at all, and only over the evaluation `expected` was read as."""
+
+    def latest(self, target_id: str, period: BillingPeriod) -> StoredEvaluation | None: ...
+
+    def record(
+        self,
+        evaluation: Evaluation,
+        transition: Transition | None,
+        event: OutboxEvent | None,
+        expected: StoredEvaluation | None,
+    ) -> bool:
+        """Store them; False (nothing stored) when the stored evaluation is no longer
+        `expected` (another evaluation ran meanwhile: read again and re-evaluate)."""
+        ...
+
+    def history(self, target_id: str) -> list[Transition]:
+        """Every transition of the target, oldest first."""
+        ...
+
+    def evaluations(self, target_id: str) -> list[StoredEvaluation]:
+        """The latest evaluation of every period of the target, by period."""
+        ...
+
+    def pending(self, limit: int = 100) -> list[OutboxEvent]:
+        """Events not yet accepted by Event Grid, oldest first."""
+        ...
+
+    def sent(self, events: Sequence[OutboxEvent]) -> None:
+        """Mark events accepted: they are never sent again."""
+        ...
+
+
+class EventPublisher(Protocol):
+    """Sends CloudEvents (Event Grid); raises SourceError when they were not accepted."""
+
+    def send(self, events: Sequence[OutboxEvent]) -> None: ...

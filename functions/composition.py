@@ -12,6 +12,7 @@ from shared.core.period import DateWindow
 from shared.core.period_status import collection_window
 from shared.services.economics import EconomicsService
 from shared.services.outcomes import OutcomeService
+from shared.services.targets import TargetService
 from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
 from shared.settings import Settings
@@ -41,6 +42,11 @@ def outcomes() -> OutcomeService:
 def economics() -> EconomicsService:
     """Use-case economics, callers and showback, computed from the live allocation."""
     return container().economics
+
+
+def targets() -> TargetService:
+    """The unit-cost targets and their status."""
+    return container().targets
 
 
 def reset() -> None:

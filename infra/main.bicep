@@ -137,6 +137,8 @@ var tableNames = [
   'usecases'
   'callers'
   'outcomes'
+  'targets'
+  'targetstatus'
 ]
 
 // Subscriptions among the cost scopes; Bicep grants the function identity its readers there.

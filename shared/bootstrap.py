@@ -35,6 +35,10 @@ from shared.adapters.storage.price_table import TABLE as PRICES
 from shared.adapters.storage.price_table import PriceTable
 from shared.adapters.storage.reconciliation_table import TABLE as RECONCILIATION
 from shared.adapters.storage.table_gateway import AzureTableGateway
+from shared.adapters.storage.target_status_table import TABLE as TARGET_STATUS
+from shared.adapters.storage.target_status_table import TargetStatusTable
+from shared.adapters.storage.targets_table import TABLE as TARGETS
+from shared.adapters.storage.targets_table import TargetTable
 from shared.adapters.storage.usage_table import TABLE as USAGE
 from shared.adapters.storage.usage_table import UsageTable
 from shared.adapters.storage.use_cases_table import TABLE as USE_CASES
@@ -58,12 +62,14 @@ from shared.services.economics import EconomicsService
 from shared.services.outcomes import OutcomeService
 from shared.services.ports import CostSource, InventorySource, UsageSource
 from shared.services.price_refresh import PriceRefreshService
+from shared.services.target_evaluation import TargetEvaluationService
+from shared.services.targets import TargetService
 from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
 from shared.settings import Settings, StorageConnection
 
 ALL_TABLES = (COSTS, USAGE, INVENTORY, PRICES, INPUTS, *RESULT_TABLES, RECONCILIATION, USE_CASES,
-              CALLERS, OUTCOMES)  # fmt: skip
+              CALLERS, OUTCOMES, TARGETS, TARGET_STATUS)  # fmt: skip
 
 
 @dataclass
@@ -78,6 +84,8 @@ class Stores:
     use_cases: UseCaseTable
     callers: CallerUsageTable
     outcomes: OutcomeTable
+    targets: TargetTable
+    target_status: TargetStatusTable
 
 
 def queue_client(
@@ -126,6 +134,8 @@ def build_stores(
         use_cases=UseCaseTable(gateway),
         callers=CallerUsageTable(gateway),
         outcomes=OutcomeTable(gateway),
+        targets=TargetTable(gateway),
+        target_status=TargetStatusTable(gateway),
     )
 
 
@@ -303,14 +313,38 @@ class Container:
 
     @cached_property
     def use_cases(self) -> UseCaseService:
-        """The use-case definitions (shared/services/use_cases.py), checked against the
-        inventory."""
-        return UseCaseService(self.stores.use_cases, self.stores.inventory)
+        """The use-case (and target) definitions (shared/services/use_cases.py), checked
+        against the inventory."""
+        s = self.stores
+        return UseCaseService(s.use_cases, s.inventory, s.targets)
+
+    @cached_property
+    def targets(self) -> TargetService:
+        """The unit-cost targets and their status."""
+        s = self.stores
+        return TargetService(s.targets, s.target_status, s.use_cases, s.inventory)
+
+    @cached_property
+    def target_evaluation(self) -> TargetEvaluationService:
+        """Evaluates the targets after each allocation and sends their events (Event Grid at
+        EVENTGRID_TOPIC_ENDPOINT; none configured: the events stay in the outbox)."""
+        s = self.stores
+        publisher = None
+        if self.settings.eventgrid_topic_endpoint:
+            from shared.adapters.azure.event_grid import EventGridPublisher
+
+            publisher = EventGridPublisher(self.settings.eventgrid_topic_endpoint, self.credential)
+        return TargetEvaluationService(
+            s.targets, s.target_status, s.results, s.usage, s.callers, s.outcomes, s.use_cases,
+            publisher, self.settings.api_base_url,
+        )  # fmt: skip
 
     @cached_property
     def outcomes(self) -> OutcomeService:
-        """Pushed outcomes (shared/services/outcomes.py)."""
-        return OutcomeService(self.stores.outcomes, self.stores.use_cases)
+        """Pushed outcomes (shared/services/outcomes.py); their periods are enqueued, so their
+        targets are evaluated again."""
+        s = self.stores
+        return OutcomeService(s.outcomes, s.use_cases, s.queue)
 
     @cached_property
     def economics(self) -> EconomicsService:
@@ -337,7 +371,10 @@ class Container:
 
     @cached_property
     def allocation_requests(self) -> AllocationRequestService:
-        return build_allocation_requests(self.stores, self.allocation)
+        """The queue's consumer: allocate, then evaluate the period's targets."""
+        service = build_allocation_requests(self.stores, self.allocation)
+        service.after = self.target_evaluation.evaluate_period
+        return service
 
     @cached_property
     def price_refresh(self) -> PriceRefreshService:
@@ -351,7 +388,7 @@ class Container:
         """The parts built so far (a cold start should build only what it needs)."""
         parts = {"credential", "stores", "views", "allocation", "allocation_requests",
                  "price_refresh", "live_collection", "use_cases", "outcomes", "economics",
-                 "telemetry_collection"}  # fmt: skip
+                 "telemetry_collection", "targets", "target_evaluation"}  # fmt: skip
         return frozenset(name for name in vars(self) if name in parts)
 
     def file_collection(self, folder: Path) -> CollectionService:

@@ -36,6 +36,10 @@ TELEMETRY_SCHEDULE = "TELEMETRY_SCHEDULE"
 RETAIL_PRICES_ENDPOINT = "RETAIL_PRICES_ENDPOINT"
 PRICES_SCHEDULE = "PRICES_SCHEDULE"
 
+# Set by App Service on every Function App (not ours to deploy): the app's host name, which the
+# target events link their evidence on.
+WEBSITE_HOSTNAME = "WEBSITE_HOSTNAME"
+
 # Settings the code reads. Storage is either a connection string (Azurite, local) or the
 # identity-based triple (Azure); the parity test treats the two forms as one setting family.
 SETTING_NAMES: tuple[str, ...] = (
@@ -93,6 +97,7 @@ class Settings:
     retail_prices_endpoint: str = DEFAULT_RETAIL_PRICES_ENDPOINT
     appinsights_workspace_id: str | None = None
     logs_endpoint: str = DEFAULT_LOGS_ENDPOINT
+    api_base_url: str = ""  # https://{WEBSITE_HOSTNAME} in Azure; "" locally (relative links)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -113,6 +118,7 @@ class Settings:
                 APPINSIGHTS_WORKSPACE_ID, env.get(APPINSIGHTS_WORKSPACE_ID)
             ),
             logs_endpoint=_url(LOGS_ENDPOINT, env.get(LOGS_ENDPOINT) or DEFAULT_LOGS_ENDPOINT),
+            api_base_url=_host_url(env.get(WEBSITE_HOSTNAME)),
             retail_prices_endpoint=_url(
                 RETAIL_PRICES_ENDPOINT,
                 env.get(RETAIL_PRICES_ENDPOINT) or DEFAULT_RETAIL_PRICES_ENDPOINT,
@@ -160,6 +166,11 @@ def _url(name: str, raw: str) -> str:
 
 def _optional_url(name: str, raw: str | None) -> str | None:
     return _url(name, raw) if raw and raw.strip() else None
+
+
+def _host_url(raw: str | None) -> str:
+    host = (raw or "").strip().strip("/")
+    return f"https://{host}" if host else ""
 
 
 def _workspace(name: str, raw: str | None) -> str | None:

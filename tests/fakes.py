@@ -6,7 +6,7 @@ it. The real adapters are tested against Azurite and HTTPS doubles (tests/integr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -15,10 +15,14 @@ from shared.adapters.storage.table_gateway import (
     MAX_BATCH,
     PK,
     RK,
+    ConditionalWrite,
     Entity,
     EtagMismatch,
+    Value,
     Versioned,
     _batches,  # the Azure gateway's transactions: the fake checks and counts the same ones
+    check_property_names,
+    check_transaction,
 )
 from shared.core.arm_ids import deployment_key_of
 from shared.core.callers import Caller, CallerKind, CallerUsage, TelemetrySource, kinds_of
@@ -85,6 +89,48 @@ class MemoryTableGateway:
 
     def exists(self, table: str, pk_from: str, pk_to: str) -> bool:
         return any(pk_from <= pk < pk_to for pk, _rk in self.tables.get(table, {}))
+
+    def transact(self, table: str, writes: Sequence[ConditionalWrite]) -> None:
+        """Every condition checked first, then every write applied (one transaction counted)."""
+        check_transaction(writes)
+        if not writes:
+            return
+        rows = self.tables.setdefault(table, {})
+        for w in writes:
+            key = (str(w.entity[PK]), str(w.entity[RK]))
+            current = str(self.etags.get((table, *key), 0)) if key in rows else None
+            if not w.force and current != w.etag:
+                raise EtagMismatch(f"{table} {key[0]}/{key[1]} changed meanwhile")
+        for w in writes:
+            key = (str(w.entity[PK]), str(w.entity[RK]))
+            rows[key] = dict(w.entity)
+            self.etags[(table, *key)] = self.etags.get((table, *key), 0) + 1
+        self.writes += 1
+
+    def rows(
+        self,
+        table: str,
+        rk_from: str,
+        rk_to: str,
+        pk: str | None = None,
+        equals: Mapping[str, Value] | None = None,
+    ) -> list[Versioned]:
+        wanted = dict(equals or {})
+        check_property_names(wanted)
+
+        def matches(e: Entity) -> bool:
+            # Table Storage compares typed values: a bool property never equals an int one.
+            return all(
+                name in e and type(e[name]) is type(value) and e[name] == value
+                for name, value in wanted.items()
+            )
+
+        found = [
+            Versioned(dict(e), str(self.etags.get((table, p, r), 0)))
+            for (p, r), e in self.tables.get(table, {}).items()
+            if (pk is None or p == pk) and rk_from <= r < rk_to and matches(e)
+        ]
+        return sorted(found, key=lambda v: (str(v.entity[PK]), str(v.entity[RK])))
 
 
 @dataclass

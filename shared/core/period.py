@@ -111,5 +111,8 @@ class BillingPeriod:
     def next(self) -> BillingPeriod:
         return BillingPeriod(self.year + self.month // 12, self.month % 12 + 1)
 
+    def previous(self) -> BillingPeriod:
+        return BillingPeriod.of(self.start - timedelta(days=1))
+
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"

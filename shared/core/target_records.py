@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from shared.core.costs import CostType
+from shared.core.money import in_money_context
 from shared.core.period import BillingPeriod
 
 
@@ -137,6 +138,7 @@ class Drivers:
     effects: tuple[Driver, ...]
 
     @property
+    @in_money_context
     def change(self) -> Decimal:
         return self.current - self.previous
 

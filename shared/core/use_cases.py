@@ -109,7 +109,7 @@ def parse_document(raw: object, known: Mapping[str, str]) -> tuple[list[UseCase]
         return [], [("", "the file must hold a JSON object with useCases")]
     problems = _unknown(raw, DOCUMENT_KEYS, "")
     if "targets" in raw and not isinstance(raw["targets"], list):
-        problems.append(("targets", "must be a list (reserved for targets, not read yet)"))
+        problems.append(("targets", "must be a list of targets"))
     items = raw.get("useCases")
     if not isinstance(items, list):
         detail = "required" if items is None else "must be a list of use cases"

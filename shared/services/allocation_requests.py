@@ -24,7 +24,7 @@ from typing import Protocol
 from shared.core.period import BillingPeriod
 from shared.core.requests import AllocationRequest, PoisonedMessage, QueuedMessage
 from shared.errors import InvalidInput, is_retryable
-from shared.services.allocation import AllocationOutcome
+from shared.services.allocation import AllocationOutcome, AllocationStatus
 from shared.services.ports import AllocationRequestQueue
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,14 @@ def _utc_now() -> datetime:
 
 @dataclass
 class AllocationRequestService:
+    """`after` runs once a period is allocated (whether its allocation changed or not; not when
+    it was deferred): the targets' evaluation. Its transient errors propagate like the
+    allocation's, so the message is retried (the allocation is then a no-op)."""
+
     allocator: Allocator
     queue: AllocationRequestQueue
     now: Callable[[], datetime] = field(default=_utc_now)
+    after: Callable[[BillingPeriod], object] | None = None
 
     def handle(
         self, body: str | bytes, message_id: str | None = None, dequeue_count: int | None = None
@@ -110,6 +115,8 @@ class AllocationRequestService:
                 raise InvalidInput("message", undecodable)
             request = AllocationRequest.from_json(body, today=self.now().date())
             result = self.allocator.allocate(request.period)
+            if self.after is not None and result.status is not AllocationStatus.DEFERRED:
+                self.after(request.period)
         except Exception as error:
             if is_retryable(error):
                 raise

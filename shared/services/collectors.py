@@ -221,7 +221,8 @@ def _shrunk(source: str, fetched: int, stored: int, where: str, noun: str = "row
 class CallerCollector(Collector):
     """Caller tokens from each telemetry source (APIM, Application Insights), matched to the
     deployments any inventory snapshot knows; calls no deployment fits are counted in a note,
-    never guessed. Nothing is enqueued: the allocation does not read caller usage."""
+    never guessed. A period whose caller usage changed is enqueued (if it has costs): its
+    allocation is then unchanged, and its targets are evaluated again."""
 
     sources: Sequence[CallerUsageSource]
     store: CallerUsageStore
@@ -239,7 +240,7 @@ class CallerCollector(Collector):
             usage = [u for u in resolved.usage if u.date in window]
             stored = self.store.count_window(window, source.source)
             planned = tuple(
-                PlannedInput(InputScope.of(InputSource.CALLERS, p), w, frozenset())
+                PlannedInput(InputScope.of(InputSource.CALLERS, p), w, frozenset({p}))
                 for p, w in self.store.plan_window(window, source.source, usage).items()
             )
             what = f"caller telemetry ({source.source.value})"
@@ -280,7 +281,7 @@ class OutcomeCollector(Collector):
             days = [d for d in days if d.date in window]
             stored = self.store.count_collected(use_case.name, window)
             planned = tuple(
-                PlannedInput(InputScope.of(InputSource.OUTCOMES, p), w, frozenset())
+                PlannedInput(InputScope.of(InputSource.OUTCOMES, p), w, frozenset({p}))
                 for p, w in self.store.plan_collected(use_case.name, window, days).items()
             )
             refusal = _shrunk(what, len(days), stored, _days(window), "days")

@@ -7,13 +7,17 @@ slice may be claimed twice across the stored set; a refused change writes nothin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from shared.core.inventory import Deployment
+from shared.core.target_records import ScopeKind, Target
+from shared.core.targets import parse_targets
 from shared.core.use_cases import (
     SLUG,
     SLUG_RULE,
     Placed,
+    Problem,
     UseCase,
     known_index,
     overlaps,
@@ -21,43 +25,75 @@ from shared.core.use_cases import (
     parse_use_case,
 )
 from shared.errors import InvalidDefinitions, InvalidInput, NotFound
-from shared.services.ports import KnownDeployments, UseCaseStore
+from shared.services.ports import KnownDeployments, TargetStore, UseCaseStore
+from shared.services.targets import resolvers
 
 
 @dataclass(frozen=True)
 class ApplyReport:
-    """What one apply changed, by use-case name."""
+    """What one apply changed, by use-case name (and, in `targets`, by target id; None when
+    the file has no `targets` and they were left as they are)."""
 
     created: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
     deleted: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
+    targets: ApplyReport | None = None
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.deleted)
+        own = bool(self.created or self.updated or self.deleted)
+        return own or (self.targets is not None and self.targets.changed)
 
-
-class UseCaseService:
-    def __init__(self, store: UseCaseStore, inventory: KnownDeployments) -> None:
-        self._store = store
-        self._inventory = inventory
-
-    def apply(self, document: object) -> ApplyReport:
-        """Make the stored use cases exactly those of `document` (a parsed definitions file), or
-        raise InvalidDefinitions naming every problem and store nothing."""
-        use_cases, problems = parse_document(document, self._known())
-        if problems:
-            raise InvalidDefinitions(problems)
-        before = {u.name: u for u in self._store.all()}
-        wanted = {u.name: u for u in use_cases}
-        self._store.replace_all(sorted(use_cases, key=lambda u: u.name))
-        return ApplyReport(
+    @classmethod
+    def of(cls, before: Mapping[str, object], wanted: Mapping[str, object]) -> ApplyReport:
+        """The names created, updated, deleted and unchanged from `before` to `wanted`."""
+        return cls(
             created=tuple(sorted(n for n in wanted if n not in before)),
             updated=tuple(sorted(n for n in wanted if n in before and before[n] != wanted[n])),
             deleted=tuple(sorted(n for n in before if n not in wanted)),
             unchanged=tuple(sorted(n for n in wanted if before.get(n) == wanted[n])),
         )
+
+
+class UseCaseService:
+    def __init__(
+        self,
+        store: UseCaseStore,
+        inventory: KnownDeployments,
+        targets: TargetStore | None = None,
+    ) -> None:
+        self._store = store
+        self._inventory = inventory
+        self._targets = targets
+
+    def apply(self, document: object) -> ApplyReport:
+        """Make the stored use cases exactly those of `document` (a parsed definitions file), and
+        the stored targets exactly its `targets` when it has them (else they are kept, and must
+        still name use cases of the file); or raise InvalidDefinitions naming every problem and
+        store nothing."""
+        use_cases, problems = parse_document(document, self._known())
+        names = {u.name for u in use_cases}
+        targets: list[Target] | None = None
+        if self._targets is not None and isinstance(document, dict):
+            if "targets" in document:
+                deployment, account = resolvers(self._inventory)
+                targets, found = parse_targets(
+                    document["targets"], "targets", deployment, account, names
+                )
+                problems = [*problems, *found]
+            else:
+                problems = [*problems, *_orphaned(self._targets.all(), names)]
+        if problems:
+            raise InvalidDefinitions(problems)
+        before = {u.name: u for u in self._store.all()}
+        self._store.replace_all(sorted(use_cases, key=lambda u: u.name))
+        report = ApplyReport.of(before, {u.name: u for u in use_cases})
+        if targets is None or self._targets is None:
+            return report
+        stored = {t.id: t for t in self._targets.all()}
+        self._targets.replace_all(sorted(targets, key=lambda t: t.id))
+        return replace(report, targets=ApplyReport.of(stored, {t.id: t for t in targets}))
 
     def list(self) -> list[UseCase]:
         return self._store.all()
@@ -93,6 +129,16 @@ class UseCaseService:
     def _known(self) -> dict[str, str]:
         deployments: list[Deployment] = self._inventory.known_deployments()
         return known_index((d.deployment_id, d.key) for d in deployments)
+
+
+def _orphaned(targets: Sequence[Target], names: Collection[str]) -> list[Problem]:
+    """Stored targets naming a use case the file does not keep."""
+    return [
+        ("useCases", f"the stored target {t.id!r} watches use case {t.scope.value!r}, which this "
+         "file does not define: remove the target (a `targets` list) or keep the use case")
+        for t in targets
+        if t.scope.kind is ScopeKind.USE_CASE and t.scope.value not in names
+    ]  # fmt: skip
 
 
 def _slug(name: str) -> str:

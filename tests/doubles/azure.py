@@ -1,9 +1,12 @@
 """One Azure double built from domain records: Entra, Cost Management, ARM, Monitor metrics and,
-when given one, the Log Analytics query API (`logs`, shared/demo/log_analytics_workspace.py).
+when given one, the Log Analytics query API (`logs`, shared/demo/log_analytics_workspace.py) and
+an Event Grid topic (`events`, `POST /api/events`, shared/demo/event_receiver.py).
 
 Every Azure endpoint checks the bearer token and its audience (ARM for cost and inventory, the
 metrics audience for getBatch, the double's own URL for Log Analytics: `LogsQueryClient` asks for
-its endpoint as the audience). Every request is recorded in `requests`, in arrival order.
+its endpoint as the audience; the topic checks its own, `https://eventgrid.azure.net`, through
+the Entra double's `audience_of`, which the double hands it). Every request is recorded in
+`requests`, in arrival order.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Sequence
 from shared.core.costs import CostLine
 from shared.core.inventory import Deployment
 from shared.core.usage import UsageRecord
+from shared.demo.event_receiver import EventReceiver
 from shared.demo.log_analytics_workspace import LogsApi
 from tests.doubles.arm import ArmDouble, DoubleAccount
 from tests.doubles.cost_query import QPU_RETRY_AFTER, CostQueryDouble
@@ -64,6 +68,7 @@ class AzureDouble:
         client_id: str = CLIENT_ID,
         client_secret: str = CLIENT_SECRET,
         logs: LogsApi | None = None,
+        events: EventReceiver | None = None,
     ) -> None:
         self.entra = FakeEntra(tenant_id, client_id, client_secret)
         self.costs = CostQueryDouble(
@@ -87,6 +92,9 @@ class AzureDouble:
             throttle_status=metrics_throttle_status,
         )
         self.logs = logs
+        self.events = events
+        if events is not None and events.token_audience is None:
+            events.token_audience = self.entra.audience_of  # the topic checks the audience itself
         self.base_url = ""
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
@@ -114,6 +122,8 @@ class AzureDouble:
             )
         if self.logs is not None and self.logs.handles(request):
             return self._authorized(audience, {self.base_url}) or self.logs.handle(request)
+        if self.events is not None and self.events.handles(request):
+            return self.events.handle(request)
         if (match := _ACCOUNTS.match(request.path)) and request.method == "GET":
             return self._authorized(audience, ARM_AUDIENCES) or self.arm.list_accounts(
                 request, match.group("sub")

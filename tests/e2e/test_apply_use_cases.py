@@ -102,4 +102,4 @@ def test_apply_help_says_the_file_replaces_the_stored_set(
     with pytest.raises(SystemExit):
         cli.main(["apply", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "replaces the stored set exactly" in text and "writes nothing" in text
+    assert "replaces the stored sets exactly" in text and "writes nothing" in text

@@ -1,6 +1,7 @@
 """Telemetry collection through the collection service, on the in-memory fakes: caller tokens
 resolved to known deployments (never guessed), use cases' outcome queries (one failing stops only
-itself), the shrink rule per source and per use case, and nothing enqueued."""
+itself), the shrink rule per source and per use case, and a changed period enqueued only when it
+has costs (its allocation is then a no-op; its targets are evaluated again)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ import pytest
 from shared.adapters.storage.costs_table import CostsTable
 from shared.adapters.storage.use_cases_table import UseCaseTable
 from shared.core.callers import Caller, CallerKind, CallerUsage, LoggedCalls, TelemetrySource
+from shared.core.costs import CostType
 from shared.core.inputs import InputScope, InputSource
 from shared.core.inventory import Deployment
 from shared.core.outcomes import DailyOutcomes
-from shared.core.period import DateWindow
+from shared.core.period import BillingPeriod, DateWindow
 from shared.core.resource_id import id_key
 from shared.core.use_cases import DeploymentEntry, Outcome, OutcomeSource, SourceType, UseCase
 from shared.errors import CollectionRefused, SourceError
@@ -108,17 +110,36 @@ class Telemetry:
     versions: MemoryInputVersions = field(default_factory=MemoryInputVersions)
 
     def service(
-        self, sources: Sequence[FixedCalls], queries: FixedQueries | None = None
+        self,
+        sources: Sequence[FixedCalls],
+        queries: FixedQueries | None = None,
+        billed: bool = False,
     ) -> CollectionService:
         collectors = [
             CallerCollector(sources, self.callers, Known()),
             OutcomeCollector(queries or FixedQueries({}), self.outcomes, self.use_cases),
         ]
-        costs = CostsTable(MemoryTableGateway())
+        costs = Billed(MemoryTableGateway()) if billed else CostsTable(MemoryTableGateway())
         return CollectionService(collectors, costs, self.queue, self.versions)
 
     def stored(self) -> tuple[object, ...]:
         return copy.deepcopy((self.callers.rows, self.outcomes.collected, self.outcomes.events))
+
+
+class Billed(CostsTable):
+    """A costs store whose every period has collected costs."""
+
+    def has_lines(self, period: BillingPeriod, cost_type: CostType) -> bool:
+        return True
+
+
+def test_a_period_with_costs_whose_telemetry_changed_is_enqueued_once() -> None:
+    t = Telemetry()
+    logged = [calls("acc", "chat-prod", A, 100, 10, 1)]
+    report = t.service([FixedCalls(logged)], billed=True).collect_telemetry(WINDOW)
+    assert report.changed_periods == frozenset({NOV}) and t.queue.sent == [NOV]
+    again = t.service([FixedCalls(logged)], billed=True).collect_telemetry(WINDOW)
+    assert again.changed_periods == frozenset() and t.queue.sent == [NOV]  # unchanged: no more
 
 
 def calls(account: str, deployment: str, caller: Caller, inp: int, out: int, reqs: int,
@@ -156,7 +177,8 @@ def test_calls_resolve_by_account_and_name_or_a_unique_name_and_the_rest_is_a_no
     assert "143 tokens of 3 caller-day rows" in note
     assert "?/chat-prod" in note and "nope/chat-test" in note and "acc/missing" in note
     assert report.failures == ()
-    # Telemetry feeds no allocation: nothing enqueued, the allocation's input version unmoved.
+    # Telemetry feeds no allocation: the allocation's input version is unmoved, and a period
+    # without costs is not enqueued (nothing to evaluate).
     assert t.queue.sent == [] and report.changed_periods == frozenset()
     assert t.versions.sequences == {InputScope(InputSource.CALLERS, NOV): 1}
     assert t.versions.version(NOV).sequence == 0

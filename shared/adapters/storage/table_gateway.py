@@ -1,6 +1,10 @@
 """Table Storage access: range and point reads, conditional writes and diff-based replacement
 (the in-memory fake with the same semantics is tests/fakes.py).
 
+`TransactionGateway` adds what the target status table needs: `transact`, one entity-group
+transaction of conditional writes in one partition (all land or none), and `rows`, RowKey-range
+reads (of one partition, or of every partition: a table scan) with the entities' ETags.
+
 `replace` is what makes every write idempotent: it reads what is stored in a key range, writes
 only the entities that differ and deletes the ones that are gone, in transactions of at most 100
 entities of one partition. Re-running with the same input writes nothing, so even the service's
@@ -10,14 +14,21 @@ Timestamp column stays the same.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
-from azure.data.tables import EdmType, EntityProperty, TableServiceClient, UpdateMode
+from azure.data.tables import (
+    EdmType,
+    EntityProperty,
+    TableServiceClient,
+    TableTransactionError,
+    UpdateMode,
+)
 
 from shared.adapters.storage.storage_errors import storage_adapter
 from shared.errors import InvalidInput
@@ -79,6 +90,59 @@ class TableGateway(Protocol):
     def write(self, table: str, upserts: Sequence[Entity], deletes: Sequence[Entity]) -> None:
         """Upsert (replace) and delete entities, batched per partition."""
         ...
+
+
+@dataclass(frozen=True)
+class ConditionalWrite:
+    """One entity of a transaction: created only if absent (`etag` None), replaced only if its
+    ETag is still `etag`, or, with `force`, replaced whatever is stored (an upsert)."""
+
+    entity: Entity
+    etag: str | None = None
+    force: bool = False
+
+
+# The failures of a transaction that mean "a condition failed": the entity exists (create), its
+# ETag changed (update), it is gone (update).
+LOST_CONDITION_CODES = frozenset(
+    {"EntityAlreadyExists", "UpdateConditionNotSatisfied", "ResourceNotFound"}
+)
+_PROPERTY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
+
+
+class TransactionGateway(TableGateway, Protocol):
+    def transact(self, table: str, writes: Sequence[ConditionalWrite]) -> None:
+        """All `writes` (one partition, at most 100, each entity once) in one entity-group
+        transaction: every one lands or none does; EtagMismatch when a condition fails."""
+        ...
+
+    def rows(
+        self,
+        table: str,
+        rk_from: str,
+        rk_to: str,
+        pk: str | None = None,
+        equals: Mapping[str, Value] | None = None,
+    ) -> list[Versioned]:
+        """Entities with their ETags whose RowKey is in [rk_from, rk_to), of partition `pk` (None:
+        of every partition, a scan of the whole table) and whose properties equal `equals`,
+        ordered by (PK, RK)."""
+        ...
+
+
+def check_transaction(writes: Sequence[ConditionalWrite]) -> None:
+    """InvalidInput unless the writes can be one transaction (one partition, <= 100, distinct)."""
+    partitions = {str(w.entity[PK]) for w in writes}
+    keys = {str(w.entity[RK]) for w in writes}
+    if len(partitions) > 1 or len(writes) > MAX_BATCH or len(keys) != len(writes):
+        detail = "a transaction is at most 100 distinct entities of one partition"
+        raise InvalidInput("writes", detail)
+
+
+def check_property_names(equals: Mapping[str, Value]) -> None:
+    for name in equals:
+        if not _PROPERTY_NAME.match(name):
+            raise InvalidInput("equals", f"{name!r} is not a property name")
 
 
 def prefix_range(prefix: str) -> tuple[str, str]:
@@ -216,6 +280,54 @@ class AzureTableGateway:
         except (ResourceExistsError, ResourceModifiedError):
             raise EtagMismatch(f"{table} {entity[PK]}/{entity[RK]} changed meanwhile") from None
         return str(written["etag"])
+
+    def transact(self, table: str, writes: Sequence[ConditionalWrite]) -> None:
+        check_transaction(writes)
+        if not writes:
+            return
+        ops: list[tuple] = []
+        for w in writes:
+            ent = _to_table(w.entity)
+            if w.force:
+                ops.append(("upsert", ent, {"mode": UpdateMode.REPLACE}))
+            elif w.etag is None:
+                ops.append(("create", ent))
+            else:
+                condition = {"etag": w.etag, "match_condition": MatchConditions.IfNotModified}
+                ops.append(("update", ent, {"mode": UpdateMode.REPLACE, **condition}))
+        client = self._service.get_table_client(table)
+        try:
+            client.submit_transaction(ops)
+        except TableTransactionError as err:
+            code = str(getattr(err, "error_code", None) or "")
+            if code not in LOST_CONDITION_CODES:
+                raise
+            failed = writes[err.index] if 0 <= err.index < len(writes) else writes[0]
+            key = f"{failed.entity[PK]}/{failed.entity[RK]}"
+            raise EtagMismatch(f"{table} {key} changed meanwhile ({code})") from None
+
+    def rows(
+        self,
+        table: str,
+        rk_from: str,
+        rk_to: str,
+        pk: str | None = None,
+        equals: Mapping[str, Value] | None = None,
+    ) -> list[Versioned]:
+        wanted = dict(equals or {})
+        check_property_names(wanted)
+        clauses = ["RowKey ge @rk_from", "RowKey lt @rk_to"]
+        parameters: dict[str, object] = {"rk_from": rk_from, "rk_to": rk_to}
+        if pk is not None:
+            clauses.insert(0, "PartitionKey eq @pk")
+            parameters["pk"] = pk
+        for i, (name, value) in enumerate(sorted(wanted.items())):
+            clauses.append(f"{name} eq @v{i}")
+            parameters[f"v{i}"] = value
+        client = self._service.get_table_client(table)
+        found = client.query_entities(" and ".join(clauses), parameters=parameters)
+        rows = [Versioned(_from_table(dict(row)), str(row.metadata["etag"])) for row in found]
+        return sorted(rows, key=lambda v: _order(v.entity))
 
     def exists(self, table: str, pk_from: str, pk_to: str) -> bool:
         client = self._service.get_table_client(table)

@@ -17,12 +17,14 @@ from shared.entrypoints.http.routes import (
     economics,
     health,
     reconciliation,
+    targets,
     unit_costs,
     use_cases,
 )
 from shared.services.economics import EconomicsService
 from shared.services.outcomes import OutcomeService
 from shared.services.ports import PublishedResults
+from shared.services.targets import TargetService
 from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService, utc_today
 
@@ -35,10 +37,11 @@ def create_api(
     definitions: Callable[[], UseCaseService] | None = None,
     outcomes: Callable[[], OutcomeService] | None = None,
     economics_service: Callable[[], EconomicsService] | None = None,
+    target_service: Callable[[], TargetService] | None = None,
 ) -> FastAPI:
     """The app; `views` (and `definitions`, the use cases, `outcomes`, the pushed outcomes,
-    `economics_service`, the use-case economics) are called on each request (first use builds,
-    no I/O at import)."""
+    `economics_service`, the use-case economics, `target_service`, the targets) are called on
+    each request (first use builds, no I/O at import)."""
     app = FastAPI(title="Azure OpenAI unit costs", version="1", docs_url="/api/docs",
                   openapi_url="/api/openapi.json")  # fmt: skip
     problems.install(app)
@@ -50,6 +53,8 @@ def create_api(
         use_cases.register_outcomes(app, outcomes)
     if economics_service is not None:
         economics.register(app, economics_service)
+    if target_service is not None:
+        targets.register(app, target_service)
     return app
 
 

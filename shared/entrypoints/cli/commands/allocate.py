@@ -1,4 +1,5 @@
-"""`allocate --period YYYY-MM`: allocate one billing period now (as the queue trigger does)."""
+"""`allocate --period YYYY-MM`: allocate one billing period now and evaluate its targets (as the
+queue trigger does)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,22 @@ def add(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    outcome = container().allocation.allocate(args.period)
+    parts = container()
+    outcome = parts.allocation.allocate(args.period)
     if outcome.status is AllocationStatus.NO_DATA:
         raise NoData(f"{outcome.period}: {outcome.detail}: run collect for it first")
     if outcome.status is AllocationStatus.DEFERRED:
         raise NoData(f"{outcome.period}: {outcome.detail}; it was put back on the queue")
     for result in outcome.results:
         print(f"{outcome.period} {result}")
+    evaluated = parts.target_evaluation.evaluate_period(args.period)  # as the queue trigger
+    changes = ", ".join(
+        f"{t.target_id} {t.previous.value if t.previous else 'new'} -> {t.state.value}"
+        for t in evaluated.transitions
+    )
+    print(
+        f"targets: {len(evaluated.evaluations)} evaluated, {len(evaluated.transitions)} changed"
+        f"{f' ({changes})' if changes else ''}; events sent {evaluated.sent}, pending "
+        f"{evaluated.pending}" + (f" ({evaluated.send_error})" if evaluated.send_error else "")
+    )
     return 0

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from shared.entrypoints.cli.arguments import Subparsers
 from shared.entrypoints.cli.composition import container
 from shared.errors import InvalidInput
+from shared.services.use_cases import ApplyReport
 
-DESCRIPTION = """Validate a use-case definitions file ({"useCases": [...]}, docs/use-cases.md) and
-store it. The file replaces the stored set exactly: a use case absent from the file is deleted,
+DESCRIPTION = """Validate a definitions file ({"useCases": [...], "targets": [...]},
+docs/use-cases.md, docs/targets.md) and store it. The file replaces the stored sets exactly: a use
+case (a target) absent from the file is deleted (without a `targets` key the targets are kept),
 and applying the same file again writes nothing. The whole file is checked first (every bad field
 is named, one line each, exit status 2) and a refused file stores nothing."""
 
@@ -32,12 +35,17 @@ def run(args: argparse.Namespace) -> int:
     if not report.changed:
         print(f"use cases: {len(report.unchanged)} unchanged, nothing written")
         return 0
-    counts = (report.created, report.updated, report.deleted, report.unchanged)
-    created, updated, deleted, unchanged = (len(names) for names in counts)
-    print(
-        f"use cases: {created} created, {updated} updated, {deleted} deleted, {unchanged} unchanged"
-    )
+    print(f"use cases: {_counts(report)}")
+    if report.targets is not None:
+        print(f"targets: {_counts(report.targets)}")
     return 0
+
+
+def _counts(report: ApplyReport) -> str:
+    created, updated, deleted, unchanged = (
+        len(names) for names in (report.created, report.updated, report.deleted, report.unchanged)
+    )
+    return f"{created} created, {updated} updated, {deleted} deleted, {unchanged} unchanged"
 
 
 def read_definitions(path: Path) -> object:
@@ -46,6 +54,6 @@ def read_definitions(path: Path) -> object:
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput("--file", f"cannot read {path}: {exc}") from None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_float=Decimal)  # thresholds read exactly from the text
     except ValueError as exc:
         raise InvalidInput("--file", f"{path} is not JSON: {exc}") from None

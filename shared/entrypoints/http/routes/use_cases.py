@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -48,8 +49,10 @@ def register_outcomes(app: FastAPI, outcomes: Callable[[], OutcomeService]) -> N
         )
 
 
-async def json_body(request: Request) -> object:
+async def json_body(request: Request, *, exact: bool = False) -> object:
+    """The request's JSON body (numbers with a fraction as exact Decimals when `exact`); a body
+    that is not JSON is a 400 naming `body`."""
     try:
-        return json.loads(await request.body())
+        return json.loads(await request.body(), parse_float=Decimal if exact else float)
     except ValueError as exc:  # a UnicodeDecodeError too
         raise InvalidDefinitions([("body", f"not JSON: {exc}")]) from None

@@ -119,6 +119,15 @@ class SourceError(FinOpsError):
     retryable = True
 
 
+class PartlyAccepted(SourceError):
+    """A send of several events failed part-way: `accepted_ids` were accepted before it (the
+    caller marks them sent), the rest were not."""
+
+    def __init__(self, message: str, accepted_ids: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.accepted_ids = tuple(accepted_ids)
+
+
 class ThrottledError(SourceError):
     """A source kept throttling past the retry budget."""
 

@@ -347,6 +347,7 @@ class TargetStatusStore(Protocol):
 
 
 class EventPublisher(Protocol):
-    """Sends CloudEvents (Event Grid); raises SourceError when they were not accepted."""
+    """Sends CloudEvents (Event Grid); raises SourceError when some were not accepted
+    (`PartlyAccepted` naming those accepted before the failure)."""
 
     def send(self, events: Sequence[OutboxEvent]) -> None: ...

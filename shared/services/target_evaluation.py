@@ -41,7 +41,7 @@ from shared.core.target_records import (
 )
 from shared.core.target_views import evaluation_json, event_data
 from shared.core.usage import UsageRecord
-from shared.errors import SourceError
+from shared.errors import PartlyAccepted, SourceError
 from shared.services.ports import (
     CallerUsageStore,
     EventPublisher,
@@ -122,8 +122,13 @@ class TargetEvaluationService:
         try:
             self._publisher.send(pending)
         except SourceError as exc:  # kept pending: the next run sends them again
-            log.warning("target events not sent (%d pending): %s", len(pending), exc)
-            return 0, len(pending), str(exc)
+            ids = set(exc.accepted_ids) if isinstance(exc, PartlyAccepted) else set()
+            accepted = [e for e in pending if e.id in ids]  # batches accepted before it failed
+            if accepted:
+                self._status.sent(accepted)
+            left = len(pending) - len(accepted)
+            log.warning("target events not sent (%d pending): %s", left, exc)
+            return len(accepted), left, str(exc)
         self._status.sent(pending)
         return len(pending), 0, None
 

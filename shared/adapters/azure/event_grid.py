@@ -48,7 +48,7 @@ from azure.eventgrid import EventGridPublisherClient
 
 from shared.adapters.azure.calls import CallOptions, RetryRules, mapped
 from shared.core.target_records import OutboxEvent
-from shared.errors import ConfigurationError, SourceError, excerpt, one_line
+from shared.errors import ConfigurationError, PartlyAccepted, SourceError, excerpt, one_line
 
 SOURCE = "/finops-for-ai/targets"
 DATA_CONTENT_TYPE = "application/json"
@@ -74,11 +74,11 @@ TIMEOUT_SECONDS = 30.0  # connect and read, per attempt
 T = TypeVar("T")
 
 
-class PublishError(SourceError):
+class PublishError(PartlyAccepted):
     """Events not accepted; `accepted` are the ones accepted before the failure (mark them sent)."""
 
     def __init__(self, message: str, accepted: Sequence[OutboxEvent] = ()) -> None:
-        super().__init__(message)
+        super().__init__(message, [e.id for e in accepted])
         self.accepted: tuple[OutboxEvent, ...] = tuple(accepted)
 
 

@@ -22,8 +22,8 @@ Transitions and events: a change of state is a `Transition` (the first evaluatio
 too). It sends `UnitCost.Target.AtRisk` when entering at-risk, `UnitCost.Target.Breached` when
 entering breached, `UnitCost.Target.Recovered` when leaving either for ok; nothing for entering
 no-data, for a first ok, or for ok after no-data. The event's id is a digest of the target, the
-period, both states and the observed value: the same transition always gets the same id, so a
-re-sent or re-recorded event is one event to its subscribers.
+period, both states, the observed value and the transition's time: a re-sent event keeps its id
+(subscribers drop repeats by id), and a target that comes back to a state later sends a new one.
 """
 
 from __future__ import annotations

@@ -10,6 +10,20 @@ tenant's folder and applied as `apply --file` would:
 
 The `playground` subscription's slice of `chat-prod` belongs to no use case (showback shows it
 as unclaimed callers), nor do the tenant's other deployments.
+
+The same document holds three unit-cost targets (docs/targets.md), all on the amortized cost,
+one per state. 2026-10 is closed when the demo runs, so each forecast is the observed value and
+the state follows from the observed value alone; the thresholds were computed from the sample's
+values (the demo's report) with a margin of at least 9 % on every side, so a state is right and
+stays right:
+
+- `support-bot-cost-per-query`: support-bot's costPerOutcome is 0.0362 USD per resolved query;
+  threshold 0.05, at risk from 0.8 x 0.05 = 0.04 (10 % above the value): `ok`;
+- `summarizer-cost-per-summary`: the summarizer's costPerOutcome is 0.0235 USD per generated
+  summary; threshold 0.026 (11 % above the value), at risk from 0.8 x 0.026 = 0.0208 (the value
+  is 13 % above it): `at-risk`;
+- `chat-ptu-cost-per-1k`: chat-ptu's costPer1kTokens is 0.0125 USD (half its PTU hours idle);
+  threshold 0.01 (the value is 25 % above it): `breached`.
 """
 
 from __future__ import annotations
@@ -31,6 +45,10 @@ USE_CASES_FILE = "use-cases.json"
 SUPPORT_BOT = "support-bot"
 SUMMARIZER = "summarizer"
 SUPPORT_TRIAGE_DEPLOYMENT = "assistant-mini"
+PTU_DEPLOYMENT = "chat-ptu"
+OK_TARGET = "support-bot-cost-per-query"
+AT_RISK_TARGET = "summarizer-cost-per-summary"
+BREACHED_TARGET = "chat-ptu-cost-per-1k"
 
 
 def arm_id(name: str) -> str:
@@ -78,14 +96,51 @@ def use_cases_document() -> dict[str, Any]:
                     {"deployment": arm_id(SUMMARIZER_DEPLOYMENT)},
                 ],
             },
-        ]
+        ],
+        "targets": targets_document(),
     }
+
+
+def targets_document() -> list[dict[str, Any]]:
+    """The demo's targets (module docstring): one ok, one at risk, one breached."""
+    return [
+        {
+            "id": OK_TARGET,
+            "scope": {"useCase": SUPPORT_BOT},
+            "metric": "costPerOutcome",
+            "threshold": "0.05",
+            "warningRatio": "0.8",
+            "costType": "amortized",
+        },
+        {
+            "id": AT_RISK_TARGET,
+            "scope": {"useCase": SUMMARIZER},
+            "metric": "costPerOutcome",
+            "threshold": "0.026",
+            "warningRatio": "0.8",
+            "costType": "amortized",
+        },
+        {
+            "id": BREACHED_TARGET,
+            "scope": {"deployment": arm_id(PTU_DEPLOYMENT)},
+            "metric": "costPer1kTokens",
+            "threshold": "0.01",
+            "warningRatio": "0.8",
+            "costType": "amortized",
+        },
+    ]
 
 
 def use_case_names(document: object) -> list[str]:
     """The names of a definitions document's use cases, in its order (an applied document)."""
     items = document.get("useCases", []) if isinstance(document, dict) else []
     return [u["name"] for u in items if isinstance(u, dict) and isinstance(u.get("name"), str)]
+
+
+def target_ids(document: object) -> list[str]:
+    """The ids of a definitions document's targets, in its order (an applied document)."""
+    items = document.get("targets", []) if isinstance(document, dict) else []
+    return [t["id"] for t in items if isinstance(t, dict) and isinstance(t.get("id"), str)]
 
 
 def write_use_cases(out_dir: Path) -> Path:

@@ -3,7 +3,9 @@
 Azurite, the sample tenant's files, collection, the demo's use cases, the caller telemetry and
 outcomes from a local Log Analytics double (HTTPS on loopback, its own CA, a static token: never
 Azure), the summarizer's pushed outcomes, the allocation from the queue, the report as text with
-each use case's cost per outcome and the showback by owner, then the API (until Ctrl-C).
+each use case's cost per outcome and the showback by owner, the unit-cost targets evaluated by
+the allocation (state, observed value, threshold, drivers) and the CloudEvents they would send
+(none is sent: no EVENTGRID_TOPIC_ENDPOINT), then the API (until Ctrl-C).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from shared.entrypoints.cli.economics_text import render_showback, render_use_ca
 from shared.entrypoints.cli.outcomes_file import read_outcomes_file
 from shared.entrypoints.cli.reconciliation_text import render_summary
 from shared.entrypoints.cli.report_table import render_report, render_totals
+from shared.entrypoints.cli.targets_text import render_events, render_targets
 from shared.settings import APIM_WORKSPACE_ID, LOGS_ENDPOINT, STORAGE, Settings
 
 DEMO_PERIOD = BillingPeriod(2026, 10)
@@ -49,7 +52,13 @@ def run(args: argparse.Namespace) -> int:
     from shared.demo.logs_double import StaticCredential, running_logs_api
     from shared.demo.sample_tenant import generate
     from shared.demo.sample_tenant_telemetry import generate_telemetry
-    from shared.demo.sample_use_cases import SUMMARIZER, use_case_names, write_use_cases
+    from shared.demo.sample_use_cases import (
+        AT_RISK_TARGET,
+        SUMMARIZER,
+        target_ids,
+        use_case_names,
+        write_use_cases,
+    )
 
     out = args.out or Path(tempfile.mkdtemp(prefix="aoai-sample-tenant-"))
     print("Starting Azurite (Table and Queue Storage emulator) ...", flush=True)
@@ -85,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
             applied = parts.use_cases.apply(document)
             names = ", ".join(applied.created + applied.updated + applied.unchanged)
             print(f"Applied the use cases of {definitions}: {names}", flush=True)
+            if applied.targets is not None:
+                t = applied.targets
+                ids = ", ".join(t.created + t.updated + t.unchanged)
+                print(f"Applied the targets of {definitions}: {ids}", flush=True)
             print(f"Log Analytics workspace double at {logs.base_url} (APIM gateway logs of "
                   f"{telemetry.deployment}, the support bot's events)", flush=True)  # fmt: skip
             logged = parts.telemetry_collection.collect_telemetry(tenant.period.window)
@@ -113,6 +126,11 @@ def run(args: argparse.Namespace) -> int:
         for name in use_case_names(document):  # in the file's order
             print("\n" + render_use_case(parts.economics.use_case(name, amortized)))
         print("\n" + render_showback(parts.economics.showback(amortized, "owner")), flush=True)
+        # The queue drain evaluated the targets after each allocation; their status as stored.
+        statuses = [parts.targets.status(t) for t in target_ids(document)]
+        print("\n" + render_targets(statuses, tenant.period))
+        pending = parts.stores.target_status.pending()
+        print("\n" + render_events(pending, settings.eventgrid_topic_endpoint), flush=True)
         if args.no_serve:
             return 0
         base = f"http://127.0.0.1:{args.port}"
@@ -121,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"  one deployment: {base}/api/deployments/<key>/unit-costs?period={period}")
         print(f"  a use case: {base}/api/use-cases/support-bot/unit-costs?period={period}")
         print(f"  showback: {base}/api/showback?period={period}&by=owner")
+        print(f"  targets: {base}/api/targets   a target's status: "
+              f"{base}/api/targets/{AT_RISK_TARGET}/status")  # fmt: skip
         print(f"  health: {base}/api/health   docs: {base}/api/docs   (Ctrl-C to stop)", flush=True)
         serve_api(parts, args.port)
         return 0

@@ -7,7 +7,9 @@
 // Layout follows the azd Flex Consumption quickstarts (Azure-Samples/functions-quickstart-python-*):
 // Azure Verified Modules for the resources, app wiring in app/api.bicep, and every role assignment
 // of the function identity in app/rbac.bicep. No key, connection string or secret is created or
-// passed anywhere: storage, Event Grid and Application Insights all use the managed identity.
+// passed anywhere: storage, Event Grid and Application Insights all use the managed identity. The
+// one exception is yours: the optional targetEventsWebhookUrl (a signed trigger URL), a secure
+// parameter passed only to the Event Grid subscription that delivers to it (app/events.bicep).
 targetScope = 'subscription'
 
 // ---------------------------------------------------------------------------------------------
@@ -101,6 +103,10 @@ param entraAuthClientId string = ''
 @description('Optional. Retention of the Log Analytics workspace, in days (31 days are included in the ingestion price). Default: 30.')
 param logRetentionDays int = 30
 
+@secure()
+@description('Optional. HTTPS URL of a webhook that receives the unit-cost target events (UnitCost.Target.AtRisk, UnitCost.Target.Breached, UnitCost.Target.Recovered) as CloudEvents 1.0 through an Event Grid subscription on the topic: a Teams workflow, Power Automate or Logic App HTTP trigger URL. Secure, because such a URL carries its signature. Default: empty, no event subscription.')
+param targetEventsWebhookUrl string = ''
+
 @description('Optional. Tags added to every resource. Default: none (azd-env-name is always set).')
 param tags object = {}
 
@@ -175,6 +181,9 @@ var appInsightsWorkspaceResourceGroupName = hasAppInsightsWorkspace
 var appInsightsWorkspaceName = hasAppInsightsWorkspace
   ? last(split(appInsightsWorkspaceResourceId, '/'))
   : 'none'
+
+// The optional webhook subscription of the target events.
+var hasTargetEventsWebhook = !empty(targetEventsWebhookUrl)
 
 // ---------------------------------------------------------------------------------------------
 // Resources
@@ -286,6 +295,16 @@ module eventGridTopic 'br/public:avm/res/event-grid/topic:0.9.1' = {
     disableLocalAuth: true
     minimumTlsVersionAllowed: '1.2'
     publicNetworkAccess: 'Enabled'
+  }
+}
+
+// Delivers the target events to the webhook, when one is given (infra/app/events.bicep).
+module targetEvents 'app/events.bicep' = if (hasTargetEventsWebhook) {
+  name: 'target-events'
+  scope: rg
+  params: {
+    eventGridTopicName: eventGridTopic.outputs.name
+    webhookUrl: targetEventsWebhookUrl
   }
 }
 

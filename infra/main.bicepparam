@@ -27,3 +27,7 @@ param outcomeWorkspaceResourceIds = empty(readEnvironmentVariable('OUTCOME_WORKS
 // App Service Authentication with Microsoft Entra ID on top of function keys. Off by default.
 param enableEntraAuth = toLower(readEnvironmentVariable('ENABLE_ENTRA_AUTH', 'false')) == 'true'
 param entraAuthClientId = readEnvironmentVariable('ENTRA_AUTH_CLIENT_ID', '')
+
+// HTTPS URL of a webhook (Teams workflow, Power Automate or Logic App HTTP trigger) that receives
+// the unit-cost target events as CloudEvents 1.0. Empty: no event subscription.
+param targetEventsWebhookUrl = readEnvironmentVariable('TARGET_EVENTS_WEBHOOK_URL', '')

@@ -55,6 +55,8 @@ from shared.services.ports import (
 
 log = logging.getLogger(__name__)
 RECORD_ATTEMPTS = 3
+PAGE = 100  # pending events sent per request batch (the publisher splits by size too)
+MAX_PAGES = 50  # per run: 5,000 events; the rest go with the next run
 EVIDENCE_PATH = "/api/targets/{id}/status"
 
 
@@ -115,22 +117,32 @@ class TargetEvaluationService:
         return EvaluationRun(tuple(evaluations), tuple(transitions), sent, pending, error)
 
     def flush(self) -> tuple[int, int, str | None]:
-        """Send the pending events: (sent, still pending, the send error if any)."""
-        pending = self._status.pending()
-        if not pending or self._publisher is None:
-            return 0, len(pending), None
-        try:
-            self._publisher.send(pending)
-        except SourceError as exc:  # kept pending: the next run sends them again
-            ids = set(exc.accepted_ids) if isinstance(exc, PartlyAccepted) else set()
-            accepted = [e for e in pending if e.id in ids]  # batches accepted before it failed
-            if accepted:
-                self._status.sent(accepted)
-            left = len(pending) - len(accepted)
-            log.warning("target events not sent (%d pending): %s", left, exc)
-            return len(accepted), left, str(exc)
-        self._status.sent(pending)
-        return len(pending), 0, None
+        """Send the pending events, a page at a time until none is left or a send fails:
+        (sent, still pending, the send error if any)."""
+        sent = 0
+        for _ in range(MAX_PAGES):
+            pending = self._status.pending(PAGE)
+            if not pending or self._publisher is None:
+                return sent, self._left(pending), None
+            try:
+                self._publisher.send(pending)
+            except SourceError as exc:  # kept pending: the next run sends them again
+                ids = set(exc.accepted_ids) if isinstance(exc, PartlyAccepted) else set()
+                accepted = [e for e in pending if e.id in ids]  # batches accepted before it
+                if accepted:
+                    self._status.sent(accepted)
+                left = self._left(self._status.pending(PAGE))
+                log.warning("target events not sent (%d pending): %s", left, exc)
+                return sent + len(accepted), left, str(exc)
+            self._status.sent(pending)
+            sent += len(pending)
+        return sent, self._left(self._status.pending(PAGE)), None
+
+    def _left(self, page: list[OutboxEvent]) -> int:
+        """How many events are pending, from a first page (counted whole only when full)."""
+        if len(page) < PAGE:
+            return len(page)
+        return len(self._status.pending(PAGE * MAX_PAGES))
 
     def _evaluate(
         self, target: Target, period: BillingPeriod, days: PeriodDays, inputs: _Inputs

@@ -24,7 +24,7 @@ from shared.core.use_cases import (
     parse_document,
     parse_use_case,
 )
-from shared.errors import InvalidDefinitions, InvalidInput, NotFound
+from shared.errors import Conflict, InvalidDefinitions, InvalidInput, NotFound
 from shared.services.ports import KnownDeployments, TargetStore, UseCaseStore
 from shared.services.targets import resolvers
 
@@ -123,7 +123,22 @@ class UseCaseService:
         return use_case, created
 
     def delete(self, name: str) -> None:
-        if not SLUG.fullmatch(name) or not self._store.delete(name):
+        """Delete one use case; Conflict when a stored target watches it (delete or change the
+        target first), so no target is left watching nothing."""
+        if not SLUG.fullmatch(name) or self._store.get(name) is None:
+            raise NotFound("useCase", name)
+        watching = [
+            t.id
+            for t in (self._targets.all() if self._targets else [])
+            if t.scope.kind is ScopeKind.USE_CASE and t.scope.value == name
+        ]
+        if watching:
+            raise Conflict(
+                "useCase",
+                f"the target(s) {', '.join(watching)} watch use case {name!r}: delete or change "
+                "them first",
+            )
+        if not self._store.delete(name):
             raise NotFound("useCase", name)
 
     def _known(self) -> dict[str, str]:

@@ -124,11 +124,36 @@ def test_the_event_grid_topic_disables_local_auth_and_old_tls() -> None:
     assert params["inputSchema"] == "CloudEventSchemaV1_0"
 
 
+# The one secret a deployment may take: a webhook URL that carries its signature (a Teams
+# workflow, Power Automate or Logic App trigger URL), given by you for the target events and
+# passed only to the Event Grid subscription (tests/infra/test_target_events_infra.py).
+SECURE_PARAMS = {"main.bicep": {"targetEventsWebhookUrl"}, "app/events.bicep": {"webhookUrl"}}
+
+
+def _without_allowed_secure_params(path: Path, text: str) -> str:
+    allowed = SECURE_PARAMS.get(path.relative_to(INFRA).as_posix(), set())
+    for name in allowed:
+        text = re.sub(rf"@secure\(\)\n(@description\('[^\n]*'\)\n)param {name} ", r"\1", text)
+    return text
+
+
 @pytest.mark.parametrize("path", bicep_files(), ids=lambda p: p.relative_to(INFRA).as_posix())
 def test_no_template_reads_writes_or_passes_a_key_or_secret(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
+    text = _without_allowed_secure_params(path, path.read_text(encoding="utf-8"))
     found = [marker for marker in SECRET_MARKERS if marker in text]
     assert not found, f"{path.name}: {found}"
+
+
+@pytest.mark.parametrize("path", bicep_files(), ids=lambda p: p.relative_to(INFRA).as_posix())
+def test_the_only_secure_parameters_are_the_target_events_webhook_url(path: Path) -> None:
+    relative = path.relative_to(INFRA).as_posix()
+    secure = {
+        name for name, param in load(relative).params().items() if "@secure()" in param.decorators
+    }
+    assert secure == SECURE_PARAMS.get(relative, set())
+    for name in secure:  # never an output, never an app setting
+        assert not re.search(rf"^output .*\b{name}\b", path.read_text(), re.MULTILINE), name
+        assert Ref(name) not in app_settings().values()
 
 
 def test_no_app_setting_is_a_literal_that_looks_like_a_secret() -> None:

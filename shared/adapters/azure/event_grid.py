@@ -36,6 +36,7 @@ answered 500 may have been accepted, and is sent again.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,6 +50,23 @@ from azure.eventgrid import EventGridPublisherClient
 from shared.adapters.azure.calls import CallOptions, RetryRules, mapped
 from shared.core.target_records import OutboxEvent
 from shared.errors import ConfigurationError, PartlyAccepted, SourceError, excerpt, one_line
+
+
+class _PerCallOptionsFilter(logging.Filter):
+    """azure-eventgrid hands `send`'s per-call pipeline options to its event model too, which
+    warns that each "is not a known attribute of class CloudEvent": those warnings only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            "is not a known attribute" in record.getMessage()
+            and any(option in record.getMessage() for option in PER_CALL_OPTIONS)
+        )
+
+
+PER_CALL_OPTIONS = ("retry_total", "connection_timeout", "read_timeout")
+logging.getLogger("azure.eventgrid._legacy._generated._serialization").addFilter(
+    _PerCallOptionsFilter()
+)
 
 SOURCE = "/finops-for-ai/targets"
 DATA_CONTENT_TYPE = "application/json"

@@ -46,7 +46,9 @@ def render_events(events: Sequence[OutboxEvent], endpoint: str | None) -> str:
 
 def _target_lines(status: TargetStatus, period: BillingPeriod) -> list[str]:
     target, metric = status.target, status.target.metric
-    head = f"Target {target.id}: {_scope(target)}, {metric.value}, {API_NAMES[target.cost_type]} cost"
+    head = (
+        f"Target {target.id}: {_scope(target)}, {metric.value}, {API_NAMES[target.cost_type]} cost"
+    )
     found = [s for s in status.evaluations if s.evaluation.period == period]
     if not found:
         return [head, f"  state: not evaluated for {period} (its price basis is not allocated)"]

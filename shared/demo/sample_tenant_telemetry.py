@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import TypeVar, overload
 
 from shared.core.arm_ids import deployment_id
-from shared.core.outcomes import OutcomeEvent
+from shared.core.outcomes import EventBatch, OutcomeEvent
 from shared.core.period import BillingPeriod
 from shared.demo.log_analytics_workspace import (
     GatewayLogRow,
@@ -531,3 +531,22 @@ __all__ = [
     "generate_telemetry",
     "write_outcomes_csv",
 ]
+
+
+LATE_SHARE = 3  # of every 10 summary events, this many arrive after the allocation
+
+
+def split_late(batch: EventBatch) -> tuple[EventBatch, EventBatch]:
+    """The summarizer's events as the demo pushes them: most on time (before the allocation),
+    3 of every 10 late (after it: the period's targets are evaluated again)."""
+    on_time = [i for i in range(len(batch.events)) if i % 10 >= LATE_SHARE]
+    late = [i for i in range(len(batch.events)) if i % 10 < LATE_SHARE]
+
+    def part(indexes: list[int]) -> EventBatch:
+        return EventBatch(
+            tuple(batch.events[i] for i in indexes),
+            tuple(batch.names[i] for i in indexes),
+            batch.problems,
+        )
+
+    return part(on_time), part(late)

@@ -1,6 +1,8 @@
 """The demo's unit-cost targets end to end: the three states it prints (ok, at-risk, breached),
-the CloudEvents it would send (one AtRisk, one Breached, none for the ok target), and the running
-demo's `GET /api/targets/{id}/status` agreeing with the printout.
+the CloudEvents it would send (none for the ok target; Breached for the PTU deployment; for the
+summarizer Breached on the first evaluation, when 3 of every 10 summaries had not arrived yet,
+then AtRisk once the late ones came, with the drivers of that change), and the running demo's
+`GET /api/targets/{id}/status` agreeing with the printout.
 
 The states are also checked against the numbers the other routes serve (the use cases' cost per
 outcome, the deployment's cost per 1K tokens) and the documented rule (docs/targets.md): above
@@ -37,10 +39,18 @@ from tests.e2e.test_demo import RunningDemo
 PERIOD = "2026-10"
 UNIT = Decimal("0.00000001")  # the API's quantum of unit costs
 EXPECTED_STATES = {OK_TARGET: "ok", AT_RISK_TARGET: "at-risk", BREACHED_TARGET: "breached"}
-EXPECTED_EVENTS = {
-    AT_RISK_TARGET: "UnitCost.Target.AtRisk",
-    BREACHED_TARGET: "UnitCost.Target.Breached",
+# Each target's transitions, in order: (previous state, state, the event it sends).
+EXPECTED_TRANSITIONS: dict[str, list[tuple[str | None, str, str | None]]] = {
+    OK_TARGET: [(None, "ok", None)],
+    AT_RISK_TARGET: [
+        (None, "breached", "UnitCost.Target.Breached"),  # before the late summaries
+        ("breached", "at-risk", "UnitCost.Target.AtRisk"),  # after them
+    ],
+    BREACHED_TARGET: [(None, "breached", "UnitCost.Target.Breached")],
 }
+TRANSITION = re.compile(
+    r"^  transition (?P<previous>first evaluation|[a-z-]+) -> (?P<state>[a-z-]+) "
+)
 HEAD = re.compile(r"^Target (?P<id>[a-z0-9-]+): ")
 STATE = re.compile(r"^  state: (?P<state>[a-z-]+)")
 AMOUNTS = re.compile(
@@ -74,22 +84,28 @@ def _get(base: str, path: str, **params: str) -> dict[str, Any]:
     return body
 
 
-def _printed_targets(output: str) -> dict[str, dict[str, str]]:
-    """Each printed target block: its state and amounts (as printed)."""
-    section = output[output.index("Unit-cost targets, ") : output.index("Target events: ")]
-    found: dict[str, dict[str, str]] = {}
-    current: dict[str, str] | None = None
+def _printed_targets(output: str) -> dict[str, dict[str, Any]]:
+    """Each target's block of the last printed evaluation (after the late summaries): its
+    state, amounts and drivers lines as printed, and its transitions (previous, state)."""
+    section = output[output.rindex("Unit-cost targets, ") : output.index("Target events: ")]
+    found: dict[str, dict[str, Any]] = {}
+    current: dict[str, Any] | None = None
     for line in section.splitlines():
         if head := HEAD.match(line):
-            current = found.setdefault(head["id"], {"head": line})
-        elif current is not None and (state := STATE.match(line)):
+            current = found.setdefault(head["id"], {"head": line, "transitions": []})
+        elif current is None:
+            continue
+        elif state := STATE.match(line):
             current["state"] = state["state"]
-        elif current is not None and (amounts := AMOUNTS.match(line)):
+        elif amounts := AMOUNTS.match(line):
             current.update(amounts.groupdict())
-        elif current is not None and line.startswith("  drivers vs previous period: "):
+        elif line.startswith("  drivers vs previous period: "):
             current["vsPreviousPeriod"] = line
-        elif current is not None and line.startswith("  transition "):
-            current["transition"] = line
+        elif line.startswith("  drivers vs previous evaluation: "):
+            current["vsPreviousEvaluation"] = line
+        elif moved := TRANSITION.match(line):
+            previous = None if moved["previous"] == "first evaluation" else moved["previous"]
+            current["transitions"].append((previous, moved["state"]))
     return found
 
 
@@ -111,39 +127,62 @@ def _number(text: str) -> Decimal:
 def test_the_demo_prints_one_target_in_each_state(demo: Demo) -> None:
     _, output = demo
     assert "Applied the targets of " in output
+    assert "Late outcomes of summarizer: " in output
     printed = _printed_targets(output)
     assert {t: p["state"] for t, p in printed.items()} == EXPECTED_STATES
     for target_id, block in printed.items():
         assert "no previous period" in block["vsPreviousPeriod"], target_id
-        assert block["transition"].startswith(
-            f"  transition first evaluation -> {EXPECTED_STATES[target_id]} at "
-        ), block
+        expected = [(before, after) for before, after, _ in EXPECTED_TRANSITIONS[target_id]]
+        assert block["transitions"] == expected, target_id
     assert f"{SUPPORT_BOT}, costPerOutcome" in printed[OK_TARGET]["head"]
     assert f"deployment {PTU_DEPLOYMENT}, costPer1kTokens" in printed[BREACHED_TARGET]["head"]
 
 
-def test_the_demo_prints_one_event_of_each_expected_type_and_none_for_ok(demo: Demo) -> None:
+def test_the_late_summaries_lower_the_cost_per_summary_by_volume(demo: Demo) -> None:
+    """Only the outcomes changed between the two evaluations: tokens per outcome (volume)
+    carries the change; 3 of every 10 summaries came late, so the value fell to about 7/10."""
+    _, output = demo
+    line = _printed_targets(output)[AT_RISK_TARGET]["vsPreviousEvaluation"]
+    head = re.search(r": ([\d.]+) USD -> ([\d.]+) USD \(([+-][\d.]+) USD, ", line)
+    assert head is not None, line
+    before, after, change = (Decimal(v) for v in head.groups())
+    assert after - before == change < 0
+    assert Decimal("0.65") < after / before < Decimal("0.75")
+    effects = {k: Decimal(v) for k, v in re.findall(r"(\w+) \([^)]*\) ([+-][\d.]+) USD", line)}
+    assert set(effects) == {"volume", "mix", "price", "rest"}
+    assert abs(effects["volume"]) > 100 * max(abs(effects[k]) for k in ("mix", "price", "rest"))
+    # The printed effects are each rounded to 1e-8: they add up to the change within 4 units.
+    assert abs(sum(effects.values()) - change) <= 4 * UNIT
+
+
+def test_the_demo_prints_the_expected_events_and_none_for_ok(demo: Demo) -> None:
     _, output = demo
     assert "EVENTGRID_TOPIC_ENDPOINT is not set, so none was sent" in output
     events = _printed_events(output)
-    assert sorted((e["subject"], e["type"]) for e in events) == sorted(
-        (f"targets/{t}", kind) for t, kind in EXPECTED_EVENTS.items()
-    )
+    expected = [
+        (f"targets/{t}", kind)
+        for t, moves in EXPECTED_TRANSITIONS.items()
+        for _, _, kind in moves
+        if kind is not None
+    ]
+    assert sorted((e["subject"], e["type"]) for e in events) == sorted(expected)
     assert len({e["id"] for e in events}) == len(events)
     for event in events:
         data = event["data"]
-        assert data["targetId"] == event["subject"].removeprefix("targets/")
-        assert data["state"] == EXPECTED_STATES[data["targetId"]]
-        assert data["previousState"] is None
+        target_id = data["targetId"]
+        assert target_id == event["subject"].removeprefix("targets/")
+        (move,) = [m for m in EXPECTED_TRANSITIONS[target_id] if m[2] == event["type"]]
+        assert (data["previousState"], data["state"]) == (move[0], move[1])
         assert data["period"] == PERIOD
-        assert data["link"] == f"/api/targets/{data['targetId']}/status"
-        assert data["drivers"] == {"vsPreviousPeriod": None, "vsPreviousEvaluation": None}
+        assert data["link"] == f"/api/targets/{target_id}/status"
+        assert data["drivers"]["vsPreviousPeriod"] is None  # one month: nothing before
+        changed = data["drivers"]["vsPreviousEvaluation"]
+        assert (changed is not None) == (move[0] is not None)  # drivers since the first one
 
 
 def test_the_status_api_agrees_with_the_printout(demo: Demo) -> None:
     base, output = demo
     printed = _printed_targets(output)
-    events = {e["data"]["targetId"]: e for e in _printed_events(output)}
     listed = _get(base, "/api/targets")
     assert sorted(t["id"] for t in listed["targets"]) == sorted(EXPECTED_STATES)
     for target_id, state in EXPECTED_STATES.items():
@@ -161,14 +200,8 @@ def test_the_status_api_agrees_with_the_printout(demo: Demo) -> None:
         assert evaluation["forecast"]["method"] == "observed"  # the month is closed
         assert evaluation["forecast"]["value"] == evaluation["observed"]
         assert evaluation["drivers"]["vsPreviousPeriod"] is None
-        (transition,) = status["transitions"]
-        assert transition["state"] == state and transition["previousState"] is None
-        assert transition["event"] == EXPECTED_EVENTS.get(target_id)
-        if target_id in events:
-            data = events[target_id]["data"]
-            assert data["observed"] == evaluation["observed"]
-            assert data["threshold"] == evaluation["threshold"]
-            assert data["forecast"] == evaluation["forecast"]
+        moves = [(t["previousState"], t["state"], t["event"]) for t in status["transitions"]]
+        assert moves == EXPECTED_TRANSITIONS[target_id]
 
 
 def _observed_elsewhere(base: str) -> dict[str, Decimal]:

@@ -19,10 +19,14 @@ from shared.services.targets import TargetStatus
 Json = dict[str, object]
 
 
-def render_targets(statuses: Sequence[TargetStatus], period: BillingPeriod) -> str:
+def render_targets(
+    statuses: Sequence[TargetStatus],
+    period: BillingPeriod,
+    when: str = "evaluated after the allocation",
+) -> str:
     """Each target's evaluation of `period`: state, observed value, threshold, forecast, the
     drivers against the previous period (and the previous evaluation, if any), its transitions."""
-    lines = [f"Unit-cost targets, {period} (evaluated after the allocation)"]
+    lines = [f"Unit-cost targets, {period} ({when})"]
     for status in statuses:
         lines += ["", *_target_lines(status, period)]
     return "\n".join(lines)

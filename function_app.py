@@ -5,12 +5,12 @@ import logging
 import azure.functions as func
 
 from functions import allocate, collect, prices
-from functions.composition import economics, outcomes, targets, use_cases, views
+from functions.composition import economics, outcomes, targets, use_cases, views, what_if
 from shared.entrypoints.http.app import create_api
 
 logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 
-api = create_api(views, use_cases, outcomes, economics, targets)
+api = create_api(views, use_cases, outcomes, economics, targets, what_if)
 app = func.AsgiFunctionApp(app=api, http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(collect.bp)
 app.register_functions(allocate.bp)

@@ -15,6 +15,7 @@ from shared.services.outcomes import OutcomeService
 from shared.services.targets import TargetService
 from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
+from shared.services.what_if import WhatIfService
 from shared.settings import Settings
 
 
@@ -47,6 +48,11 @@ def economics() -> EconomicsService:
 def targets() -> TargetService:
     """The unit-cost targets and their status."""
     return container().targets
+
+
+def what_if() -> WhatIfService:
+    """A deployment's traffic re-priced under another configuration."""
+    return container().what_if
 
 
 def reset() -> None:

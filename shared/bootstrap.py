@@ -34,6 +34,7 @@ from shared.adapters.storage.outcomes_table import OutcomeTable
 from shared.adapters.storage.price_table import TABLE as PRICES
 from shared.adapters.storage.price_table import PriceTable
 from shared.adapters.storage.reconciliation_table import TABLE as RECONCILIATION
+from shared.adapters.storage.retail_items import StoredRetailItems
 from shared.adapters.storage.table_gateway import AzureTableGateway
 from shared.adapters.storage.target_status_table import TABLE as TARGET_STATUS
 from shared.adapters.storage.target_status_table import TargetStatusTable
@@ -66,6 +67,7 @@ from shared.services.target_evaluation import TargetEvaluationService
 from shared.services.targets import TargetService
 from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
+from shared.services.what_if import WhatIfService
 from shared.settings import Settings, StorageConnection
 
 ALL_TABLES = (COSTS, USAGE, INVENTORY, PRICES, INPUTS, *RESULT_TABLES, RECONCILIATION, USE_CASES,
@@ -353,6 +355,13 @@ class Container:
         return EconomicsService(s.results, s.usage, s.callers, s.outcomes, s.use_cases)
 
     @cached_property
+    def what_if(self) -> WhatIfService:
+        """A deployment's traffic re-priced under another configuration (the live allocation,
+        the stored usage and cost lines, the stored catalogue with the bundled fallback)."""
+        s = self.stores
+        return WhatIfService(s.results, s.usage, s.costs, StoredRetailItems(s.prices))
+
+    @cached_property
     def telemetry_collection(self) -> CollectionService:
         """The telemetry alone (the demo: its costs come from files, its logs from Azure)."""
         stores = self.stores
@@ -388,7 +397,7 @@ class Container:
         """The parts built so far (a cold start should build only what it needs)."""
         parts = {"credential", "stores", "views", "allocation", "allocation_requests",
                  "price_refresh", "live_collection", "use_cases", "outcomes", "economics",
-                 "telemetry_collection", "targets", "target_evaluation"}  # fmt: skip
+                 "telemetry_collection", "targets", "target_evaluation", "what_if"}  # fmt: skip
         return frozenset(name for name in vars(self) if name in parts)
 
     def file_collection(self, folder: Path) -> CollectionService:

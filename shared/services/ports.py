@@ -210,6 +210,13 @@ class PriceStore(Protocol):
         ...
 
 
+class RetailItemsSource(Protocol):
+    """The retail price items in force now: the stored catalogue's (the bundled snapshot's
+    where it has none)."""
+
+    def items(self) -> list[RetailPriceItem]: ...
+
+
 class KnownDeployments(Protocol):
     """Every deployment any inventory snapshot knows (what use cases may name)."""
 

@@ -1,5 +1,5 @@
 """Command line: `python -m shared.cli demo|collect|allocate|reconcile|prices|serve|apply|outcomes|
-report`.
+report|what-if`.
 
 The same services as the Functions triggers, for demos, backfills and operations.
 """
@@ -26,6 +26,7 @@ from shared.entrypoints.cli.commands import (
     reconcile,
     report,
     serve,
+    what_if,
 )
 from shared.errors import FinOpsError, InvalidDefinitions, StorageUnavailable
 from shared.settings import STORAGE
@@ -38,7 +39,7 @@ class Command(Protocol):
 
 
 COMMANDS: tuple[Command, ...] = (
-    demo, collect, allocate, reconcile, prices, serve, apply, outcomes, report
+    demo, collect, allocate, reconcile, prices, serve, apply, outcomes, report, what_if
 )  # fmt: skip
 
 

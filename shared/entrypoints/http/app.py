@@ -20,6 +20,7 @@ from shared.entrypoints.http.routes import (
     targets,
     unit_costs,
     use_cases,
+    what_if,
 )
 from shared.services.economics import EconomicsService
 from shared.services.outcomes import OutcomeService
@@ -27,6 +28,7 @@ from shared.services.ports import PublishedResults
 from shared.services.targets import TargetService
 from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService, utc_today
+from shared.services.what_if import WhatIfService
 
 Register = Callable[[FastAPI, Callable[[], ViewService]], None]
 ROUTES: tuple[Register, ...] = (health.register, unit_costs.register, reconciliation.register)
@@ -38,10 +40,12 @@ def create_api(
     outcomes: Callable[[], OutcomeService] | None = None,
     economics_service: Callable[[], EconomicsService] | None = None,
     target_service: Callable[[], TargetService] | None = None,
+    what_if_service: Callable[[], WhatIfService] | None = None,
 ) -> FastAPI:
     """The app; `views` (and `definitions`, the use cases, `outcomes`, the pushed outcomes,
-    `economics_service`, the use-case economics, `target_service`, the targets) are called on
-    each request (first use builds, no I/O at import)."""
+    `economics_service`, the use-case economics, `target_service`, the targets,
+    `what_if_service`, the what-if) are called on each request (first use builds, no I/O at
+    import)."""
     app = FastAPI(title="Azure OpenAI unit costs", version="1", docs_url="/api/docs",
                   openapi_url="/api/openapi.json")  # fmt: skip
     problems.install(app)
@@ -55,6 +59,8 @@ def create_api(
         economics.register(app, economics_service)
     if target_service is not None:
         targets.register(app, target_service)
+    if what_if_service is not None:
+        what_if.register(app, what_if_service)
     return app
 
 

@@ -26,13 +26,14 @@ def run(args: argparse.Namespace) -> int:
 
 def serve_api(parts: Container, port: int) -> None:
     """Serve the whole API over the container's services (the unit costs, the use cases, pushed
-    outcomes, use-case economics and targets) on 127.0.0.1:`port` until Ctrl-C (or SIGTERM)."""
+    outcomes, use-case economics, targets and the what-if) on 127.0.0.1:`port` until Ctrl-C (or
+    SIGTERM)."""
     import uvicorn
 
     from shared.entrypoints.http.app import create_api
 
     app = create_api(
         lambda: parts.views, lambda: parts.use_cases, lambda: parts.outcomes,
-        lambda: parts.economics, lambda: parts.targets,
+        lambda: parts.economics, lambda: parts.targets, lambda: parts.what_if,
     )  # fmt: skip
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

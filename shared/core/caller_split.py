@@ -54,6 +54,7 @@ from decimal import Decimal
 from enum import Enum
 
 from shared.core.callers import Caller, CallerKind, CallerUsage
+from shared.core.metered import Tokens
 from shared.core.meters import TokenKind
 from shared.core.money import ZERO, in_money_context, split_by_weights
 from shared.core.reports import DailyCost
@@ -86,7 +87,7 @@ def basis_of(kind: TokenKind) -> MeterBasis:
 
 
 @dataclass(frozen=True)
-class CallerShare:
+class CallerShare(Tokens):
     """One caller's (None: the unattributed rest's) share of one deployment's cost on one day.
 
     A caller's tokens and requests are the ones its logs count; the unattributed share's are
@@ -101,13 +102,9 @@ class CallerShare:
     output_tokens: int
     requests: int
 
-    @property
-    def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
-
 
 @dataclass(frozen=True)
-class CallerTotals:
+class CallerTotals(Tokens):
     """A caller's (None: unattributed) shares summed over a period; `days` is how many days
     have a share of it."""
 
@@ -117,10 +114,6 @@ class CallerTotals:
     output_tokens: int
     requests: int
     days: int
-
-    @property
-    def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from datetime import date
 from enum import Enum, StrEnum
 
 from shared.core.inventory import Deployment
+from shared.core.metered import Tokens
 from shared.core.resource_id import id_key
 
 
@@ -79,7 +80,7 @@ class LoggedCalls:
 
 
 @dataclass(frozen=True)
-class CallerUsage:
+class CallerUsage(Tokens):
     """Tokens and requests one caller sent to one deployment (its ARM id) on one UTC day."""
 
     date: date
@@ -88,10 +89,6 @@ class CallerUsage:
     input_tokens: int
     output_tokens: int
     requests: int
-
-    @property
-    def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
 
 
 @dataclass(frozen=True)

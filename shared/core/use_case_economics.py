@@ -35,6 +35,7 @@ from enum import Enum
 from shared.core.caller_split import CallerShare, split_deployment
 from shared.core.callers import CallerKind, CallerUsage
 from shared.core.costs import CostType
+from shared.core.metered import MeteredCost
 from shared.core.money import ZERO, in_money_context
 from shared.core.period import BillingPeriod
 from shared.core.reports import DailyCost, PeriodDays
@@ -67,7 +68,7 @@ def entry_callers(entry: DeploymentEntry) -> frozenset[str]:
 
 
 @dataclass(frozen=True)
-class MemberEconomics:
+class MemberEconomics(MeteredCost):
     """One entry of a use case over the period: its cost, tokens and requests.
 
     `unattributed_cost` is the unattributed rest of a sliced deployment (split by `kind`), not
@@ -83,23 +84,9 @@ class MemberEconomics:
     unattributed_cost: Decimal | None = None
     kind: CallerKind | None = None  # the caller kind of a slice; None for a whole deployment
 
-    @property
-    def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
-
-    @property
-    @in_money_context
-    def cost_per_1k_tokens(self) -> Decimal | None:
-        return per_unit(self.cost, self.total_tokens, THOUSAND)
-
-    @property
-    @in_money_context
-    def cost_per_request(self) -> Decimal | None:
-        return per_unit(self.cost, self.requests)
-
 
 @dataclass(frozen=True)
-class DayEconomics:
+class DayEconomics(MeteredCost):
     """A use case's cost, tokens, requests and outcomes on one day (`outcomes` None: no data)."""
 
     date: date
@@ -108,10 +95,6 @@ class DayEconomics:
     output_tokens: int
     requests: int
     outcomes: int | None
-
-    @property
-    def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
 
     @property
     @in_money_context
@@ -124,16 +107,6 @@ class DayEconomics:
         return (
             None if self.outcomes is None else per_unit(Decimal(self.total_tokens), self.outcomes)
         )
-
-    @property
-    @in_money_context
-    def cost_per_1k_tokens(self) -> Decimal | None:
-        return per_unit(self.cost, self.total_tokens, THOUSAND)
-
-    @property
-    @in_money_context
-    def cost_per_request(self) -> Decimal | None:
-        return per_unit(self.cost, self.requests)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,6 @@ from shared.core.target_records import (
     ScopeKind,
     ScopeSeries,
     ScopeTotals,
-    StoredEvaluation,
     Target,
     Transition,
 )
@@ -102,7 +101,10 @@ class TargetEvaluationService:
 
     def evaluate_period(self, period: BillingPeriod) -> EvaluationRun:
         """Evaluate every target for `period` (those whose basis is allocated), then send."""
-        inputs = _Inputs(self, period)
+        inputs = _Inputs(
+            self._results, self._usage, self._callers, self._outcomes, self._use_cases,
+            self._now().date(),
+        )  # fmt: skip
         evaluations: list[Evaluation] = []
         transitions: list[Transition] = []
         for target in self._targets.all():
@@ -178,9 +180,21 @@ class _Inputs:
     """What one run reads, each once: the published days per period and basis, and the usage,
     caller usage and use-case outcomes of a period."""
 
-    def __init__(self, service: TargetEvaluationService, period: BillingPeriod) -> None:
-        self._s = service
-        self._today = service._now().date()
+    def __init__(
+        self,
+        results: PublishedDailyRows,
+        usage: UsageStore,
+        callers: CallerUsageStore,
+        outcomes: OutcomeStore,
+        use_cases: UseCaseStore,
+        today: date,
+    ) -> None:
+        self._results = results
+        self._usage_store = usage
+        self._callers_store = callers
+        self._outcomes = outcomes
+        self._use_cases = use_cases
+        self._today = today
         self._days: dict[tuple[BillingPeriod, CostType], PeriodDays | None] = {}
         self._usage: dict[BillingPeriod, list[UsageRecord]] = {}
         self._callers: dict[BillingPeriod, list[CallerUsage]] = {}
@@ -188,20 +202,20 @@ class _Inputs:
     def days(self, period: BillingPeriod, cost_type: CostType) -> PeriodDays | None:
         key = (period, cost_type)
         if key not in self._days:
-            found = self._s._results.days(period, cost_type)
+            found = self._results.days(period, cost_type)
             self._days[key] = None if found is None or isinstance(found, Unpublished) else found
         return self._days[key]
 
     def series(self, target: Target, days: PeriodDays) -> ScopeSeries:
         period = days.period
         if period not in self._usage:
-            self._usage[period] = self._s._usage.records_for(period)
-            self._callers[period] = self._s._callers.usage_for(period)
+            self._usage[period] = self._usage_store.records_for(period)
+            self._callers[period] = self._callers_store.usage_for(period)
         use_case = None
         outcomes: dict[date, int] = {}
         if target.scope.kind is ScopeKind.USE_CASE:
-            use_case = self._s._use_cases.get(target.scope.value)
-            outcomes = self._s._outcomes.daily(target.scope.value, period)
+            use_case = self._use_cases.get(target.scope.value)
+            outcomes = self._outcomes.daily(target.scope.value, period)
         return scope_series(
             target.scope,
             days,
@@ -217,6 +231,3 @@ class _Inputs:
         if days is None:
             return None
         return totals_for(target.metric, self.series(target, days).days)
-
-
-__all__ = ["EvaluationRun", "StoredEvaluation", "TargetEvaluationService"]

@@ -11,6 +11,7 @@ from shared.bootstrap import Container
 from shared.core.period import DateWindow
 from shared.core.period_status import collection_window
 from shared.services.economics import EconomicsService
+from shared.services.insights import InsightsService
 from shared.services.outcomes import OutcomeService
 from shared.services.targets import TargetService
 from shared.services.use_cases import UseCaseService
@@ -53,6 +54,11 @@ def targets() -> TargetService:
 def what_if() -> WhatIfService:
     """A deployment's traffic re-priced under another configuration."""
     return container().what_if
+
+
+def insights() -> InsightsService:
+    """A period's savings findings."""
+    return container().insights
 
 
 def reset() -> None:

@@ -69,6 +69,9 @@ param telemetrySchedule string = '0 25 * * * *'
 @description('Optional. Base URL of the Azure Retail Prices API (unauthenticated, outbound HTTPS). Default: https://prices.azure.com.')
 param retailPricesEndpoint string = 'https://prices.azure.com'
 
+@description('Optional. Overrides of the savings findings\' thresholds: name=value pairs separated by commas, e.g. ptu_min_utilization=0.6,batch_min_days=10 (docs/model-economics.md). Default: none (the defaults).')
+param insightsThresholds string = ''
+
 @minLength(3)
 @maxLength(63)
 @description('Optional. Name of the storage queue that carries allocation requests. Default: allocation-requests.')
@@ -358,6 +361,7 @@ module api 'app/api.bicep' = {
     telemetrySchedule: telemetrySchedule
     retailPricesEndpoint: retailPricesEndpoint
     logsEndpoint: logsEndpoint
+    insightsThresholds: insightsThresholds
     allocationQueueName: allocationQueueName
     lookbackDays: lookbackDays
     apimWorkspaceCustomerId: hasApimWorkspace ? apimWorkspace.properties.customerId : ''

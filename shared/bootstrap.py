@@ -60,7 +60,9 @@ from shared.services.collectors import (
     UsageCollector,
 )
 from shared.services.economics import EconomicsService
+from shared.services.insights import InsightsService
 from shared.services.outcomes import OutcomeService
+from shared.services.plans import PlanService
 from shared.services.ports import CostSource, InventorySource, UsageSource
 from shared.services.price_refresh import PriceRefreshService
 from shared.services.target_evaluation import TargetEvaluationService
@@ -362,6 +364,26 @@ class Container:
         return WhatIfService(s.results, s.usage, s.costs, StoredRetailItems(s.prices))
 
     @cached_property
+    def plans(self) -> PlanService:
+        """Use cases' plans priced (the period's cost lines and the stored catalogue, as the
+        what-if) and, when live, planned vs actual (their economics, as `economics`)."""
+        s = self.stores
+        return PlanService(
+            s.use_cases, s.results, s.usage, s.callers, s.outcomes, s.costs,
+            StoredRetailItems(s.prices),
+        )  # fmt: skip
+
+    @cached_property
+    def insights(self) -> InsightsService:
+        """A period's savings findings over the live allocation, priced like the what-if, with
+        the thresholds of the settings."""
+        s = self.stores
+        return InsightsService(
+            s.results, s.usage, s.costs, StoredRetailItems(s.prices), s.inventory, s.use_cases,
+            self.settings.insights,
+        )  # fmt: skip
+
+    @cached_property
     def telemetry_collection(self) -> CollectionService:
         """The telemetry alone (the demo: its costs come from files, its logs from Azure)."""
         stores = self.stores
@@ -397,7 +419,8 @@ class Container:
         """The parts built so far (a cold start should build only what it needs)."""
         parts = {"credential", "stores", "views", "allocation", "allocation_requests",
                  "price_refresh", "live_collection", "use_cases", "outcomes", "economics",
-                 "telemetry_collection", "targets", "target_evaluation", "what_if"}  # fmt: skip
+                 "telemetry_collection", "targets", "target_evaluation", "what_if", "plans",
+                 "insights"}  # fmt: skip
         return frozenset(name for name in vars(self) if name in parts)
 
     def file_collection(self, folder: Path) -> CollectionService:

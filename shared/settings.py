@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlparse
 
+from shared.core.findings import Thresholds
 from shared.core.resource_id import id_key
 from shared.core.use_cases import GUID
 from shared.errors import ConfigurationError
@@ -35,6 +37,7 @@ LOGS_ENDPOINT = "LOGS_ENDPOINT"
 TELEMETRY_SCHEDULE = "TELEMETRY_SCHEDULE"
 RETAIL_PRICES_ENDPOINT = "RETAIL_PRICES_ENDPOINT"
 PRICES_SCHEDULE = "PRICES_SCHEDULE"
+INSIGHTS_THRESHOLDS = "INSIGHTS_THRESHOLDS"
 
 # Set by App Service on every Function App (not ours to deploy): the app's host name, which the
 # target events link their evidence on.
@@ -59,6 +62,7 @@ SETTING_NAMES: tuple[str, ...] = (
     TELEMETRY_SCHEDULE,
     RETAIL_PRICES_ENDPOINT,
     PRICES_SCHEDULE,
+    INSIGHTS_THRESHOLDS,
 )
 
 DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
@@ -98,6 +102,7 @@ class Settings:
     appinsights_workspace_id: str | None = None
     logs_endpoint: str = DEFAULT_LOGS_ENDPOINT
     api_base_url: str = ""  # https://{WEBSITE_HOSTNAME} in Azure; "" locally (relative links)
+    insights: Thresholds = field(default_factory=Thresholds)  # the findings' detectors
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -119,6 +124,7 @@ class Settings:
             ),
             logs_endpoint=_url(LOGS_ENDPOINT, env.get(LOGS_ENDPOINT) or DEFAULT_LOGS_ENDPOINT),
             api_base_url=_host_url(env.get(WEBSITE_HOSTNAME)),
+            insights=thresholds(env.get(INSIGHTS_THRESHOLDS)),
             retail_prices_endpoint=_url(
                 RETAIL_PRICES_ENDPOINT,
                 env.get(RETAIL_PRICES_ENDPOINT) or DEFAULT_RETAIL_PRICES_ENDPOINT,
@@ -209,4 +215,42 @@ def _positive_int(name: str, raw: str | None, default: int) -> int:
         raise ConfigurationError(name, f"must be a whole number, got {raw!r}") from None
     if value <= 0:
         raise ConfigurationError(name, f"must be positive, got {value}")
+    return value
+
+
+def thresholds(raw: str | None) -> Thresholds:
+    """The detectors' thresholds: the defaults, overridden by `name=value` pairs separated by
+    commas (`ptu_min_utilization=0.6,batch_min_days=10`), each a field of `Thresholds`."""
+    known = {f.name: f for f in fields(Thresholds)}
+    defaults = Thresholds()
+    changes: dict[str, Decimal | int] = {}
+    for part in (raw or "").split(","):
+        if not part.strip():
+            continue
+        name, sep, text = (piece.strip() for piece in part.partition("="))
+        if not sep or name not in known:
+            names = ", ".join(sorted(known))
+            raise ConfigurationError(
+                INSIGHTS_THRESHOLDS, f"{part.strip()!r} is not name=value with a name of: {names}"
+            )
+        default = getattr(defaults, name)
+        changes[name] = _threshold(name, text, int if isinstance(default, int) else Decimal)
+    try:
+        return replace(defaults, **changes)  # type: ignore[arg-type]
+    except ValueError as error:
+        raise ConfigurationError(INSIGHTS_THRESHOLDS, str(error)) from None
+
+
+def _threshold(name: str, text: str, kind: type[int] | type[Decimal]) -> Decimal | int:
+    try:
+        value = kind(text)
+    except (ValueError, InvalidOperation):
+        expected = "a whole number" if kind is int else "a decimal number"
+        raise ConfigurationError(
+            INSIGHTS_THRESHOLDS, f"{name} must be {expected}, got {text!r}"
+        ) from None
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ConfigurationError(INSIGHTS_THRESHOLDS, f"{name} must be finite, got {text!r}")
+    if value < 0:
+        raise ConfigurationError(INSIGHTS_THRESHOLDS, f"{name} must not be negative, got {text}")
     return value

@@ -176,3 +176,49 @@ def use_case_body(
         "deployments": list(deployments),
     }
     return {**body, **fields}
+
+
+# Savings findings (tests/unit/test_findings*.py): crafted catalogue items, traffic and facts.
+from shared.core.findings import DeploymentFacts  # noqa: E402
+from shared.core.unit_costs import UnitCost  # noqa: E402
+from shared.core.what_if import DailyTraffic  # noqa: E402
+
+OCT = BillingPeriod(2026, 10)
+
+
+def retail(meter_id: str, name: str, price: str, unit: str = "1K", *, term: str = "",
+           region: str = "eastus2") -> RetailPriceItem:  # fmt: skip
+    """A Retail Prices item (a reservation when `term` is given) in USD, in force since
+    2024-12-01."""
+    kind = RetailItemType.RESERVATION if term else RetailItemType.CONSUMPTION
+    return RetailPriceItem(
+        meter_id=meter_id, meter_name=name, product_name="Azure OpenAI", sku_name=name,
+        service_name="Foundry Models", unit_of_measure=unit, arm_region_name=region,
+        arm_sku_name=name, retail_price=Decimal(price), currency="USD", type=kind,
+        effective_start=date(2024, 12, 1), reservation_term=term,
+    )  # fmt: skip
+
+
+def daily(count: int, inp: int = 1_000_000, out: int = 100_000, *, cached: int = 0,
+          requests: int = 100, peak: int | None = None,
+          start: date = date(2026, 10, 1)) -> tuple[DailyTraffic, ...]:  # fmt: skip
+    """`count` consecutive days of the same traffic from `start`."""
+    return tuple(
+        DailyTraffic(start + timedelta(days=d), inp, cached, out, requests, peak)
+        for d in range(count)
+    )
+
+
+def facts_of(deployment: Deployment, cost: str, traffic: tuple[DailyTraffic, ...], *,
+             provisioned: str = "0", idle: str | None = None, period: BillingPeriod = OCT,
+             region: str = "eastus2", **fields: object) -> DeploymentFacts:  # fmt: skip
+    """A deployment's facts over `period`: its allocated cost, the traffic's totals; `fields`
+    sets the other DeploymentFacts fields (history, hosting_cost, held_capacities, use_case)."""
+    unit = UnitCost(
+        period=period, deployment=deployment, cost=Decimal(cost), input_cost=Decimal(0),
+        output_cost=Decimal(0), input_tokens=sum(t.input_tokens for t in traffic),
+        output_tokens=sum(t.output_tokens for t in traffic),
+        requests=sum(t.requests for t in traffic), provisioned_cost=Decimal(provisioned),
+        idle_cost=None if idle is None else Decimal(idle),
+    )  # fmt: skip
+    return DeploymentFacts(unit, traffic, region, **fields)  # type: ignore[arg-type]

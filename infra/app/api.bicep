@@ -70,6 +70,9 @@ param telemetrySchedule string = '0 25 * * * *'
 @description('Optional. Base URL of the Azure Retail Prices API. Default: https://prices.azure.com.')
 param retailPricesEndpoint string = 'https://prices.azure.com'
 
+@description('Optional. Overrides of the savings findings\' thresholds, name=value pairs separated by commas (docs/model-economics.md). Default: none.')
+param insightsThresholds string = ''
+
 @description('Optional. Allocation queue name. Default: allocation-requests.')
 param allocationQueueName string = 'allocation-requests'
 
@@ -140,6 +143,7 @@ var appSettings = {
   APIM_WORKSPACE_ID: apimWorkspaceCustomerId
   APPINSIGHTS_WORKSPACE_ID: appInsightsWorkspaceCustomerId
   LOGS_ENDPOINT: logsEndpoint
+  INSIGHTS_THRESHOLDS: insightsThresholds
 }
 
 // Optional App Service Authentication: bearer tokens for the API app registration are validated;

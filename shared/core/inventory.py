@@ -12,18 +12,21 @@ from shared.core.arm_ids import AccountRef, deployment_key, parse_account_id
 from shared.core.meters import DeploymentType, Mode
 from shared.core.period import midnight_utc
 
-# ARM `sku.name` of a deployment -> (deployment type, mode).
-SKU_TYPES: dict[str, tuple[DeploymentType, Mode]] = {
-    "globalstandard": (DeploymentType.GLOBAL, Mode.STANDARD),
-    "datazonestandard": (DeploymentType.DATA_ZONE, Mode.STANDARD),
-    "standard": (DeploymentType.REGIONAL, Mode.STANDARD),
-    "globalprovisionedmanaged": (DeploymentType.GLOBAL, Mode.PROVISIONED),
-    "datazoneprovisionedmanaged": (DeploymentType.DATA_ZONE, Mode.PROVISIONED),
-    "provisionedmanaged": (DeploymentType.REGIONAL, Mode.PROVISIONED),
-    "globalbatch": (DeploymentType.GLOBAL, Mode.BATCH),
-    "datazonebatch": (DeploymentType.DATA_ZONE, Mode.BATCH),
-    "developertier": (DeploymentType.GLOBAL, Mode.FINE_TUNING),
-}
+# ARM `sku.name` of a deployment, as ARM spells it, -> (deployment type, mode).
+ARM_SKUS: tuple[tuple[str, DeploymentType, Mode], ...] = (
+    ("GlobalStandard", DeploymentType.GLOBAL, Mode.STANDARD),
+    ("DataZoneStandard", DeploymentType.DATA_ZONE, Mode.STANDARD),
+    ("Standard", DeploymentType.REGIONAL, Mode.STANDARD),
+    ("GlobalProvisionedManaged", DeploymentType.GLOBAL, Mode.PROVISIONED),
+    ("DataZoneProvisionedManaged", DeploymentType.DATA_ZONE, Mode.PROVISIONED),
+    ("ProvisionedManaged", DeploymentType.REGIONAL, Mode.PROVISIONED),
+    ("GlobalBatch", DeploymentType.GLOBAL, Mode.BATCH),
+    ("DataZoneBatch", DeploymentType.DATA_ZONE, Mode.BATCH),
+    ("DeveloperTier", DeploymentType.GLOBAL, Mode.FINE_TUNING),
+)
+# Lower-cased ARM SKU name -> (deployment type, mode), and back to the name ARM spells.
+SKU_TYPES: dict[str, tuple[DeploymentType, Mode]] = {n.lower(): (t, m) for n, t, m in ARM_SKUS}
+SKU_NAME: dict[tuple[DeploymentType, Mode], str] = {(t, m): n for n, t, m in ARM_SKUS}
 
 
 @dataclass(frozen=True)

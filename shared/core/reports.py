@@ -79,6 +79,7 @@ class PeriodDays:
     unallocated: Decimal
     deployments: tuple[Deployment, ...]
     rows: tuple[DailyCost, ...]
+    unit_costs: tuple[UnitCost, ...] = ()  # the report's, of the same generation as the rows
 
 
 @dataclass(frozen=True)

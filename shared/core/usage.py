@@ -16,7 +16,9 @@ class UsageRecord:
     """Observed usage of one deployment (by name, within its account) on one UTC day.
 
     `ptu_utilization` is the day's average `AzureOpenAIProvisionedManagedUtilizationV2` in percent
-    (provisioned deployments only; None when Azure reported none).
+    (provisioned deployments only; None when Azure reported none). `peak_tpm` is the day's highest
+    per-minute `TokenTransaction` total (input + output tokens); None when Azure reported none or
+    it was not collected.
     """
 
     date: date
@@ -26,6 +28,7 @@ class UsageRecord:
     output_tokens: int = 0
     requests: int = 0
     ptu_utilization: Decimal | None = None
+    peak_tpm: int | None = None
 
     @property
     def total_tokens(self) -> int:
@@ -38,7 +41,11 @@ class UsageRecord:
 
 
 def merge_usage(records: Iterable[UsageRecord]) -> list[UsageRecord]:
-    """Records of one day, account and deployment (case-insensitive) summed, first-seen order."""
+    """Records of one day, account and deployment (case-insensitive) summed, first-seen order.
+
+    Peaks are summed like the tokens (the records are slices of one deployment's traffic, so the
+    sum bounds the merged peak from above), and None if a record with tokens has none (unknown).
+    """
     merged: dict[tuple[object, ...], UsageRecord] = {}
     for rec in records:
         key = (rec.date, id_key(rec.account_id), id_key(rec.deployment))
@@ -54,9 +61,19 @@ def merge_usage(records: Iterable[UsageRecord]) -> list[UsageRecord]:
                 seen.output_tokens + rec.output_tokens,
                 seen.requests + rec.requests,
                 seen.ptu_utilization if seen.ptu_utilization is not None else rec.ptu_utilization,
+                _merged_peak(seen, rec),
             )
         )
     return list(merged.values())
+
+
+def _merged_peak(a: UsageRecord, b: UsageRecord) -> int | None:
+    """The sum of the known peaks; None if a record with tokens has no peak, or neither has one."""
+    if (a.peak_tpm is None and a.total_tokens) or (b.peak_tpm is None and b.total_tokens):
+        return None
+    if a.peak_tpm is None and b.peak_tpm is None:
+        return None
+    return (a.peak_tpm or 0) + (b.peak_tpm or 0)
 
 
 @dataclass(frozen=True)

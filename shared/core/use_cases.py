@@ -5,6 +5,16 @@ Everything here is pure. Parsing returns every problem as `(field path, detail)`
 such as `useCases[1].deployments[0].deployment`), never only the first, so one apply names every
 bad field; the overlap check (`overlaps`) makes sure no deployment and no caller slice is claimed
 twice, so no cent is counted twice.
+
+A use case is `live` (the default) or `planned` (`status`). A planned one has no deployments yet
+(`deployments` absent or empty) and a `plan`: its expected traffic (outcomes per day, requests
+per outcome, tokens per request, an optional weekday shape) and the candidate configurations to
+price it with (shared/core/planned_use_cases.py). A live one has deployments and may keep its
+plan, for planned vs actual. The plan's numbers are read exactly (`_decimal`): an integer, a
+Decimal (a file parsed with `parse_float=Decimal`), a string holding a JSON number, or a float
+(a body parsed without parse_float), read from its shortest repr, which is the number written up
+to 15 significant digits. They are stored and served as integers when whole and written so,
+else as exact decimal strings (as targets' thresholds are).
 """
 
 from __future__ import annotations
@@ -12,9 +22,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from shared.core.callers import CallerKind
+from shared.core.inventory import SKU_TYPES
+from shared.core.meters import Mode
+from shared.core.money import MAX_AMOUNT
+from shared.core.price_book import ReservationTerm
 from shared.core.resource_id import id_key
 
 Problem = tuple[str, str]  # (field path, detail)
@@ -30,9 +45,34 @@ OUTCOME_COLUMNS = ("day", "outcomes")
 UNKNOWN_DEPLOYMENT = "no deployment of the inventory has this id or key"
 
 DOCUMENT_KEYS = ("useCases", "targets")
-USE_CASE_KEYS = ("name", "owner", "costCenter", "description", "outcome", "deployments")
+USE_CASE_KEYS = (
+    "name", "owner", "costCenter", "description", "status", "outcome", "deployments", "plan",
+)  # fmt: skip
 OUTCOME_KEYS = ("unit", "source")
 ENTRY_KEYS = ("deployment", "deploymentId", "callers")  # deploymentId: as served, re-resolved
+PLAN_KEYS = (
+    "region", "outcomesPerDay", "requestsPerOutcome", "inputTokensPerRequest",
+    "cachedInputTokensPerRequest", "outputTokensPerRequest", "weekdayShape", "candidates",
+)  # fmt: skip
+CANDIDATE_KEYS = ("model", "version", "sku", "ptu", "reservation")
+WEEKDAYS = 7  # a weekday shape's weights, Monday..Sunday
+# The SKUs' modes a candidate may have: the ones the what-if prices (shared/core/what_if.py).
+PLANNABLE_MODES = (Mode.STANDARD, Mode.BATCH, Mode.PROVISIONED)
+PLANNABLE_SKUS = ", ".join(sorted(k for k, (_, m) in SKU_TYPES.items() if m in PLANNABLE_MODES))
+MAX_PLACES = 28  # decimal places of a plan's number (a finer one is surely a mistake)
+# JSON's number grammar (no blanks, no `+`, no NaN or Infinity): what a string may hold.
+NUMBER_TEXT = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+PLANNED_WITH_DEPLOYMENTS = (
+    "a planned use case has no deployments yet: remove them, or make it live (status live)"
+)
+PLAN_REQUIRED = "required: a planned use case gives its traffic plan"
+
+
+class UseCaseStatus(StrEnum):
+    """Whether a use case runs on deployments (`live`) or is only planned (`planned`)."""
+
+    LIVE = "live"
+    PLANNED = "planned"
 
 
 class SourceType(StrEnum):
@@ -69,6 +109,50 @@ class DeploymentEntry:
 
 
 @dataclass(frozen=True)
+class PlannedCandidate:
+    """A configuration a plan is priced with: a model (`version` None: any version of it), an
+    ARM SKU name as written (SKU_TYPES, any case), and for provisioned SKUs a capacity (`ptu`
+    None: sized from the planned traffic) and a reservation term ("1m", "1y")."""
+
+    model: str
+    sku: str
+    version: str | None = None
+    ptu: int | None = None
+    reservation: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How readers name it: `gpt-4o 2024-11-20 GlobalStandard`, `... 15 PTU reserved 1m`."""
+        text = " ".join(p for p in (self.model, self.version or "", self.sku) if p)
+        if self.ptu is not None:
+            text += f" {self.ptu} PTU"
+        if self.reservation:
+            text += f" reserved {self.reservation}"
+        return text
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A use case's expected traffic and the candidates to price it with. Per-request token
+    counts are averages (Decimal); `input_tokens_per_request` includes the cached ones.
+    `weekday_shape` holds 7 weights, Monday..Sunday (None: flat, every day alike)."""
+
+    region: str  # the ARM region the candidates are priced in
+    outcomes_per_day: Decimal
+    requests_per_outcome: Decimal
+    input_tokens_per_request: Decimal
+    cached_input_tokens_per_request: Decimal
+    output_tokens_per_request: Decimal
+    candidates: tuple[PlannedCandidate, ...]
+    weekday_shape: tuple[Decimal, ...] | None = None
+
+    @property
+    def weights(self) -> tuple[Decimal, ...]:
+        """The weekday weights, Monday..Sunday (1 each when flat)."""
+        return self.weekday_shape or (Decimal(1),) * WEEKDAYS
+
+
+@dataclass(frozen=True)
 class UseCase:
     name: str
     owner: str
@@ -76,6 +160,13 @@ class UseCase:
     outcome: Outcome
     deployments: tuple[DeploymentEntry, ...]
     description: str = ""
+    status: UseCaseStatus = UseCaseStatus.LIVE
+    plan: Plan | None = None
+
+    @property
+    def planned(self) -> bool:
+        """Planned: no deployments yet, only a plan (module docstring)."""
+        return self.status is UseCaseStatus.PLANNED
 
 
 @dataclass(frozen=True)
@@ -146,10 +237,21 @@ def parse_use_case(
     owner = _text(raw, "owner", path, problems)
     cost_center = _text(raw, "costCenter", path, problems)
     description = _text(raw, "description", path, problems, required=False)
+    status = _status(raw.get("status"), _at(path, "status"), problems)
     outcome = _outcome(raw.get("outcome"), _at(path, "outcome"), problems)
-    entries = _entries(raw.get("deployments"), _at(path, "deployments"), resolve, problems)
+    entries: list[DeploymentEntry] = []
+    if status is UseCaseStatus.PLANNED:
+        if raw.get("deployments") not in (None, []):
+            problems.append((_at(path, "deployments"), PLANNED_WITH_DEPLOYMENTS))
+        if raw.get("plan") is None:
+            problems.append((_at(path, "plan"), PLAN_REQUIRED))
+    else:
+        entries = _entries(raw.get("deployments"), _at(path, "deployments"), resolve, problems)
+    plan = None
+    if "plan" in raw and not (raw["plan"] is None and status is UseCaseStatus.PLANNED):
+        plan = _plan(raw.get("plan"), _at(path, "plan"), problems)
     draft = outcome or Outcome("", OutcomeSource(SourceType.PUSH))
-    use_case = UseCase(name, owner, cost_center, draft, tuple(entries), description)
+    use_case = UseCase(name, owner, cost_center, draft, tuple(entries), description, status, plan)
     return use_case, problems + overlaps([Placed(use_case, path)])
 
 
@@ -222,9 +324,51 @@ def use_case_json(use_case: UseCase) -> dict[str, object]:
     }
     if use_case.description:
         body["description"] = use_case.description
+    if use_case.planned:
+        body["status"] = use_case.status.value
     body["outcome"] = {"unit": use_case.outcome.unit, "source": source}
-    body["deployments"] = [_entry_json(e) for e in use_case.deployments]
+    if not use_case.planned or use_case.deployments:
+        body["deployments"] = [_entry_json(e) for e in use_case.deployments]
+    if use_case.plan is not None:
+        body["plan"] = plan_json(use_case.plan)
     return body
+
+
+def plan_json(plan: Plan) -> dict[str, object]:
+    """A plan in the file's shape, its numbers as `_number_json` writes them."""
+    body: dict[str, object] = {
+        "region": plan.region,
+        "outcomesPerDay": _number_json(plan.outcomes_per_day),
+        "requestsPerOutcome": _number_json(plan.requests_per_outcome),
+        "inputTokensPerRequest": _number_json(plan.input_tokens_per_request),
+        "cachedInputTokensPerRequest": _number_json(plan.cached_input_tokens_per_request),
+        "outputTokensPerRequest": _number_json(plan.output_tokens_per_request),
+    }
+    if plan.weekday_shape is not None:
+        body["weekdayShape"] = [_number_json(w) for w in plan.weekday_shape]
+    body["candidates"] = [_candidate_json(c) for c in plan.candidates]
+    return body
+
+
+def _candidate_json(candidate: PlannedCandidate) -> dict[str, object]:
+    body: dict[str, object] = {"model": candidate.model}
+    if candidate.version is not None:
+        body["version"] = candidate.version
+    body["sku"] = candidate.sku
+    if candidate.ptu is not None:
+        body["ptu"] = candidate.ptu
+    if candidate.reservation is not None:
+        body["reservation"] = candidate.reservation
+    return body
+
+
+def _number_json(value: Decimal) -> int | str:
+    """A plan's number as stored and served: an integer when written as one, else its exact
+    decimal string (JSON has no exact decimals; a float would not be the number written)."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent == 0:
+        return int(value)
+    return str(value)
 
 
 def stored_use_case(raw: Mapping[str, object]) -> UseCase:
@@ -362,3 +506,172 @@ def _callers(
         if not bad:
             found.append((kind, tuple(str(n) for n in names)))
     return tuple(found)
+
+
+def _status(raw: object, path: str, problems: list[Problem]) -> UseCaseStatus:
+    if raw is None:
+        return UseCaseStatus.LIVE
+    if isinstance(raw, str) and raw in tuple(UseCaseStatus):
+        return UseCaseStatus(raw)
+    problems.append((path, "must be one of " + ", ".join(s.value for s in UseCaseStatus)))
+    return UseCaseStatus.LIVE
+
+
+def _plan(raw: object, path: str, problems: list[Problem]) -> Plan | None:
+    """The plan (module docstring), or None when it has a problem (recorded)."""
+    if not isinstance(raw, dict):
+        problems.append((path, "must be an object"))
+        return None
+    before = len(problems)
+    problems += _unknown(raw, PLAN_KEYS, path)
+    region = _text(raw, "region", path, problems)
+    outcomes = _decimal(raw, "outcomesPerDay", path, problems, positive=True)
+    requests = _decimal(raw, "requestsPerOutcome", path, problems, positive=True)
+    inp = _decimal(raw, "inputTokensPerRequest", path, problems)
+    cached = _decimal(raw, "cachedInputTokensPerRequest", path, problems, required=False)
+    output = _decimal(raw, "outputTokensPerRequest", path, problems)
+    if inp is not None and cached is not None and cached > inp:
+        problems.append(
+            (_at(path, "cachedInputTokensPerRequest"), "must not exceed inputTokensPerRequest")
+        )
+    if inp is not None and output is not None and inp + output == 0:
+        problems.append((_at(path, "outputTokensPerRequest"), "a request has some tokens"))
+    shape = _shape(raw.get("weekdayShape"), _at(path, "weekdayShape"), problems)
+    candidates = _candidates(raw.get("candidates"), _at(path, "candidates"), problems)
+    if len(problems) != before:
+        return None
+    assert outcomes is not None and requests is not None and inp is not None
+    assert cached is not None and output is not None
+    return Plan(region, outcomes, requests, inp, cached, output, candidates, shape)
+
+
+def _decimal(
+    raw: Mapping[str, object],
+    key: str,
+    path: str,
+    problems: list[Problem],
+    *,
+    positive: bool = False,
+    required: bool = True,
+) -> Decimal | None:
+    """`raw[key]` read exactly (module docstring): non-negative (positive when asked), finite,
+    at most MAX_AMOUNT and MAX_PLACES places; absent and not required: 0."""
+    if raw.get(key) is None and not required:
+        return Decimal(0)
+    return _number(raw.get(key), _at(path, key), problems, positive=positive)
+
+
+def _number(
+    value: object, at: str, problems: list[Problem], *, positive: bool = False
+) -> Decimal | None:
+    found: Decimal | None = None
+    if value is None:
+        problems.append((at, "required"))
+    elif isinstance(value, bool):
+        problems.append((at, "must be a number, not a boolean"))
+    elif isinstance(value, int):
+        found = Decimal(value)
+    elif isinstance(value, float):
+        found = Decimal(repr(value)) if NUMBER_TEXT.fullmatch(repr(value)) else None
+        if found is None:
+            problems.append((at, "must be a finite number"))
+    elif isinstance(value, Decimal):
+        found = value
+    elif isinstance(value, str):
+        if NUMBER_TEXT.fullmatch(value):
+            try:
+                found = Decimal(value)
+            except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+                found = None
+        if found is None:
+            problems.append((at, "must be a decimal number"))
+    else:
+        problems.append((at, "must be a number or a string holding one"))
+    if found is None:
+        return None
+    exponent = found.as_tuple().exponent
+    if not found.is_finite() or not isinstance(exponent, int):
+        problems.append((at, "must be a finite number"))
+        return None
+    if found < 0 or (positive and found == 0):
+        problems.append((at, "must be greater than 0" if positive else "must not be negative"))
+        return None
+    if found > MAX_AMOUNT:
+        problems.append((at, f"must be at most {MAX_AMOUNT:.0e}"))
+        return None
+    if exponent < -MAX_PLACES:
+        problems.append((at, f"must have at most {MAX_PLACES} decimal places"))
+        return None
+    return found.copy_abs()  # -0 is 0
+
+
+def _shape(raw: object, path: str, problems: list[Problem]) -> tuple[Decimal, ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or len(raw) != WEEKDAYS:
+        problems.append((path, "must be a list of 7 weights, Monday to Sunday"))
+        return None
+    before = len(problems)
+    weights = [_number(w, f"{path}[{k}]", problems) for k, w in enumerate(raw)]
+    if len(problems) != before:
+        return None
+    found = tuple(w for w in weights if w is not None)
+    if not any(found):
+        problems.append((path, "must not be all zero"))
+        return None
+    return found
+
+
+def _candidates(raw: object, path: str, problems: list[Problem]) -> tuple[PlannedCandidate, ...]:
+    if not isinstance(raw, list) or not raw:
+        detail = "required" if raw is None else "must list at least one candidate"
+        problems.append((path, detail))
+        return ()
+    found: list[PlannedCandidate] = []
+    first_of: dict[tuple[object, ...], int] = {}
+    for k, item in enumerate(raw):
+        at = f"{path}[{k}]"
+        candidate = _candidate(item, at, problems)
+        if candidate is None:
+            continue
+        same = (candidate.model.lower(), (candidate.version or "").lower(),
+                candidate.sku.lower(), candidate.ptu, candidate.reservation)  # fmt: skip
+        if same in first_of:
+            problems.append((at, f"duplicate of {path}[{first_of[same]}]"))
+            continue
+        first_of[same] = k
+        found.append(candidate)
+    return tuple(found)
+
+
+def _candidate(raw: object, path: str, problems: list[Problem]) -> PlannedCandidate | None:
+    if not isinstance(raw, dict):
+        problems.append((path, "must be an object"))
+        return None
+    before = len(problems)
+    problems += _unknown(raw, CANDIDATE_KEYS, path)
+    model = _text(raw, "model", path, problems).strip()
+    version = _text(raw, "version", path, problems, required=False).strip() or None
+    sku = _text(raw, "sku", path, problems).strip()
+    found = SKU_TYPES.get(sku.lower()) if sku else None
+    if sku and (found is None or found[1] not in PLANNABLE_MODES):
+        problems.append((_at(path, "sku"), f"must be one of {PLANNABLE_SKUS} (any case)"))
+    provisioned = found is not None and found[1] is Mode.PROVISIONED
+    ptu = raw.get("ptu")
+    if ptu is not None:
+        whole = isinstance(ptu, int | Decimal) and not isinstance(ptu, bool) and ptu == int(ptu)
+        if not whole or int(ptu) <= 0:
+            problems.append((_at(path, "ptu"), "must be a positive whole number of PTUs"))
+        elif found is not None and not provisioned:
+            problems.append((_at(path, "ptu"), "only for a provisioned SKU"))
+    reservation = raw.get("reservation")
+    if reservation is not None:
+        if not isinstance(reservation, str) or reservation.strip().lower() not in ("1m", "1y"):
+            problems.append((_at(path, "reservation"), "must be 1m or 1y"))
+        elif found is not None and not provisioned:
+            problems.append((_at(path, "reservation"), "only for a provisioned SKU"))
+    if len(problems) != before:
+        return None
+    term = None if reservation is None else ReservationTerm.parse(str(reservation)).value
+    capacity = None if ptu is None else int(ptu)
+    return PlannedCandidate(model, sku, version, capacity, term)

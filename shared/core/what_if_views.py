@@ -93,6 +93,15 @@ class WhatIfView:
     unknowns: tuple[str, ...]
 
 
+def own_configuration(deployment: Deployment) -> ConfigurationView:
+    """The deployment's own model, version, SKU and (provisioned) capacity."""
+    dtype, mode = deployment.sku_type or (None, None)
+    ptu = deployment.capacity if mode is Mode.PROVISIONED else None
+    return ConfigurationView(
+        deployment.model, deployment.model_version, deployment.sku, dtype, mode, ptu, None
+    )
+
+
 @in_money_context
 def what_if_view(
     result: WhatIf,

@@ -1,11 +1,27 @@
-"""The sample tenant's usage: true tokens per deployment, day and meter, and what metrics show."""
+"""The sample tenant's usage: true tokens per deployment, day and meter, and what metrics show.
+
+Per minute, a day's tokens (`TokenTransaction`, input + output) follow a deterministic diurnal
+profile in the account region's local time (standard time; DST is ignored): working days busy
+from 08:00 to 18:00 with a lunch dip, weekends flatter, provisioned deployments (PTU is bought
+for a steady load) and embedding ones (indexing runs around the clock) steady, none before a
+deployment was created; each minute is nudged by a fixed jitter. Every peak stays within the
+deployment's capacity: 1,000 TPM per unit on Standard SKUs, the input TPM per PTU (ptu_facts) on
+provisioned ones, which holds even with gpt-4o's output weighing 4 input tokens (the table's
+weight of gpt-4.1; gpt-4o's is not given), as 40 % of its prompt tokens are cached (deducted).
+`minute_tokens` spreads a record's tokens exactly (the minutes add up to the day's total);
+`UsageRecord.peak_tpm` is their maximum, and the metrics double serves them (tests/doubles).
+The demo's saved Metrics-List files are daily (P1D) and carry no minutes.
+"""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
+from itertools import accumulate
 
 from shared.core.meters import TokenKind
 from shared.core.period import BillingPeriod
@@ -15,6 +31,16 @@ from shared.demo.sample_tenant_catalogue import (
     DEPLOYMENTS,
     SampleDeployment,
 )
+
+MINUTES_PER_DAY = 1440
+# Relative load per local hour, 00:00 to 23:00.
+# fmt: off
+_WORKING_DAY = (2, 2, 2, 2, 2, 3, 5, 9, 15, 19, 20, 19, 15, 18, 20, 19, 16, 11, 7, 5, 4, 3, 3, 2)
+_WEEKEND = (4, 3, 3, 3, 3, 3, 4, 5, 6, 7, 8, 8, 8, 8, 8, 8, 7, 7, 6, 6, 5, 5, 5, 4)
+_STEADY = (7, 7, 7, 7, 7, 7, 8, 9, 10, 11, 12, 12, 11, 12, 12, 12, 11, 10, 9, 9, 8, 8, 8, 7)
+# fmt: on
+_UTC_OFFSET_HOURS = {"eastus2": -5, "swedencentral": 1}  # standard time
+_JITTER = 9  # a minute weighs (16 + 0..8) / 20 of its hour's load
 
 
 @dataclass(frozen=True)
@@ -52,17 +78,17 @@ def simulate(period: BillingPeriod, seed: int) -> SimulatedUsage:
             prompt, cached, output, requests = _day_usage(dep, day, index, rng)
             counts.extend(_counts(dep, day, prompt, cached, output))
             gap = day.day == dep.metrics_gap_day
-            usage.append(
-                UsageRecord(
-                    date=day,
-                    account_id=dep.account.id,
-                    deployment=dep.name,
-                    input_tokens=0 if gap else prompt,
-                    output_tokens=0 if gap else output,
-                    requests=0 if gap else requests,
-                    ptu_utilization=_utilization(dep, day),
-                )
+            observed = UsageRecord(
+                date=day,
+                account_id=dep.account.id,
+                deployment=dep.name,
+                input_tokens=0 if gap else prompt,
+                output_tokens=0 if gap else output,
+                requests=0 if gap else requests,
+                ptu_utilization=_utilization(dep, day),
             )
+            peak = max(minute_tokens(observed)) if observed.total_tokens else None
+            usage.append(replace(observed, peak_tpm=peak))
         low, high = CONTENT_SAFETY_WEEKDAY_RECORDS
         drawn = rng.randint(low, high)
         if day.weekday() < 5:
@@ -121,3 +147,61 @@ def _counts(
         for kind, meter_id in dep.meters
         if by_kind[kind] > 0
     ]
+
+
+def minute_tokens(record: UsageRecord, location: str = "") -> tuple[int, ...]:
+    """The record's tokens per minute of its UTC day (1,440, adding up to `total_tokens`), as the
+    sample tenant's metrics report them; a record of no sample deployment follows the working-day
+    profile in `location`'s local time."""
+    return spread(record.total_tokens, minute_weights(record, location))
+
+
+def minute_weights(record: UsageRecord, location: str = "") -> tuple[int, ...]:
+    """The relative load of each minute of the record's UTC day (see the module docstring)."""
+    dep = _sample_deployment(record.account_id, record.deployment)
+    if dep is None:
+        return _weights(record.date, location.replace(" ", "").lower(), False, 0)
+    missing_hours = 24 - dep.hours_on(record.date.day)
+    steady = dep.is_provisioned or dep.output_ratio == 0
+    return _weights(record.date, dep.account.location, steady, 60 * missing_hours)
+
+
+def spread(total: int, weights: Sequence[int]) -> tuple[int, ...]:
+    """`total` split by `weights`, each share rounded down at its running sum: exact, in order
+    (all zero when no weight is positive)."""
+    cumulative = list(accumulate(weights))
+    whole = cumulative[-1] if cumulative else 0
+    if whole <= 0:
+        return tuple(0 for _ in weights)
+    shares, before = [], 0
+    for running in cumulative:
+        upto = total * running // whole
+        shares.append(upto - before)
+        before = upto
+    return tuple(shares)
+
+
+@lru_cache(maxsize=512)
+def _weights(day: date, location: str, steady: bool, from_minute: int) -> tuple[int, ...]:
+    profile = _STEADY if steady else _WORKING_DAY if day.weekday() < 5 else _WEEKEND
+    offset = 60 * _UTC_OFFSET_HOURS.get(location, 0)
+    seed = day.toordinal() * 7919
+    return tuple(
+        0
+        if minute < from_minute
+        else profile[(minute + offset) // 60 % 24] * (16 + _jitter(seed + minute))
+        for minute in range(MINUTES_PER_DAY)
+    )
+
+
+def _jitter(n: int) -> int:
+    """A fixed pseudo-random 0 .. _JITTER - 1 (a multiplicative hash)."""
+    return ((n * 2_654_435_761) % 2**32 >> 16) % _JITTER
+
+
+@lru_cache(maxsize=64)
+def _sample_deployment(account_id: str, name: str) -> SampleDeployment | None:
+    for dep in DEPLOYMENTS:
+        if dep.account.id.lower() == account_id.lower() and dep.name.lower() == name.lower():
+            return dep
+    return None

@@ -8,6 +8,20 @@ tenant's folder and applied as `apply --file` would:
 - `summarizer` (owner content-platform, cost center CC-2077): its slice of `chat-prod` and the
   whole `docs-summarizer` deployment; outcomes (generated summaries) pushed by the application.
 
+Plans (the virtual cost layer, docs/use-cases.md#planned-use-cases), priced in eastus2:
+
+- `contract-review` (owner legal-platform, cost center CC-3310) is `planned`: no deployments
+  yet, 120 reviewed contracts a weekday and 30 a weekend day (weekday shape 1.2 x 5, 0.5 x 2:
+  sum 7, so 480 / 200 contracts from outcomesPerDay 400), 4 requests a contract, 6,000 input
+  tokens (1,500 cached) and 900 output tokens a request; five candidates: gpt-4o and
+  gpt-4o-mini GlobalStandard, gpt-4.1 DataZoneStandard, gpt-4o on 15 Global PTUs reserved for a
+  month, and gpt-4o DataZoneBatch, which the catalogue has no price for in eastus2: listed
+  unpriced, with the reason;
+- `support-bot` keeps the plan it was approved with (1,800 resolved queries a day, 25 requests
+  each, 1,400 input (300 cached) and 250 output tokens a request; gpt-4o-mini, o4-mini and
+  gpt-4o GlobalStandard), so the demo shows planned vs actual: the plan's pick, gpt-4o-mini, is
+  far cheaper than the actual cost, since the bot's answers run on gpt-4o (chat-prod).
+
 The `playground` subscription's slice of `chat-prod` belongs to no use case (showback shows it
 as unclaimed callers), nor do the tenant's other deployments.
 
@@ -44,6 +58,8 @@ from shared.demo.sample_tenant_telemetry import (
 USE_CASES_FILE = "use-cases.json"
 SUPPORT_BOT = "support-bot"
 SUMMARIZER = "summarizer"
+CONTRACT_REVIEW = "contract-review"
+PLAN_REGION = "eastus2"
 SUPPORT_TRIAGE_DEPLOYMENT = "assistant-mini"
 PTU_DEPLOYMENT = "chat-ptu"
 OK_TARGET = "support-bot-cost-per-query"
@@ -81,6 +97,7 @@ def use_cases_document() -> dict[str, Any]:
                     },
                     {"deployment": arm_id(SUPPORT_TRIAGE_DEPLOYMENT)},
                 ],
+                "plan": support_bot_plan(),
             },
             {
                 "name": SUMMARIZER,
@@ -96,8 +113,56 @@ def use_cases_document() -> dict[str, Any]:
                     {"deployment": arm_id(SUMMARIZER_DEPLOYMENT)},
                 ],
             },
+            {
+                "name": CONTRACT_REVIEW,
+                "owner": "legal-platform",
+                "costCenter": "CC-3310",
+                "description": "Contract review assistant: clause extraction and risk notes",
+                "status": "planned",
+                "outcome": {"unit": "reviewed contract", "source": {"type": "push"}},
+                "plan": contract_review_plan(),
+            },
         ],
         "targets": targets_document(),
+    }
+
+
+def contract_review_plan() -> dict[str, Any]:
+    """The planned contract-review assistant's plan (module docstring)."""
+    return {
+        "region": PLAN_REGION,
+        "outcomesPerDay": 400,
+        "requestsPerOutcome": 4,
+        "inputTokensPerRequest": 6000,
+        "cachedInputTokensPerRequest": 1500,
+        "outputTokensPerRequest": 900,
+        "weekdayShape": ["1.2", "1.2", "1.2", "1.2", "1.2", "0.5", "0.5"],
+        "candidates": [
+            {"model": "gpt-4o", "version": "2024-11-20", "sku": "GlobalStandard"},
+            {"model": "gpt-4o-mini", "version": "2024-07-18", "sku": "GlobalStandard"},
+            {"model": "gpt-4.1", "version": "2025-04-14", "sku": "DataZoneStandard"},
+            {"model": "gpt-4o", "version": "2024-11-20", "sku": "GlobalProvisionedManaged",
+             "ptu": 15, "reservation": "1m"},
+            {"model": "gpt-4o", "version": "2024-11-20", "sku": "DataZoneBatch"},
+        ],
+    }  # fmt: skip
+
+
+def support_bot_plan() -> dict[str, Any]:
+    """The support bot's plan as approved before launch (module docstring)."""
+    return {
+        "region": PLAN_REGION,
+        "outcomesPerDay": 1800,
+        "requestsPerOutcome": 25,
+        "inputTokensPerRequest": 1400,
+        "cachedInputTokensPerRequest": 300,
+        "outputTokensPerRequest": 250,
+        "weekdayShape": ["1.1", "1.1", "1.1", "1.1", "1.1", "0.75", "0.75"],
+        "candidates": [
+            {"model": "gpt-4o", "version": "2024-11-20", "sku": "GlobalStandard"},
+            {"model": "gpt-4o-mini", "version": "2024-07-18", "sku": "GlobalStandard"},
+            {"model": "o4-mini", "version": "2025-04-16", "sku": "GlobalStandard"},
+        ],
     }
 
 
@@ -135,6 +200,19 @@ def use_case_names(document: object) -> list[str]:
     """The names of a definitions document's use cases, in its order (an applied document)."""
     items = document.get("useCases", []) if isinstance(document, dict) else []
     return [u["name"] for u in items if isinstance(u, dict) and isinstance(u.get("name"), str)]
+
+
+def live_use_case_names(document: object) -> list[str]:
+    """The names of the document's live use cases (not `planned`), in its order."""
+    items = document.get("useCases", []) if isinstance(document, dict) else []
+    live = [u for u in items if isinstance(u, dict) and u.get("status", "live") == "live"]
+    return use_case_names({"useCases": live})
+
+
+def planned_names(document: object) -> list[str]:
+    """The names of the document's use cases that have a plan, in its order."""
+    items = document.get("useCases", []) if isinstance(document, dict) else []
+    return use_case_names({"useCases": [u for u in items if isinstance(u, dict) and "plan" in u]})
 
 
 def target_ids(document: object) -> list[str]:

@@ -5,6 +5,10 @@ caller telemetry and outcomes, and the use-case definitions.
 Computing on read keeps no derived copy that could go stale: a new allocation, a pushed outcome
 or a changed definition shows at the next read. What is not found is `NotFound` naming the
 field (`useCase`, `period`, `deployment`), never a $0 view.
+
+A planned use case (docs/use-cases.md#planned-use-cases) has no deployments, so no cost and no
+outcomes yet: its unit costs are a Conflict naming `useCase` (pointing at its plan), never a $0
+view, and the showback leaves it out (it has no group of 0.00).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from shared.core.showback import ShowbackBy, showback
 from shared.core.use_case_economics import economics
 from shared.core.use_cases import SLUG
 from shared.core.views import PeriodQuery, StatusView
-from shared.errors import InvalidInput, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.services.ports import (
     CallerUsageStore,
     OutcomeStore,
@@ -64,6 +68,12 @@ class EconomicsService:
         found = self._use_cases.get(name) if SLUG.fullmatch(name) else None
         if found is None:
             raise NotFound("useCase", name)
+        if found.planned:
+            raise Conflict(
+                "useCase",
+                f"use case {name!r} is planned: it has no deployments, so no cost or outcomes "
+                f"yet; its plan: GET /api/use-cases/{name}/plan (CLI: plan --use-case {name})",
+            )
         days = self._days(query)
         computed = economics(
             found,
@@ -99,7 +109,7 @@ class EconomicsService:
         days = self._days(query)
         found = showback(
             days,
-            self._use_cases.all(),
+            [u for u in self._use_cases.all() if not u.planned],  # planned: nothing to show
             self._usage.records_for(query.period),
             self._callers.usage_for(query.period),
             ShowbackBy(by),

@@ -3,10 +3,8 @@ configuration (shared/core/what_if.py), against the cost allocated to it.
 
 - the deployment is one of the live allocation's (NotFound `deployment`), its region its
   account's location;
-- the traffic is its Azure Monitor usage per day (input tokens include the cached ones); the
-  cached input tokens of a day are its allocated cached-input cost of that day / the tenant's
-  effective price per token of that meter that day (the price book of the period's cost lines:
-  exact); the peak TPM is unknown (None): a provisioned configuration is sized from the average;
+- the traffic is its daily traffic (shared/core/traffic.py: Azure Monitor usage with its peak
+  tokens per minute, cached input tokens from the allocated cached-input cost);
 - the allocated cost is the sum of its published rows;
 - the configuration defaults to the deployment's own model, version and SKU for what is not
   given (and its own capacity when the whole configuration is its own provisioned one); a SKU
@@ -15,20 +13,16 @@ configuration (shared/core/what_if.py), against the cost allocated to it.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date
-from decimal import Decimal
-
 from shared.core.inventory import SKU_TYPES, Deployment
-from shared.core.meters import Mode, TokenKind
-from shared.core.money import ZERO, in_money_context
+from shared.core.meters import Mode
+from shared.core.money import ZERO
 from shared.core.price_book import PriceBook
 from shared.core.reports import PeriodDays, Unpublished
-from shared.core.resource_id import id_key, same_id
-from shared.core.usage import merge_usage
+from shared.core.resource_id import same_id
+from shared.core.traffic import TrafficIndex
 from shared.core.views import PeriodQuery
-from shared.core.what_if import Configuration, DailyTraffic, what_if
-from shared.core.what_if_views import ConfigurationView, WhatIfView, what_if_view
+from shared.core.what_if import Configuration, what_if
+from shared.core.what_if_views import WhatIfView, own_configuration, what_if_view
 from shared.errors import InvalidInput, NotFound
 from shared.services.ports import CostStore, PublishedDailyRows, RetailItemsSource, UsageStore
 from shared.services.views import not_allocated
@@ -67,11 +61,13 @@ class WhatIfService:
         deployment = next((d for d in days.deployments if same_id(d.key, key)), None)
         if deployment is None:
             raise NotFound("deployment", key)
-        own = _own(deployment)
+        own = own_configuration(deployment)
         config, sku_name = _configuration(deployment, model, version, sku, ptu, reservation)
         lines = self._costs.lines_for(query.period, query.cost_type)
         book = PriceBook.build(lines, self._items.items())
-        traffic, notes = self._traffic(deployment, days, book, query)
+        usage = self._usage.records_for(query.period)
+        found = TrafficIndex.build(usage, days.rows).traffic(deployment, book, query.cost_type)
+        traffic, notes = found.days, found.notes
         rows = [r for r in days.rows if r.deployment_key and same_id(r.deployment_key, key)]
         allocated = sum((r.cost for r in rows), ZERO)
         result = what_if(
@@ -88,69 +84,11 @@ class WhatIfService:
             notes,
         )  # fmt: skip
 
-    @in_money_context
-    def _traffic(
-        self,
-        deployment: Deployment,
-        days: PeriodDays,
-        book: PriceBook,
-        query: PeriodQuery,
-    ) -> tuple[tuple[DailyTraffic, ...], tuple[str, ...]]:
-        wanted = id_key(deployment.deployment_id)
-        usage = [
-            r
-            for r in merge_usage(self._usage.records_for(query.period))
-            if id_key(r.deployment_id) == wanted
-        ]
-        cached_cost: dict[tuple[date, str], Decimal] = defaultdict(lambda: ZERO)
-        for row in days.rows:
-            if (
-                row.kind is TokenKind.CACHED_INPUT
-                and row.deployment_key
-                and same_id(row.deployment_key, deployment.key)
-            ):
-                cached_cost[(row.date, row.meter_id)] += row.cost
-        cached: dict[date, Decimal] = defaultdict(lambda: ZERO)
-        notes: list[str] = []
-        for (day, meter_id), cost in cached_cost.items():
-            price = book.effective(meter_id, day, query.cost_type)
-            if price is None or price.amount <= 0:
-                notes.append(
-                    f"cached input tokens of {day} unknown (no effective price of meter "
-                    f"{meter_id}): counted as uncached input"
-                )
-                continue
-            cached[day] += cost / price.amount
-        traffic = tuple(
-            DailyTraffic(
-                date=r.date,
-                input_tokens=r.input_tokens,
-                cached_input_tokens=min(r.input_tokens, int(cached[r.date].to_integral_value())),
-                output_tokens=r.output_tokens,
-                requests=r.requests,
-            )
-            for r in sorted(usage, key=lambda r: r.date)
-        )
-        if cached:
-            notes.append(
-                "cached input tokens: the allocated cached-input cost of each day / the "
-                "tenant's effective price per token of its meter that day"
-            )
-        return traffic, tuple(notes)
-
     def _days(self, query: PeriodQuery) -> PeriodDays:
         found = self._results.days(query.period, query.cost_type)
         if found is None or isinstance(found, Unpublished):
             raise not_allocated(query, found)
         return found
-
-
-def _own(deployment: Deployment) -> ConfigurationView:
-    dtype, mode = deployment.sku_type or (None, None)
-    ptu = deployment.capacity if mode is Mode.PROVISIONED else None
-    return ConfigurationView(
-        deployment.model, deployment.model_version, deployment.sku, dtype, mode, ptu, None
-    )
 
 
 def _configuration(

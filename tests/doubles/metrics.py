@@ -1,21 +1,31 @@
 """Azure Monitor `metrics:getBatch`, rendered from daily usage records.
 
-Each day's counts are spread evenly over its 24 UTC hours, and buckets of the requested interval
-start at `starttime` (as Azure aligns them), so a P1D query that starts at noon straddles days.
+For whole-hour intervals each day's counts are spread evenly over its 24 UTC hours, and buckets
+of the requested interval start at `starttime` (as Azure aligns them), so a P1D query that starts
+at noon straddles days. `PT1M` spreads each day's counts over its minutes by the sample tenant's
+diurnal profile (shared/demo/sample_tenant_usage.py: the minutes add up to the day's count, and
+for the sample tenant's `TokenTransaction` their maximum is its records' `peak_tpm`), unless
+`minutes` gives a day's `TokenTransaction` per minute (None: no data); a minute without a value
+is a point with only its `timeStamp`, as Azure sends it. A record's `peak_tpm` is never read.
 Series are split by `ModelDeploymentName` only when the filter asks; the dimension comes back
 lower-cased; without `top` only 10 series per metric are returned (the largest totals first).
+`fail_interval` answers the queries of that interval with `fail_status`, after the first
+`fail_after_n` of them.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from shared.core.usage import UsageRecord
+from shared.demo.sample_tenant_usage import MINUTES_PER_DAY, minute_tokens, minute_weights, spread
 from tests.doubles.server import RecordedRequest, Reply
 
 NAMESPACE = "Microsoft.CognitiveServices/accounts"
@@ -34,8 +44,10 @@ METRICS: dict[str, tuple[str, str]] = {
         "Utilization % for a provisoned-managed deployment.",
     ),
 }
+PEAK_METRIC = "TokenTransaction"
 DEFAULT_TOP = 10
 MAX_RESOURCES = 50
+MINUTE = timedelta(minutes=1)
 _CLAUSE = re.compile(r"^\s*(\w+)\s+eq\s+'([^']*)'\s*$", re.IGNORECASE)
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
 
@@ -57,13 +69,22 @@ class BadMetricsQuery(Exception):
     """Answered with a 400 and the wrapped error body getBatch uses."""
 
 
+Minutes = tuple[int | None, ...]
+
+
 @dataclass
 class MetricsDouble:
     usage: Sequence[UsageRecord]
     regions: Mapping[str, str]
     throttle_first_n: int = 0
     throttle_status: int = 529
+    # (lower-cased account id, lower-cased deployment, UTC day) -> TokenTransaction per minute.
+    minutes: dict[tuple[str, str, date], Minutes] = field(default_factory=dict)
+    fail_interval: str | None = None
+    fail_status: int = 500
+    fail_after_n: int = 0
     _requests: int = 0
+    _failing: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def handle(self, request: RecordedRequest, subscription_id: str) -> Reply:
@@ -77,10 +98,20 @@ class MetricsDouble:
                     }
                 }
                 return Reply.json(self.throttle_status, body)
+        interval = (request.param("interval") or "PT1M").upper()
+        if self.fail_interval is not None and interval == self.fail_interval.upper():
+            with self._lock:
+                self._failing += 1
+                failing = self._failing > self.fail_after_n
+            if failing:
+                body = {"error": {"code": "InternalServerError", "message": "Query failed."}}
+                return Reply.json(self.fail_status, body)
         try:
-            return Reply.json(200, self._batch(request, subscription_id))
+            body = self._batch(request, subscription_id)
         except BadMetricsQuery as err:
             return Reply.json(400, {"error": {"code": "BadRequest", "message": str(err)}})
+        # No Decimal in it: the C encoder, as a PT1M answer has a point per minute and series.
+        return Reply(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
 
     def _batch(self, request: RecordedRequest, subscription_id: str) -> dict[str, Any]:
         if request.param("timespan") is not None:
@@ -198,6 +229,8 @@ class MetricsDouble:
         end: datetime,
         step: timedelta,
     ) -> list[dict[str, Any]]:
+        if step == MINUTE:
+            return self._minute_points(records, metric, start, end)
         if metric == UTILIZATION:
             return _average_points(records, start, end, step)
         hourly: dict[datetime, int] = {}
@@ -218,6 +251,66 @@ class MetricsDouble:
             points.append(point)
             bucket = upper
         return points
+
+    def _minute_points(
+        self, records: list[UsageRecord], metric: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
+        """One point per minute of [start, end): each day's minutes, summed over its records."""
+        days: dict[date, list[int | None]] = {}
+        averages: dict[date, list[float]] = {}
+        for record in records:
+            if metric == UTILIZATION:
+                averages.setdefault(record.date, []).append(float(record.ptu_utilization or 0))
+                continue
+            slots = days.setdefault(record.date, [None] * MINUTES_PER_DAY)
+            for at, value in enumerate(self._minutes_of(record, metric)):
+                if value is not None:
+                    slots[at] = (slots[at] or 0) + value
+        points: list[dict[str, Any]] = []
+        for minute, stamp in _minute_stamps(start, end):
+            point: dict[str, Any] = {"timeStamp": stamp}
+            day, at = minute.date(), minute.hour * 60 + minute.minute
+            if metric == UTILIZATION:
+                held = averages.get(day)
+                if held:
+                    point["average"] = sum(held) / len(held)
+            else:
+                served = days.get(day)
+                value = served[at] if served is not None else None
+                if value is not None:
+                    point["total"] = value
+            points.append(point)
+        return points
+
+    def served_minutes(self, record: UsageRecord) -> Minutes:
+        """The record's `TokenTransaction` per minute as a PT1M query is answered."""
+        return self._minutes_of(record, PEAK_METRIC)
+
+    def _minutes_of(self, record: UsageRecord, metric: str) -> Minutes:
+        """The record's count of `metric` per minute of its day (None: no data that minute)."""
+        account = record.account_id.lower()
+        key = (account, record.deployment.lower(), record.date)
+        if metric == PEAK_METRIC and key in self.minutes:
+            given = self.minutes[key]
+            if len(given) != MINUTES_PER_DAY:
+                raise ValueError(f"minutes of {key} must list {MINUTES_PER_DAY} values")
+            return given
+        location = self.regions.get(account, "eastus")
+        if metric == PEAK_METRIC:
+            shares = minute_tokens(record, location)
+        else:
+            shares = spread(_value(record, metric), minute_weights(record, location))
+        return tuple(share or None for share in shares)  # a minute without calls has no value
+
+
+@lru_cache(maxsize=8)
+def _minute_stamps(start: datetime, end: datetime) -> tuple[tuple[datetime, str], ...]:
+    out = []
+    minute = start
+    while minute < end:
+        out.append((minute, _stamp(minute)))
+        minute += MINUTE
+    return tuple(out)
 
 
 def _average_points(
@@ -260,8 +353,8 @@ def _interval(text: str) -> timedelta:
         raise BadMetricsQuery(f"This double does not serve interval {text!r}")
     days, hours, minutes = (int(g or 0) for g in match.groups())
     step = timedelta(days=days, hours=hours, minutes=minutes)
-    if step < timedelta(hours=1) or step % timedelta(hours=1):
-        raise BadMetricsQuery(f"This double serves whole-hour intervals only, not {text!r}")
+    if step != MINUTE and (step < timedelta(hours=1) or step % timedelta(hours=1)):
+        raise BadMetricsQuery(f"This double serves PT1M and whole-hour intervals, not {text!r}")
     return step
 
 

@@ -168,6 +168,29 @@ def batch_answer(tokens: int) -> dict[str, Any]:
     return body
 
 
+def peaks_answer(*totals: float | None, resource: str = ACCOUNT) -> dict[str, Any]:
+    """The spec's getBatch answer turned into `TokenTransaction` per minute of 2026-11-02 from
+    00:00, a point with only its time stamp where a total is None (no data)."""
+    body = spec_body("monitor-metrics-getBatch-MetricBatchExample2.2024-02-01.example.json")
+    item = body["values"][0]
+    metric = item["value"][0]
+    metric["name"] = {"value": "TokenTransaction", "localizedValue": "Processed Inference Tokens"}
+    metric["timeseries"] = [
+        {
+            "metadatavalues": [{"name": {"value": "modeldeploymentname"}, "value": "chat"}],
+            "data": [
+                {"timeStamp": f"2026-11-02T00:{m:02d}:00Z"}
+                if total is None
+                else {"timeStamp": f"2026-11-02T00:{m:02d}:00Z", "total": total}
+                for m, total in enumerate(totals)
+            ],
+        }
+    ]
+    item.update(interval="PT1M", resourceid=resource.lower())
+    body["values"] = [item]
+    return body
+
+
 def metrics_throttled(status: int = 529) -> Reply:
     return error_reply(status, "TooManyRequests", "The metrics backend is throttling.")
 
@@ -184,7 +207,10 @@ def usage(transport: MemoryTransport, sleeps: list[float], **kwargs: Any) -> Mon
 
 def test_throttled_batches_back_off_exponentially_then_usage_is_read() -> None:
     transport = MemoryTransport(
-        metrics_throttled(), metrics_throttled(429), Reply(200, batch_answer(1234))
+        metrics_throttled(),
+        metrics_throttled(429),
+        Reply(200, peaks_answer(3.0, None, 9.0, 0.0)),
+        Reply(200, batch_answer(1234)),
     )
     sleeps: list[float] = []
 
@@ -192,8 +218,10 @@ def test_throttled_batches_back_off_exponentially_then_usage_is_read() -> None:
 
     assert (record.account_id, record.deployment, record.input_tokens) == (ACCOUNT, "chat", 1234)
     assert record.date == date(2026, 11, 2)
+    assert record.peak_tpm == 9
     assert sleeps == [2.0, 4.0]
-    assert len(transport.requests) == 3
+    intervals = [query(r.url)["interval"] for r in transport.requests]
+    assert intervals == [["PT1M"]] * 3 + [["P1D"]]  # the peaks call is retried like the daily
 
 
 def test_a_batch_throttled_past_the_budget_is_a_throttled_error_with_the_backoff() -> None:
@@ -201,7 +229,7 @@ def test_a_batch_throttled_past_the_budget_is_a_throttled_error_with_the_backoff
     sleeps: list[float] = []
 
     with pytest.raises(
-        ThrottledError, match=rf"metrics batch for {SUB} still .*\(HTTP 529 "
+        ThrottledError, match=rf"metrics batch for {SUB} \(peak tokens per minute\) still .*529 "
     ) as raised:
         usage(transport, sleeps, max_attempts=3).fetch(NOVEMBER_2026, [(ACCOUNT, "eastus2")])
 
@@ -211,20 +239,73 @@ def test_a_batch_throttled_past_the_budget_is_a_throttled_error_with_the_backoff
 
 def test_a_batch_retry_after_header_wins_over_the_backoff() -> None:
     throttled = error_reply(429, "TooManyRequests", "slow down", **{"Retry-After": "11"})
-    transport = MemoryTransport(throttled, Reply(200, batch_answer(5)))
+    transport = MemoryTransport(Reply(200, peaks_answer(1)), throttled, Reply(200, batch_answer(5)))
     sleeps: list[float] = []
 
     usage(transport, sleeps).fetch(NOVEMBER_2026, [(ACCOUNT, "eastus2")])
 
-    assert sleeps == [11.0]
+    assert sleeps == [11.0]  # the daily call, after its peaks
 
 
 def test_a_refused_batch_is_a_source_error_with_the_error_code() -> None:
-    transport = MemoryTransport(error_reply(403, "AuthorizationFailed", "Monitoring Reader needed"))
+    refused = error_reply(403, "AuthorizationFailed", "Monitoring Reader needed")
+    transport = MemoryTransport(Reply(200, peaks_answer(1)), refused)
 
     with pytest.raises(SourceError, match=rf"metrics batch for {SUB} failed: HTTP 403 Authoriz"):
         usage(transport, []).fetch(NOVEMBER_2026, [(ACCOUNT, "eastus2")])
+    assert len(transport.requests) == 2
+
+
+def test_a_refused_peaks_call_is_a_source_error_and_the_daily_call_is_not_made() -> None:
+    transport = MemoryTransport(error_reply(403, "AuthorizationFailed", "Monitoring Reader needed"))
+
+    with pytest.raises(
+        SourceError, match=rf"for {SUB} \(peak tokens per minute\) failed: HTTP 403 Authoriz"
+    ):
+        usage(transport, []).fetch(NOVEMBER_2026, [(ACCOUNT, "eastus2")])
     assert len(transport.requests) == 1
+
+
+def test_the_peaks_call_asks_for_token_transaction_totals_per_minute() -> None:
+    transport = MemoryTransport(Reply(200, peaks_answer(1)), Reply(200, batch_answer(5)))
+
+    usage(transport, []).fetch(NOVEMBER_2026, [(ACCOUNT, "eastus2")])
+
+    peaks, daily = (query(r.url) for r in transport.requests)
+    assert peaks["metricnames"] == ["TokenTransaction"]
+    assert (peaks["interval"], peaks["aggregation"]) == (["PT1M"], ["total"])
+    assert peaks["starttime"] == daily["starttime"] == ["2026-11-01T00:00:00.000Z"]
+    assert peaks["endtime"] == daily["endtime"] == ["2026-11-04T00:00:00.000Z"]
+    assert peaks["filter"] == daily["filter"] == ["ModelDeploymentName eq '*'"]
+    assert peaks["top"] == daily["top"] == ["1000"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        ({**peaks_answer(1), "values": [{**peaks_answer(1)["values"][0], "interval": "PT4H"}]},
+         r"interval: expected PT1M buckets, not 'PT4H'"),
+        (peaks_answer(1, resource=ACCOUNT.replace("A1", "other")),
+         "answered for an unasked resource"),
+        ([1, 2], "response is not a JSON object"),
+        (peaks_answer("many"), "total: not a number"),  # type: ignore[arg-type]
+    ],
+)  # fmt: skip
+def test_a_peaks_answer_that_cannot_be_trusted_fails_the_fetch(answer: Any, error: str) -> None:
+    transport = MemoryTransport(Reply(200, answer), Reply(200, batch_answer(5)))
+
+    with pytest.raises(SourceError, match=error):
+        usage(transport, []).fetch(NOVEMBER_2026, [(ACCOUNT, "eastus2")])
+    assert len(transport.requests) == 1
+
+
+def test_a_failed_peaks_metric_fails_the_fetch() -> None:
+    answer = peaks_answer(1)
+    answer["values"][0]["value"][0].update(errorCode="Throttled", errorMessage="try later")
+    transport = MemoryTransport(Reply(200, answer), Reply(200, batch_answer(5)))
+
+    with pytest.raises(SourceError, match=r"peak tokens per minute.*Throttled: try later"):
+        usage(transport, []).fetch(NOVEMBER_2026, [(ACCOUNT, "eastus2")])
 
 
 def test_a_batch_answer_that_is_no_json_object_is_a_source_error() -> None:

@@ -1,36 +1,40 @@
-"""Savings findings: each detector on crafted data where it must fire, with the hand-computed
-saving, and where it must not; the findings sorted by saving."""
+"""Savings findings: the pay-as-you-go detectors, idle PTUs and billed-nothing on crafted data
+where they must fire, with the hand-computed saving, and where they must not; `find_all`: the
+findings sorted by saving, supersession, alternatives, `as_of`; the thresholds' bounds; and a
+property: no saving is negative or above the allocated cost."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from shared.core.catalogue import RetailItemType, RetailPriceItem
-from shared.core.findings import (
+from shared.core.detectors_lifecycle import billed_nothing_served
+from shared.core.detectors_ptu import idle_ptu
+from shared.core.detectors_standard import (
     INTERACTIVITY_UNKNOWN,
-    Confidence,
-    DeploymentFacts,
-    FindingType,
-    Thresholds,
     batch_candidate,
-    billed_nothing_served,
-    find_all,
-    idle_ptu,
     regional_costlier,
     variation,
 )
+from shared.core.findings import Confidence, DeploymentFacts, FindingType, Thresholds, find_all
 from shared.core.inventory import Deployment
 from shared.core.meters import DeploymentType
+from shared.core.money import ZERO
 from shared.core.period import BillingPeriod
 from shared.core.price_book import PriceBook
 from shared.core.unit_costs import UnitCost
-from shared.core.what_if import DailyTraffic
-from tests.builders import dep
+from shared.core.what_if import Configuration, DailyTraffic, what_if
+from tests.builders import dep, retail
 
 REGION = "eastus2"
 OCT = BillingPeriod(2026, 10)
 DEFAULTS = Thresholds()
+JUNE = date(2026, 6, 1)
 
 
 def item(meter_id: str, name: str, price: str) -> RetailPriceItem:
@@ -96,6 +100,7 @@ def test_idle_ptu_fires_with_the_global_standard_saving() -> None:
     assert found.confidence is Confidence.HIGH  # 30 days observed
     assert found.what_if is not None and found.what_if.cost == Decimal("105.00")
     assert ("idle share", "0.7500") in found.evidence
+    assert ("break-even utilization", "6.8571") in found.evidence  # 720.00 / 105.00
     assert found.deployment_id == PTU.deployment_id
 
 
@@ -167,7 +172,8 @@ def test_billed_nothing_served_does_not_fire_on_traffic_or_no_cost() -> None:
 def test_find_all_sorts_by_saving_and_an_empty_ptu_is_reported_once() -> None:
     empty_ptu = facts(dep("idle-ptu", sku="GlobalProvisionedManaged"), "300", (),
                       provisioned="300", idle="300")  # fmt: skip
-    found = find_all([STEADY, NOTHING, COSTLIER, IDLE, empty_ptu], BOOK)
+    # As of June 2026 gpt-4o 2024-11-20's retirement (2026-10-01) is beyond the 90 days.
+    found = find_all([STEADY, NOTHING, COSTLIER, IDLE, empty_ptu], BOOK, as_of=JUNE)
     assert [(f.type, f.monthly_saving) for f in found] == [
         (FindingType.IDLE_PTU, Decimal("615.00")),
         (FindingType.BILLED_NOTHING_SERVED, Decimal(300)),
@@ -175,3 +181,104 @@ def test_find_all_sorts_by_saving_and_an_empty_ptu_is_reported_once() -> None:
         (FindingType.BATCH_CANDIDATE, Decimal("12.25")),
         (FindingType.REGIONAL_COSTLIER, Decimal("7.00")),
     ]
+
+
+def test_find_all_compares_retirements_with_the_periods_last_day_unless_given_as_of() -> None:
+    # gpt-4o 2024-11-20 retires on 2026-10-01: before 31 October, the period's last day.
+    found = find_all([STEADY], BOOK)
+    assert [(f.type, f.monthly_saving) for f in found] == [
+        (FindingType.BATCH_CANDIDATE, Decimal("12.25")),
+        (FindingType.RETIRING_VERSION, Decimal(0)),  # gpt-5.1 has no price here
+    ]
+    assert find_all([STEADY], BOOK, as_of=date(2026, 7, 3))[-1].type is FindingType.RETIRING_VERSION
+    assert [f.type for f in find_all([STEADY], BOOK, as_of=date(2026, 7, 2))] == [
+        FindingType.BATCH_CANDIDATE  # 2026-07-02 + 90 days = 2026-09-30
+    ]
+
+
+def test_find_all_names_each_findings_alternatives_on_the_same_deployment() -> None:
+    batch, retiring = find_all([STEADY], BOOK)
+    assert batch.alternative_to == (FindingType.RETIRING_VERSION,)
+    assert retiring.alternative_to == (FindingType.BATCH_CANDIDATE,)
+    [alone] = find_all([COSTLIER], BOOK, as_of=JUNE)
+    assert alone.alternative_to == ()
+
+
+def test_billed_nothing_served_supersedes_every_other_finding_of_its_deployment() -> None:
+    # A retiring version billed for nothing: only the whole allocated cost, once.
+    old = facts(dep("old", version="2024-05-13"), "80", ())
+    assert [(f.type, f.monthly_saving) for f in find_all([old], BOOK)] == [
+        (FindingType.BILLED_NOTHING_SERVED, Decimal(80))
+    ]
+
+
+def test_a_findings_use_case_is_the_one_claiming_its_deployment() -> None:
+    claimed = DeploymentFacts(STEADY.unit, STEADY.traffic, REGION, use_case="support")
+    assert {f.use_case for f in find_all([claimed], BOOK)} == {"support"}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"cache_target_share": Decimal("1.5")}, {"bloat_ratio": Decimal(-1)},
+     {"batch_min_days": -1}, {"cache_low_share": Decimal("NaN")}],
+)  # fmt: skip
+def test_thresholds_out_of_bounds_are_refused(changes: dict[str, Decimal | int]) -> None:
+    with pytest.raises(ValueError):
+        Thresholds(**changes)  # type: ignore[arg-type]
+
+
+MODELS = {"gpt-4o": "2024-11-20", "gpt-4.1": "2025-04-14", "gpt-4.1-mini": "2025-04-14",
+          "o3": "2025-04-16"}  # fmt: skip
+SKUS = ("GlobalStandard", "DataZoneStandard", "Standard", "GlobalProvisionedManaged")
+DAY = st.tuples(
+    st.integers(0, 20_000_000), st.one_of(st.just(0), st.integers(0, 100)),
+    st.integers(0, 2_000_000),
+    st.integers(0, 5_000), st.one_of(st.none(), st.integers(0, 200_000)),
+)  # fmt: skip
+DEPLOYMENT = st.tuples(
+    st.sampled_from(sorted(MODELS)), st.sampled_from(SKUS), st.lists(DAY, min_size=1, max_size=9),
+    st.decimals(min_value="0", max_value="2", places=2),
+)  # fmt: skip
+PROPERTY_BOOK = PriceBook.build(
+    (),
+    (
+        *(retail(f"{m}-{k}-{t}", f"{name} {k} {t} Tokens", p)
+          for m, name in (("4o", "gpt 4o 1120"), ("41", "gpt 4.1"), ("41m", "gpt 4.1 mini"),
+                          ("o3", "o3 0416"), ("4om", "gpt 4o mini 0718"), ("41n", "gpt 4.1 nano"),
+                          ("o4m", "o4-mini 0416"))
+          for k, p in (("Inp", "0.002"), ("cached Inp", "0.0005"), ("Outp", "0.008"))
+          for t in ("glbl", "Dzone", "regnl")),
+        *(retail(f"{m}-b-{k}", f"{name} Batch {k} glbl Tokens", p)
+          for m, name in (("4o", "gpt 4o 1120"), ("41", "gpt 4.1"))
+          for k, p in (("Inp", "0.001"), ("Outp", "0.004"))),
+        retail("ptu", "Provisioned Managed Global Unit", "1.00", "1/Hour"),
+        retail("ptu", "Provisioned Managed Global Unit", "37.20", "1/Hour", term="1 Month"),
+    ),
+)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(DEPLOYMENT, min_size=1, max_size=4))
+def test_no_saving_is_negative_or_above_the_allocated_cost(
+    generated: list[tuple[str, str, list[tuple[int, int, int, int, int | None]], Decimal]],
+) -> None:
+    """Allocated cost: the own configuration's what-if (as allocation gives it, with the tenant's
+    effective prices in the book) x a factor (PTU: its hours' cost)."""
+    all_facts = []
+    for n, (model, sku, days_, factor) in enumerate(generated):
+        deployment = dep(f"d{n}", model, MODELS[model], sku, capacity=15)
+        traffic = tuple(
+            DailyTraffic(date(2026, 10, 1) + timedelta(d), inp, inp * pct // 100, out, reqs, peak)
+            for d, (inp, pct, out, reqs, peak) in enumerate(days_)
+        )
+        priced = what_if(traffic, deployment, Decimal(0), Configuration.of(deployment),
+                         PROPERTY_BOOK, REGION)  # fmt: skip
+        cost = str(priced.cost * factor)
+        provisioned = cost if sku.endswith("Managed") else "0"
+        all_facts.append(facts(deployment, cost, traffic, provisioned=provisioned, idle="0"))
+    found = find_all(all_facts, PROPERTY_BOOK)
+    allocated = {f.unit.deployment.deployment_id: f.unit.cost for f in all_facts}
+    for f in found:
+        assert ZERO <= f.monthly_saving <= allocated[f.deployment_id], f
+    assert [f.monthly_saving for f in found] == sorted((f.monthly_saving for f in found),
+                                                       reverse=True)  # fmt: skip

@@ -1,4 +1,5 @@
-"""parse_metrics_response: Metrics - List and getBatch JSON read into daily deployment usage."""
+"""parse_metrics_response: Metrics - List and getBatch JSON read into daily deployment usage;
+parse_peak_tpm: TokenTransaction per minute read into each day's peak tokens per minute."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from shared.adapters.formats.metrics_json import parse_metrics_response
+from shared.adapters.formats.metrics_json import DailyPeak, parse_metrics_response, parse_peak_tpm
 from shared.core.usage import UsageRecord
 from shared.errors import InvalidInput
 
@@ -225,3 +226,125 @@ def test_malformed_payloads_are_refused_naming_the_field(
 ) -> None:
     with pytest.raises(InvalidInput, match=field):
         parse_metrics_response(payload)
+
+
+# --- parse_peak_tpm ---------------------------------------------------------------------------
+
+
+def minutes_response(*metrics: dict[str, Any], interval: str = "PT1M") -> dict[str, Any]:
+    return {"interval": interval, "value": list(metrics)}
+
+
+def test_the_real_daily_response_is_refused_as_peaks_it_is_not_per_minute() -> None:
+    """The excerpt is TokenTransaction at P1D: its maximum would be a day, not a minute."""
+    with pytest.raises(InvalidInput, match="interval: expected PT1M buckets, not 'P1D'"):
+        parse_peak_tpm(zenn_excerpt(), ACCOUNT)
+
+
+def test_the_real_response_shape_per_minute_gives_each_days_highest_minute() -> None:
+    payload = zenn_excerpt()
+    payload["interval"] = "PT1M"
+    data = payload["value"][0]["timeseries"][0]["data"]
+    data.append({"timeStamp": "2024-10-16T12:10:00Z", "total": 1500})  # a busier minute
+    data.append({"timeStamp": "2024-10-14T12:10:00Z"})  # no data
+
+    peaks = {p.date: p.peak_tpm for p in parse_peak_tpm(payload, ACCOUNT)}
+
+    assert peaks[date(2024, 10, 14)] == 78
+    assert peaks[date(2024, 10, 16)] == 1500
+    assert peaks[date(2024, 10, 15)] == 0  # a minute that reported 0 is data: the peak is 0
+    assert {p.deployment for p in parse_peak_tpm(payload, ACCOUNT)} == {"gpt-4o-momo"}
+
+
+def test_minutes_are_read_into_their_utc_day_and_other_metrics_are_ignored() -> None:
+    payload = minutes_response(
+        metric(
+            "TokenTransaction",
+            [
+                series(
+                    "chat",
+                    ("2026-11-03T23:59:00Z", 90),
+                    ("2026-11-04T00:30:00+01:00", 95),  # 2026-11-03T23:30Z
+                    ("2026-11-04T00:00:00Z", 7),
+                    ("2026-11-04T00:01:00Z", None),
+                    ("2026-11-05T12:00:00Z", None),  # a day without data has no peak
+                )
+            ],
+        ),
+        metric("ProcessedPromptTokens", [series("chat", ("2026-11-04T00:02:00Z", 1_000))]),
+    )
+
+    assert parse_peak_tpm(payload, ACCOUNT) == [
+        DailyPeak(date(2026, 11, 3), ACCOUNT, "chat", 95),
+        DailyPeak(date(2026, 11, 4), ACCOUNT, "chat", 7),
+    ]
+
+
+def test_series_of_one_deployment_in_any_casing_are_added_minute_by_minute() -> None:
+    payload = minutes_response(
+        metric(
+            "tokentransaction",
+            [
+                series("Chat", ("2026-11-03T10:00:00Z", 60), ("2026-11-03T10:01:00Z", 10)),
+                series(
+                    "chat",
+                    ("2026-11-03T10:00:00.000Z", 10),
+                    ("2026-11-03T10:01:00Z", 55),
+                    dimension="ModelDeploymentName",
+                ),
+                series(None, ("2026-11-03T10:00:00Z", 10_000)),  # not split: not attributed
+            ],
+        )
+    )
+
+    (peak,) = parse_peak_tpm(payload, ACCOUNT)
+
+    assert (peak.deployment, peak.peak_tpm) == ("Chat", 70)  # not 60 + 55, not 60
+
+
+def test_a_get_batch_answer_gives_peaks_per_resource() -> None:
+    other = ACCOUNT.replace("aoai-prod", "aoai-dev").lower()
+    payload = {
+        "values": [
+            {
+                "interval": "PT1M",
+                "resourceid": resource,
+                "value": [
+                    metric("TokenTransaction", [series("d", ("2026-11-03T08:00:00Z", n))], resource)
+                ],
+            }
+            for resource, n in ((other, 4.0), (ACCOUNT.lower(), 12))
+        ]
+    }
+
+    assert parse_peak_tpm(payload) == [
+        DailyPeak(date(2026, 11, 3), other, "d", 4),
+        DailyPeak(date(2026, 11, 3), ACCOUNT.lower(), "d", 12),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"nothing": []}, "metrics"),
+        (minutes_response(interval="PT5M"), "interval"),
+        (minutes_response(metric("TokenTransaction", [series("d", ("noon", 1))])), "timeStamp"),
+        (
+            minutes_response(
+                metric("TokenTransaction", [series("d", ("2026-11-03T00:00:00Z", -1.0))])
+            ),
+            "total",
+        ),
+        (
+            minutes_response(
+                {**metric("TokenTransaction", []), "errorCode": "Throttled", "errorMessage": "x"}
+            ),
+            "errorCode",
+        ),
+    ],
+)
+def test_malformed_minute_payloads_are_refused_naming_the_field(
+    payload: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidInput, match=field):
+        parse_peak_tpm(payload)

@@ -8,6 +8,14 @@ query start, so each bucket is exactly one UTC day, with 24 times fewer points t
 batch API has no paging). The raw JSON goes through `MetricsClient.send_request` to the same
 parser as a saved metrics file. Throttling (429, 503, and 529: the metrics backend's own) is
 retried, bounded, by the client's `SourceRetryPolicy` (shared/adapters/azure/calls.py).
+
+Each batch gets one more call, made first: `TokenTransaction` at `PT1M` over the same window and
+resources, whose minute buckets also start at UTC midnight, reduced to each deployment's peak
+tokens per minute per UTC day (`parse_peak_tpm`) and attached to that day's record (a day with
+tokens but no minute data keeps None; minute data of a day with no record is dropped). Made first
+so that, as Azure only adds late minutes, a day's minutes never hold more than its later totals.
+It has the same `top`, truncation check, retries and error mapping, and if it fails the fetch
+fails: records that silently lost their peaks would replace stored ones.
 """
 
 from __future__ import annotations
@@ -27,9 +35,13 @@ from shared.adapters.azure.calls import CallOptions, RetryRules, mapped, read_js
 from shared.adapters.formats.metrics_json import (
     INPUT_METRIC,
     OUTPUT_METRIC,
+    PEAK_INTERVAL,
+    PEAK_METRIC,
     REQUESTS_METRIC,
     UTILIZATION_METRIC,
+    DailyPeak,
     parse_metrics_response,
+    parse_peak_tpm,
 )
 from shared.core.arm_ids import parse_account_id
 from shared.core.period import DateWindow
@@ -63,6 +75,16 @@ def regional_endpoint(region: str) -> str:
     """`https://{region}.metrics.monitor.azure.com` for an ARM location (`East US` -> `eastus`)."""
     name = region.replace(" ", "").lower() or "global"
     return f"https://{name}.metrics.monitor.azure.com"
+
+
+def peak_params(window: DateWindow, top: int) -> dict[str, str]:
+    """Query parameters of the peaks call: `TokenTransaction` totals per minute over `window`."""
+    return {
+        **batch_params(window, top),
+        "metricnames": PEAK_METRIC,
+        "interval": PEAK_INTERVAL,
+        "aggregation": "total",
+    }
 
 
 def batch_params(window: DateWindow, top: int) -> dict[str, str]:
@@ -113,12 +135,35 @@ class MonitorUsageSource:
             with MetricsClient(endpoint, self._credential, **options) as client:
                 for start in range(0, len(ids), BATCH_SIZE):
                     batch = ids[start : start + BATCH_SIZE]
-                    payload = self._post(client, subscription_id, batch, window)
-                    records.extend(self._records(payload, batch, window))
+                    peaks = self._peaks(client, subscription_id, batch, window)
+                    params = batch_params(window, self._top)
+                    what = f"metrics batch for {subscription_id}"
+                    payload = self._post(client, subscription_id, batch, params, what)
+                    records.extend(self._records(payload, batch, window, peaks))
         return records
 
+    def _peaks(
+        self, client: MetricsClient, subscription_id: str, batch: Sequence[str], window: DateWindow
+    ) -> dict[tuple[str, str, date], int]:
+        """The batch's peak tokens per minute by (account key, deployment key, UTC day)."""
+        what = f"metrics batch for {subscription_id} (peak tokens per minute)"
+        payload = self._post(client, subscription_id, batch, peak_params(window, self._top), what)
+        with mapped("metrics batch (peak tokens per minute)"):
+            parsed = parse_peak_tpm(payload)
+        self._check_not_truncated(payload)
+        asked = {id_key(account) for account in batch}
+        peaks: dict[tuple[str, str, date], int] = {}
+        for peak in parsed:
+            _check_asked(asked, peak)
+            peaks[(id_key(peak.account_id), id_key(peak.deployment), peak.date)] = peak.peak_tpm
+        return peaks
+
     def _records(
-        self, payload: Mapping[str, Any], batch: Sequence[str], window: DateWindow
+        self,
+        payload: Mapping[str, Any],
+        batch: Sequence[str],
+        window: DateWindow,
+        peaks: Mapping[tuple[str, str, date], int],
     ) -> list[UsageRecord]:
         original = {id_key(account): account for account in batch}
         with mapped("metrics batch"):
@@ -132,7 +177,8 @@ class MonitorUsageSource:
                     f"metrics batch answered for an unasked resource {record.account_id}"
                 )
             if record.date in window:
-                out.append(replace(record, account_id=account))
+                peak = peaks.get((id_key(account), id_key(record.deployment), record.date))
+                out.append(replace(record, account_id=account, peak_tpm=peak))
         return out
 
     def _check_not_truncated(self, payload: Mapping[str, Any]) -> None:
@@ -146,19 +192,31 @@ class MonitorUsageSource:
                     )
 
     def _post(
-        self, client: MetricsClient, subscription_id: str, batch: Sequence[str], window: DateWindow
+        self,
+        client: MetricsClient,
+        subscription_id: str,
+        batch: Sequence[str],
+        params: Mapping[str, str],
+        what: str,
     ) -> Mapping[str, Any]:
         request = HttpRequest(
             "POST",
             f"/subscriptions/{subscription_id}/metrics:getBatch",
-            params=batch_params(window, self._top),
+            params=dict(params),
             json={"resourceids": [id_key(account) for account in batch]},
         )
-        what = f"metrics batch for {subscription_id}"
         payload = read_json(send(client, request, what).text(), what)
         if not isinstance(payload, Mapping):
             raise SourceError(f"{what}: response is not a JSON object")
         return payload
+
+
+def _check_asked(asked: set[str], peak: DailyPeak) -> None:
+    if id_key(peak.account_id) not in asked:
+        raise SourceError(
+            f"metrics batch (peak tokens per minute) answered for an unasked resource "
+            f"{peak.account_id}"
+        )
 
 
 def _batches(accounts: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:

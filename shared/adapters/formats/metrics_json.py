@@ -9,11 +9,17 @@ other metrics are ignored (`TokenTransaction` is input
 plus output and would double-count). Dimension names are matched case-insensitively (Azure returns
 `modeldeploymentname`). Data points are summed into the UTC day of their time stamp; a point
 without `total` counts 0. Days on which every count is zero are left out.
+
+`parse_peak_tpm` reads a `TokenTransaction` answer at `PT1M` (its own call, never summed with the
+family above) into each day's peak tokens per minute (`DailyPeak`): the highest minute total of
+the UTC day, the series of one deployment in any casing added minute by minute. There a point
+without `total` is no data (not zero), and a day with no data has no peak.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -31,6 +37,8 @@ METRIC_FIELDS: dict[str, str] = {
     REQUESTS_METRIC.lower(): "requests",
 }
 UTILIZATION_METRIC = "AzureOpenAIProvisionedManagedUtilizationV2"
+PEAK_METRIC = "TokenTransaction"
+PEAK_INTERVAL = "PT1M"
 DEPLOYMENT_DIMENSION = "modeldeploymentname"
 _METRIC_ID_SUFFIX = "/providers/microsoft.insights/metrics/"
 
@@ -76,6 +84,113 @@ def parse_metrics_response(
     return sorted(records, key=lambda r: (id_key(r.account_id), id_key(r.deployment), r.date))
 
 
+@dataclass(frozen=True)
+class DailyPeak:
+    """The highest per-minute `TokenTransaction` total of one deployment on one UTC day."""
+
+    date: date
+    account_id: str
+    deployment: str
+    peak_tpm: int
+
+
+def parse_peak_tpm(payload: Mapping[str, Any], account_id: str | None = None) -> list[DailyPeak]:
+    """Peak tokens per minute per account, deployment and UTC day, from a `TokenTransaction`
+    response at `PT1M` (Metrics - List or getBatch); another interval is an InvalidInput."""
+    if not isinstance(payload, Mapping):
+        raise InvalidInput("metrics", "expected a JSON object")
+    minutes: dict[tuple[str, str], dict[datetime, int]] = {}
+    names: dict[tuple[str, str], tuple[str, str]] = {}
+    if "values" in payload:
+        for at, item in enumerate(_list(payload.get("values"), "values")):
+            if not isinstance(item, Mapping):
+                raise InvalidInput(f"values[{at}]", "expected a JSON object")
+            _check_interval(item.get("interval"), f"values[{at}].interval")
+            resource = account_id or _text(item.get("resourceid"))
+            _collect_minutes(item.get("value"), f"values[{at}].value", resource, minutes, names)
+    elif "value" in payload:
+        _check_interval(payload.get("interval"), "interval")
+        _collect_minutes(payload.get("value"), "value", account_id or "", minutes, names)
+    else:
+        raise InvalidInput("metrics", "expected a 'value' or 'values' list")
+    peaks: dict[tuple[str, str, date], int] = {}
+    for (account, deployment), totals in minutes.items():
+        for minute, total in totals.items():
+            key = (account, deployment, minute.date())
+            if total >= peaks.get(key, 0):
+                peaks[key] = total
+    return sorted(
+        (DailyPeak(day, *names[(account, deployment)], peak) for (account, deployment, day), peak
+         in peaks.items()),
+        key=lambda p: (id_key(p.account_id), id_key(p.deployment), p.date),
+    )  # fmt: skip
+
+
+def _check_interval(value: object, field: str) -> None:
+    """Minute buckets only: a coarser grain would give the peak of a longer bucket."""
+    if value is not None and _text(value).upper() != PEAK_INTERVAL:
+        raise InvalidInput(field, f"expected {PEAK_INTERVAL} buckets, not {value!r}")
+
+
+def _collect_minutes(
+    metrics: object,
+    field: str,
+    resource: str,
+    minutes: dict[tuple[str, str], dict[datetime, int]],
+    names: dict[tuple[str, str], tuple[str, str]],
+) -> None:
+    stamps: dict[str, datetime] = {}  # the minutes of one answer repeat in every series
+    for at, metric in enumerate(_list(metrics, field)):
+        where = f"{field}[{at}]"
+        if not isinstance(metric, Mapping):
+            raise InvalidInput(where, "expected a metric object")
+        if _metric_name(metric).lower() != PEAK_METRIC.lower():
+            continue
+        _check_success(metric, where)
+        account = resource or _account_of(_text(metric.get("id")), f"{where}.id")
+        for series_at, series in enumerate(
+            _list(metric.get("timeseries") or [], f"{where}.timeseries")
+        ):
+            deployment = _deployment(series)
+            if not deployment:
+                continue  # not split by deployment: cannot be attributed
+            pair = (id_key(account), id_key(deployment))
+            names.setdefault(pair, (account, deployment))
+            totals = minutes.setdefault(pair, {})
+            data = f"{where}.timeseries[{series_at}].data"
+            for point_at, point in enumerate(_list(series.get("data") or [], data)):
+                if not isinstance(point, Mapping):
+                    raise InvalidInput(f"{data}[{point_at}]", "expected a data point")
+                value = point.get("total")
+                if value is None:
+                    continue  # no data that minute, which is not zero
+                text = point.get("timeStamp")
+                stamp = stamps.get(text) if isinstance(text, str) else None
+                if stamp is None:
+                    stamp = _timestamp(text, f"{data}[{point_at}].timeStamp")
+                    if isinstance(text, str):
+                        stamps[text] = stamp
+                count = _whole(value)
+                if count is None:
+                    count = _count(value, f"{data}[{point_at}].total")
+                totals[stamp] = totals.get(stamp, 0) + count
+
+
+def _whole(value: object) -> int | None:
+    """A whole, non-negative JSON number as an int, fast (None: let `_count` judge it)."""
+    if type(value) is int and value >= 0:
+        return value
+    if type(value) is float and value >= 0 and value.is_integer():
+        return int(value)
+    return None
+
+
+def _check_success(metric: Mapping[str, Any], where: str) -> None:
+    error = _text(metric.get("errorCode")) or "Success"
+    if error.lower() != "success":
+        raise InvalidInput(f"{where}.errorCode", f"{error}: {_text(metric.get('errorMessage'))}")
+
+
 def _collect(
     metrics: object,
     field: str,
@@ -93,11 +208,7 @@ def _collect(
         is_utilization = name == UTILIZATION_METRIC.lower()
         if metric_field is None and not is_utilization:
             continue
-        error = _text(metric.get("errorCode")) or "Success"
-        if error.lower() != "success":
-            raise InvalidInput(
-                f"{where}.errorCode", f"{error}: {_text(metric.get('errorMessage'))}"
-            )
+        _check_success(metric, where)
         account = resource or _account_of(_text(metric.get("id")), f"{where}.id")
         for series_at, series in enumerate(
             _list(metric.get("timeseries") or [], f"{where}.timeseries")

@@ -462,6 +462,7 @@ class AllocationTables:
                 unallocated=report.unallocated,
                 deployments=tuple(u.deployment for u in report.unit_costs),
                 rows=daily,
+                unit_costs=report.unit_costs,
             )
 
         return self._read_consistent(period, cost_type, read)

@@ -1,6 +1,8 @@
 """The `usage` table: tokens and requests per deployment and day.
 
 PartitionKey `{period}|{accountKey}`, RowKey `{date}|{hash of the deployment name}`.
+`PeakTpm` (an Int64) is written only when known, so a row without it (or written before it
+existed) reads as None, and re-storing such a record finds it unchanged.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ class UsageTable:
 
 
 def _entity(period: BillingPeriod, r: UsageRecord) -> Entity:
-    return {
+    entity: Entity = {
         PK: f"{period}|{account_key(r.account_id)}",
         "RowKey": f"{day_text(r.date)}|{digest(id_key(r.deployment))}",
         "Date": day_text(r.date),
@@ -92,6 +94,9 @@ def _entity(period: BillingPeriod, r: UsageRecord) -> Entity:
         "Requests": r.requests,
         "PtuUtilization": "" if r.ptu_utilization is None else str(r.ptu_utilization),
     }
+    if r.peak_tpm is not None:
+        entity["PeakTpm"] = r.peak_tpm
+    return entity
 
 
 def _record(row: Entity) -> UsageRecord:
@@ -103,4 +108,5 @@ def _record(row: Entity) -> UsageRecord:
         output_tokens=int(row["OutputTokens"]),
         requests=int(row["Requests"]),
         ptu_utilization=Decimal(str(row["PtuUtilization"])) if row.get("PtuUtilization") else None,
+        peak_tpm=int(row["PeakTpm"]) if row.get("PeakTpm") is not None else None,
     )

@@ -1,5 +1,5 @@
 """Command line: `python -m shared.cli demo|collect|allocate|reconcile|prices|serve|apply|outcomes|
-report|what-if`.
+report|what-if|insights|plan`.
 
 The same services as the Functions triggers, for demos, backfills and operations.
 """
@@ -21,7 +21,9 @@ from shared.entrypoints.cli.commands import (
     apply,
     collect,
     demo,
+    insights,
     outcomes,
+    plan,
     prices,
     reconcile,
     report,
@@ -39,7 +41,8 @@ class Command(Protocol):
 
 
 COMMANDS: tuple[Command, ...] = (
-    demo, collect, allocate, reconcile, prices, serve, apply, outcomes, report, what_if
+    demo, collect, allocate, reconcile, prices, serve, apply, outcomes, report, what_if,
+    insights, plan,
 )  # fmt: skip
 
 

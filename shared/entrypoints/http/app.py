@@ -16,6 +16,8 @@ from shared.entrypoints.http import problems
 from shared.entrypoints.http.routes import (
     economics,
     health,
+    insights,
+    plans,
     reconciliation,
     targets,
     unit_costs,
@@ -23,7 +25,9 @@ from shared.entrypoints.http.routes import (
     what_if,
 )
 from shared.services.economics import EconomicsService
+from shared.services.insights import InsightsService
 from shared.services.outcomes import OutcomeService
+from shared.services.plans import PlanService
 from shared.services.ports import PublishedResults
 from shared.services.targets import TargetService
 from shared.services.use_cases import UseCaseService
@@ -41,11 +45,13 @@ def create_api(
     economics_service: Callable[[], EconomicsService] | None = None,
     target_service: Callable[[], TargetService] | None = None,
     what_if_service: Callable[[], WhatIfService] | None = None,
+    insights_service: Callable[[], InsightsService] | None = None,
+    plan_service: Callable[[], PlanService] | None = None,
 ) -> FastAPI:
     """The app; `views` (and `definitions`, the use cases, `outcomes`, the pushed outcomes,
     `economics_service`, the use-case economics, `target_service`, the targets,
-    `what_if_service`, the what-if) are called on each request (first use builds, no I/O at
-    import)."""
+    `what_if_service`, the what-if, `insights_service`, the savings findings) are called on
+    each request (first use builds, no I/O at import)."""
     app = FastAPI(title="Azure OpenAI unit costs", version="1", docs_url="/api/docs",
                   openapi_url="/api/openapi.json")  # fmt: skip
     problems.install(app)
@@ -61,6 +67,10 @@ def create_api(
         targets.register(app, target_service)
     if what_if_service is not None:
         what_if.register(app, what_if_service)
+    if insights_service is not None:
+        insights.register(app, insights_service)
+    if plan_service is not None:  # use cases' plans and planned vs actual
+        plans.register(app, plan_service)
     return app
 
 

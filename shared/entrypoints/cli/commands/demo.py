@@ -5,7 +5,8 @@ outcomes from a local Log Analytics double (HTTPS on loopback, its own CA, a sta
 Azure), the summarizer's pushed outcomes, the allocation from the queue, the report as text with
 each use case's cost per outcome and the showback by owner, the unit-cost targets evaluated by
 the allocation (state, observed value, threshold, drivers) and the CloudEvents they would send
-(none is sent: no EVENTGRID_TOPIC_ENDPOINT), then the API (until Ctrl-C).
+(none is sent: no EVENTGRID_TOPIC_ENDPOINT), the top savings findings and one what-if per kind
+(another model, deployment type, Batch, provisioned throughput), then the API (until Ctrl-C).
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from pathlib import Path
 
 from shared.core.costs import CostType
 from shared.core.period import BillingPeriod, midnight_utc
-from shared.core.views import PeriodQuery
+from shared.core.views import API_NAMES, PeriodQuery
 from shared.entrypoints.cli.arguments import Subparsers
 from shared.entrypoints.cli.commands.apply import read_definitions
+from shared.entrypoints.cli.commands.insights import render_insights
+from shared.entrypoints.cli.commands.plan import render_plan
 from shared.entrypoints.cli.commands.serve import DEFAULT_PORT, serve_api
+from shared.entrypoints.cli.commands.what_if import render_what_if
 from shared.entrypoints.cli.composition import views
 from shared.entrypoints.cli.economics_text import render_showback, render_use_case
 from shared.entrypoints.cli.outcomes_file import read_outcomes_file
@@ -29,6 +33,14 @@ from shared.entrypoints.cli.targets_text import render_events, render_targets
 from shared.settings import APIM_WORKSPACE_ID, LOGS_ENDPOINT, STORAGE, Settings
 
 DEMO_PERIOD = BillingPeriod(2026, 10)
+DEMO_TOP_FINDINGS = 5
+# One what-if per kind: (kind, deployment, model, ARM SKU, reservation).
+DEMO_WHAT_IFS: tuple[tuple[str, str, str, str | None, str | None], ...] = (
+    ("another model", "chat-prod", "gpt-4o-mini", None, None),
+    ("another deployment type", "mini-regional", "gpt-4o-mini", "GlobalStandard", None),
+    ("Batch", "assistant-mini", "gpt-4o-mini", "GlobalBatch", None),
+    ("provisioned throughput", "chat-prod", "gpt-4o", "GlobalProvisionedManaged", "1m"),
+)
 
 
 def add(subparsers: Subparsers) -> argparse.ArgumentParser:
@@ -55,8 +67,9 @@ def run(args: argparse.Namespace) -> int:
     from shared.demo.sample_use_cases import (
         AT_RISK_TARGET,
         SUMMARIZER,
+        live_use_case_names,
+        planned_names,
         target_ids,
-        use_case_names,
         write_use_cases,
     )
 
@@ -140,11 +153,20 @@ def run(args: argparse.Namespace) -> int:
         )
         statuses = [parts.targets.status(t) for t in target_ids(document)]
         print("\n" + render_targets(statuses, tenant.period, "evaluated again after them"))
-        for name in use_case_names(document):  # in the file's order
+        for name in live_use_case_names(document):  # in the file's order (planned: no cost)
             print("\n" + render_use_case(parts.economics.use_case(name, amortized)))
+        for name in planned_names(document):  # the plans: ranked, and planned vs actual
+            plan = parts.plans.plan(name, str(tenant.period), API_NAMES[CostType.AMORTIZED])
+            print("\n" + render_plan(plan), flush=True)
         print("\n" + render_showback(parts.economics.showback(amortized, "owner")), flush=True)
         pending = parts.stores.target_status.pending()
         print("\n" + render_events(pending, settings.eventgrid_topic_endpoint), flush=True)
+        print("\n" + render_insights(parts.insights.run(amortized), DEMO_TOP_FINDINGS))
+        report = read_side.unit_costs(amortized)
+        for kind, name, model, sku, reservation in DEMO_WHAT_IFS:
+            found = next(d for d in report.deployments if d.deployment == name)
+            what = parts.what_if.run(found.key, amortized, model, None, sku, None, reservation)
+            print(f"\nWhat-if, {kind}:\n{render_what_if(what)}", flush=True)
         if args.no_serve:
             return 0
         base = f"http://127.0.0.1:{args.port}"
@@ -153,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  one deployment: {base}/api/deployments/<key>/unit-costs?period={period}")
         print(f"  a use case: {base}/api/use-cases/support-bot/unit-costs?period={period}")
         print(f"  showback: {base}/api/showback?period={period}&by=owner")
+        print(f"  savings findings: {base}/api/insights?period={period}")
         print(f"  targets: {base}/api/targets   a target's status: "
               f"{base}/api/targets/{AT_RISK_TARGET}/status")  # fmt: skip
         print(f"  health: {base}/api/health   docs: {base}/api/docs   (Ctrl-C to stop)", flush=True)

@@ -26,8 +26,8 @@ def run(args: argparse.Namespace) -> int:
 
 def serve_api(parts: Container, port: int) -> None:
     """Serve the whole API over the container's services (the unit costs, the use cases, pushed
-    outcomes, use-case economics, targets and the what-if) on 127.0.0.1:`port` until Ctrl-C (or
-    SIGTERM)."""
+    outcomes, use-case economics, targets, the what-if and the savings findings) on
+    127.0.0.1:`port` until Ctrl-C (or SIGTERM)."""
     import uvicorn
 
     from shared.entrypoints.http.app import create_api
@@ -35,5 +35,7 @@ def serve_api(parts: Container, port: int) -> None:
     app = create_api(
         lambda: parts.views, lambda: parts.use_cases, lambda: parts.outcomes,
         lambda: parts.economics, lambda: parts.targets, lambda: parts.what_if,
+        insights_service=lambda: parts.insights,
+        plan_service=lambda: parts.plans,
     )  # fmt: skip
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

@@ -28,7 +28,7 @@ def register(app: FastAPI, use_cases: Callable[[], UseCaseService]) -> None:
 
     @app.put("/api/use-cases/{name}")
     async def put_use_case(name: str, request: Request) -> JSONResponse:
-        body = await json_body(request)
+        body = await json_body(request, exact=True)  # plan numbers read exactly
         stored, created = await run_in_threadpool(use_cases().put, name, body)  # storage I/O
         return JSONResponse(use_case_json(stored), status_code=201 if created else 200)
 

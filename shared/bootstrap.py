@@ -261,7 +261,8 @@ def live_collection(
 
 def file_collection(stores: Stores, folder: Path) -> CollectionService:
     """Collection from a folder of export files (the demo, backfills from exports): ActualCost
-    exports in `costs/`, AmortizedCost exports in `costs-amortized/` when present."""
+    exports in `costs/`, AmortizedCost exports in `costs-amortized/` when present, daily metrics
+    in `metrics/`, per-minute `TokenTransaction` (peak TPM) in `metrics-pt1m/` when present."""
     from shared.adapters.formats.file_sources import (
         FileCostSource,
         FileInventorySource,
@@ -275,7 +276,7 @@ def file_collection(stores: Stores, folder: Path) -> CollectionService:
     return build_collection(
         stores,
         sources,
-        FileUsageSource(folder / "metrics"),
+        FileUsageSource(folder / "metrics", folder / "metrics-pt1m"),
         FileInventorySource(folder),
     )
 

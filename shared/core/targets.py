@@ -24,7 +24,8 @@ with any problem is not returned, so nothing of it is stored):
   text: a string (`"0.04"`), an integer, or a Decimal. A JSON number must reach this module as a
   Decimal: parse the body with `json.loads(text, parse_float=Decimal)` (a float is refused: its
   binary value is not the text). Refused: booleans, NaN, infinities, negatives, more than 1e15
-  (`MAX_AMOUNT`), more than `MAX_PLACES` decimal places. 0 is allowed.
+  (`MAX_AMOUNT`), more than `MAX_PLACES` decimal places (shared/core/exact_numbers.py). 0 is
+  allowed.
 - `warningRatio`: optional, read like the threshold, greater than 0 and at most 1; default
   `DEFAULT_WARNING_RATIO` (0.8, the issue's example): at risk once the observed value reaches
   80 % of the threshold.
@@ -37,13 +38,12 @@ deployments) and `known_accounts(...).get` fit; they answer the inventory's ARM 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from shared.core.arm_ids import is_account_id
 from shared.core.costs import CostType
-from shared.core.money import MAX_AMOUNT
+from shared.core.exact_numbers import exact_number
 from shared.core.resource_id import id_key
 from shared.core.target_records import Metric, ScopeKind, Target, TargetScope
 from shared.core.use_cases import SLUG, SLUG_RULE, UNKNOWN_DEPLOYMENT, Problem, Resolve
@@ -55,17 +55,9 @@ RESOLVED_KEYS = {ScopeKind.DEPLOYMENT: "deploymentId", ScopeKind.ACCOUNT: "accou
 SCOPE_KEYS = (*SCOPE_KINDS, *RESOLVED_KEYS.values())
 DEFAULT_WARNING_RATIO = Decimal("0.8")
 DEFAULT_COST_TYPE = CostType.AMORTIZED
-MAX_THRESHOLD = MAX_AMOUNT  # 1e15
-MAX_PLACES = 28  # decimal places of a threshold or ratio (a finer one is surely a mistake)
 UNKNOWN_ACCOUNT = "no account of the inventory has this ARM id"
 UNKNOWN_USE_CASE = "no use case has this name"
 NOT_AN_ACCOUNT_ID = "must be the ARM id of a Cognitive Services account"
-# JSON's number grammar (no blanks, no `+`, no `_`, no NaN or Infinity): what a string may hold.
-NUMBER_TEXT = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
-FLOAT_REFUSED = (
-    "must be read exactly from its text: give it as a string, or parse the JSON with "
-    "parse_float=Decimal (a float is not the number written)"
-)
 SCOPE_RULE = "must be an object naming one of " + ", ".join(SCOPE_KINDS)
 
 # Metrics that do not fit a scope kind, and why.
@@ -151,8 +143,6 @@ def parse_target(
     if scope is not None and metric is not None and (metric, scope[0].kind) in UNFIT:
         problems.append((_at(path, "metric"), UNFIT[(metric, scope[0].kind)]))
     threshold = _number(raw, "threshold", path, problems)
-    if threshold is not None and threshold > MAX_THRESHOLD:
-        problems.append((_at(path, "threshold"), "must be at most 1e15"))
     ratio: Decimal | None = DEFAULT_WARNING_RATIO
     if raw.get("warningRatio") is not None:
         ratio = _number(raw, "warningRatio", path, problems)
@@ -280,38 +270,4 @@ def _number(
     raw: Mapping[str, object], key: str, path: str, problems: list[Problem]
 ) -> Decimal | None:
     """A non-negative decimal read exactly (module docstring), or None (a problem recorded)."""
-    value, at = raw.get(key), _at(path, key)
-    found: Decimal | None = None
-    if value is None:
-        problems.append((at, "required"))
-    elif isinstance(value, bool):
-        problems.append((at, "must be a number, not a boolean"))
-    elif isinstance(value, float):
-        problems.append((at, FLOAT_REFUSED))
-    elif isinstance(value, int):
-        found = Decimal(value)
-    elif isinstance(value, Decimal):
-        found = value
-    elif isinstance(value, str):
-        if NUMBER_TEXT.fullmatch(value):
-            try:
-                found = Decimal(value)
-            except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-                found = None
-        if found is None:
-            problems.append((at, "must be a decimal number"))
-    else:
-        problems.append((at, "must be a number or a string holding one"))
-    if found is None:
-        return None
-    exponent = found.as_tuple().exponent
-    if not found.is_finite() or not isinstance(exponent, int):
-        problems.append((at, "must be a finite number"))
-        return None
-    if found < 0:
-        problems.append((at, "must not be negative"))
-        return None
-    if exponent < -MAX_PLACES:
-        problems.append((at, f"must have at most {MAX_PLACES} decimal places"))
-        return None
-    return found.copy_abs()  # -0 is 0
+    return exact_number(raw.get(key), _at(path, key), problems)

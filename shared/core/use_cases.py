@@ -22,13 +22,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 
 from shared.core.callers import CallerKind
+from shared.core.exact_numbers import exact_number
 from shared.core.inventory import SKU_TYPES
 from shared.core.meters import Mode
-from shared.core.money import MAX_AMOUNT
 from shared.core.price_book import ReservationTerm
 from shared.core.resource_id import id_key
 
@@ -59,9 +59,7 @@ WEEKDAYS = 7  # a weekday shape's weights, Monday..Sunday
 # The SKUs' modes a candidate may have: the ones the what-if prices (shared/core/what_if.py).
 PLANNABLE_MODES = (Mode.STANDARD, Mode.BATCH, Mode.PROVISIONED)
 PLANNABLE_SKUS = ", ".join(sorted(k for k, (_, m) in SKU_TYPES.items() if m in PLANNABLE_MODES))
-MAX_PLACES = 28  # decimal places of a plan's number (a finer one is surely a mistake)
 # JSON's number grammar (no blanks, no `+`, no NaN or Infinity): what a string may hold.
-NUMBER_TEXT = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 PLANNED_WITH_DEPLOYMENTS = (
     "a planned use case has no deployments yet: remove them, or make it live (status live)"
 )
@@ -564,45 +562,8 @@ def _decimal(
 def _number(
     value: object, at: str, problems: list[Problem], *, positive: bool = False
 ) -> Decimal | None:
-    found: Decimal | None = None
-    if value is None:
-        problems.append((at, "required"))
-    elif isinstance(value, bool):
-        problems.append((at, "must be a number, not a boolean"))
-    elif isinstance(value, int):
-        found = Decimal(value)
-    elif isinstance(value, float):
-        found = Decimal(repr(value)) if NUMBER_TEXT.fullmatch(repr(value)) else None
-        if found is None:
-            problems.append((at, "must be a finite number"))
-    elif isinstance(value, Decimal):
-        found = value
-    elif isinstance(value, str):
-        if NUMBER_TEXT.fullmatch(value):
-            try:
-                found = Decimal(value)
-            except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-                found = None
-        if found is None:
-            problems.append((at, "must be a decimal number"))
-    else:
-        problems.append((at, "must be a number or a string holding one"))
-    if found is None:
-        return None
-    exponent = found.as_tuple().exponent
-    if not found.is_finite() or not isinstance(exponent, int):
-        problems.append((at, "must be a finite number"))
-        return None
-    if found < 0 or (positive and found == 0):
-        problems.append((at, "must be greater than 0" if positive else "must not be negative"))
-        return None
-    if found > MAX_AMOUNT:
-        problems.append((at, f"must be at most {MAX_AMOUNT:.0e}"))
-        return None
-    if exponent < -MAX_PLACES:
-        problems.append((at, f"must have at most {MAX_PLACES} decimal places"))
-        return None
-    return found.copy_abs()  # -0 is 0
+    """A plan's number read exactly (shared/core/exact_numbers.py; a float from its repr)."""
+    return exact_number(value, at, problems, positive=positive, floats=True)
 
 
 def _shape(raw: object, path: str, problems: list[Problem]) -> tuple[Decimal, ...] | None:

@@ -5,6 +5,8 @@
 * `costs/actual-<period>.csv`: an EA ActualCost export (dataVersion 2024-08-01 columns);
 * `costs-amortized/amortized-<period>.csv`: the AmortizedCost export of the same month;
 * `metrics/<account>.json`: a Metrics - List response per account (P1D, split by deployment);
+* `metrics-pt1m/<account>.json`: a `metrics:getBatch` response per account of `TokenTransaction`
+  per minute (PT1M, split by deployment), from which each day's peak tokens per minute is read;
 * `deployments/<account>.json`: an ARM deployments listing per account;
 * `accounts.json`: an ARM listing of the accounts,
 
@@ -39,6 +41,7 @@ from shared.demo.sample_tenant_files import (
     accounts_response,
     deployments_response,
     metrics_response,
+    peak_metrics_response,
     write_cost_export,
     write_json,
 )
@@ -83,6 +86,7 @@ class SampleTenant:
     amortized_export: Path
     accounts_file: Path
     metrics_files: tuple[Path, ...]
+    peak_metrics_files: tuple[Path, ...]
     deployments_files: tuple[Path, ...]
     deployments: tuple[Deployment, ...]
     usage: tuple[UsageRecord, ...]
@@ -98,6 +102,7 @@ class SampleTenant:
             self.amortized_export,
             self.accounts_file,
             *self.metrics_files,
+            *self.peak_metrics_files,
             *self.deployments_files,
         )
 
@@ -137,11 +142,15 @@ def generate(
     write_cost_export(amortized_export, period, amortized)
     accounts_file = out_dir / "accounts.json"
     write_json(accounts_file, accounts_response(ACCOUNTS))
-    metrics_files, deployments_files = [], []
+    metrics_files, peak_metrics_files, deployments_files = [], [], []
     for account in ACCOUNTS:
         used = [d for d in DEPLOYMENTS if d.account == account]
         metrics = out_dir / "metrics" / f"{account.name}.json"
         write_json(metrics, metrics_response(account, used, period, simulated.usage))
+        minutes = out_dir / "metrics-pt1m" / f"{account.name}.json"
+        peaks = peak_metrics_response(account, used, period, simulated.usage)
+        write_json(minutes, peaks, compact=True)
+        peak_metrics_files.append(minutes)
         listing = out_dir / "deployments" / f"{account.name}.json"
         write_json(listing, deployments_response(account, [d for d in used if d.listed], period))
         metrics_files.append(metrics)
@@ -154,6 +163,7 @@ def generate(
         amortized_export=amortized_export,
         accounts_file=accounts_file,
         metrics_files=tuple(metrics_files),
+        peak_metrics_files=tuple(peak_metrics_files),
         deployments_files=tuple(deployments_files),
         deployments=tuple(_deployment(d, period) for d in DEPLOYMENTS if d.listed),
         usage=simulated.usage,

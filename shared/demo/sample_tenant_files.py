@@ -1,16 +1,19 @@
 """The sample tenant written in Azure's file formats: an EA cost export (dataVersion 2024-08-01),
-Azure Monitor Metrics-List responses and ARM account and deployment listings."""
+Azure Monitor Metrics-List responses (daily), `metrics:getBatch` responses of `TokenTransaction`
+per minute (the peaks call's answer) and ARM account and deployment listings."""
 
 from __future__ import annotations
 
 import csv
 import json
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from shared.adapters.formats.deployments_json import arm_timestamp
+from shared.adapters.formats.metrics_json import DEPLOYMENT_DIMENSION, PEAK_INTERVAL, PEAK_METRIC
 from shared.core.arm_ids import deployment_id
 from shared.core.costs import ChargeType, PricingModel
 from shared.core.period import BillingPeriod
@@ -23,6 +26,7 @@ from shared.demo.sample_tenant_catalogue import (
     SampleAccount,
     SampleDeployment,
 )
+from shared.demo.sample_tenant_usage import MINUTES_PER_DAY, minute_tokens
 
 # EA cost details, dataVersion 2024-08-01, in Azure's column order.
 EA_2024_08_01_COLUMNS: tuple[str, ...] = (
@@ -133,6 +137,73 @@ def metrics_response(
     }
 
 
+def peak_metrics_response(
+    account: SampleAccount,
+    deployments: Sequence[SampleDeployment],
+    period: BillingPeriod,
+    usage: Iterable[UsageRecord],
+) -> dict[str, Any]:
+    """A `metrics:getBatch` response of one account: `TokenTransaction` totals per minute (PT1M)
+    over the period, split by deployment, as the peaks call (`monitor_metrics.peak_params`) gets it.
+
+    A day's minutes are its record's `minute_tokens` (they add up to the day's input + output
+    tokens; their maximum is its `peak_tpm`). Azure answers every minute of the window; a minute
+    without tokens (a metrics gap day, before a deployment was created) has only its `timeStamp`.
+    """
+    observed = {(u.deployment, u.date): u for u in usage if u.account_id == account.id}
+    days = list(period.window.days())
+    stamps = _minute_stamps(period.start, len(days))
+    meta = {"name": {"value": DEPLOYMENT_DIMENSION, "localizedValue": DEPLOYMENT_DIMENSION}}
+    series = []
+    for dep in deployments:
+        data: list[dict[str, Any]] = []
+        for at, day in enumerate(days):
+            record = observed.get((dep.name, day))
+            minutes = minute_tokens(record, account.location) if record else ()
+            day_stamps = stamps[at * MINUTES_PER_DAY : (at + 1) * MINUTES_PER_DAY]
+            if not any(minutes):
+                data.extend({"timeStamp": stamp} for stamp in day_stamps)
+                continue
+            data.extend(
+                {"timeStamp": stamp, "total": float(tokens)} if tokens else {"timeStamp": stamp}
+                for stamp, tokens in zip(day_stamps, minutes, strict=True)
+            )
+        series.append({"metadatavalues": [{**meta, "value": dep.name}], "data": data})
+    resource = account.id.lower()
+    metric = {
+        "id": f"{resource}/providers/Microsoft.Insights/metrics/{PEAK_METRIC}",
+        "type": "Microsoft.Insights/metrics",
+        "name": {"value": PEAK_METRIC, "localizedValue": "Processed Inference Tokens"},
+        "displayDescription": "Number of inference tokens processed on an OpenAI model. "
+        "Calculated as prompt tokens (input) plus generated tokens (output).",
+        "unit": "Count",
+        "timeseries": series,
+        "errorCode": "Success",
+    }
+    return {
+        "values": [
+            {
+                "starttime": f"{period.start.isoformat()}T00:00:00Z",
+                "endtime": f"{period.end.isoformat()}T00:00:00Z",
+                "interval": PEAK_INTERVAL,
+                "value": [metric],
+                "namespace": NAMESPACE.lower(),
+                "resourceregion": account.location,
+                "resourceid": resource,
+            }
+        ]
+    }
+
+
+@lru_cache(maxsize=4)
+def _minute_stamps(start: date, days: int) -> tuple[str, ...]:
+    midnight = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    return tuple(
+        (midnight + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for minute in range(days * MINUTES_PER_DAY)
+    )
+
+
 def _utilization_metric(
     account: SampleAccount,
     deployments: Sequence[SampleDeployment],
@@ -218,9 +289,11 @@ def accounts_response(accounts: Sequence[SampleAccount]) -> dict[str, Any]:
     return {"value": value}
 
 
-def write_json(path: Path, body: dict[str, Any]) -> None:
+def write_json(path: Path, body: dict[str, Any], *, compact: bool = False) -> None:
+    """`body` as UTF-8 JSON: indented, or `compact` (no spaces, as Azure sends a large answer)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8", newline="\n")
+    text = json.dumps(body, separators=(",", ":")) if compact else json.dumps(body, indent=2)
+    path.write_text(text + "\n", encoding="utf-8", newline="\n")
 
 
 def _ea_row(period: BillingPeriod, row: BillRow) -> dict[str, str]:

@@ -10,7 +10,8 @@ provisioned ones, which holds even with gpt-4o's output weighing 4 input tokens 
 weight of gpt-4.1; gpt-4o's is not given), as 40 % of its prompt tokens are cached (deducted).
 `minute_tokens` spreads a record's tokens exactly (the minutes add up to the day's total);
 `UsageRecord.peak_tpm` is their maximum, and the metrics double serves them (tests/doubles).
-The demo's saved Metrics-List files are daily (P1D) and carry no minutes.
+The demo's saved Metrics-List files are daily (P1D); its saved PT1M getBatch files carry
+the minutes (shared/demo/sample_tenant_files.py).
 """
 
 from __future__ import annotations

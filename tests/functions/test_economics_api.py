@@ -24,7 +24,6 @@ subscription a; billing (owner finance) the slice of subscription zzz (no calls)
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from datetime import date, timedelta
 from decimal import Decimal
@@ -43,6 +42,7 @@ from shared.entrypoints.http.app import create_api
 from shared.services.economics import EconomicsService
 from shared.services.outcomes import OutcomeService
 from shared.services.views import ViewService
+from tests.asgi import send
 from tests.builders import (
     DEPLOYMENTS,
     GUID,
@@ -122,12 +122,7 @@ class Api:
         self.app = create_api(lambda: views, None, lambda: pushes, lambda: economics)
 
     def send(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        async def go() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-                return await client.request(method, path, **kw)
-
-        return asyncio.run(go())
+        return send(self.app, method, path, **kw)
 
     def get(self, path: str) -> Any:
         response = self.send("GET", path)

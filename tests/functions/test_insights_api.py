@@ -12,7 +12,6 @@ gpt-4o in the catalogue.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -36,6 +35,7 @@ from shared.entrypoints.cli.commands.insights import render_insights
 from shared.entrypoints.http.app import create_api
 from shared.services.insights import InsightsService
 from shared.services.views import ViewService
+from tests.asgi import send
 from tests.builders import ACC, publication, use
 from tests.fakes import MemoryTableGateway
 from tests.unit.test_what_if import CHAT, IN, ITEMS, OUT, bill
@@ -76,12 +76,7 @@ class Api:
         self.app = create_api(lambda: views, insights_service=lambda: self.service)
 
     def send(self, path: str) -> httpx.Response:
-        async def go() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-                return await client.get(path)
-
-        return asyncio.run(go())
+        return send(self.app, "GET", path)
 
     def get(self, query: str) -> Any:
         response = self.send(f"/api/insights?{query}")

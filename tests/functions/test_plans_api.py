@@ -16,7 +16,6 @@ first): cost 4.40 vs 9.45; outcomes (1 Oct) 20 vs 25; cost per outcome 2.20 / 20
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -42,6 +41,7 @@ from shared.entrypoints.http.app import create_api
 from shared.services.economics import EconomicsService
 from shared.services.plans import PlanService
 from shared.services.views import ViewService
+from tests.asgi import send
 from tests.builders import ACC, publication, use, use_case_body
 from tests.fakes import MemoryCallerUsage, MemoryOutcomes, MemoryTableGateway
 from tests.functions.test_what_if_api import FixedItems
@@ -100,12 +100,7 @@ class Api:
         )
 
     def send(self, path: str) -> httpx.Response:
-        async def go() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-                return await client.get(path)
-
-        return asyncio.run(go())
+        return send(self.app, "GET", path)
 
     def get(self, path: str) -> Any:
         response = self.send(path)

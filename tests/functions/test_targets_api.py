@@ -13,7 +13,6 @@ November re-published at 12.00: 5 x 24.00 = 120.00. The tenant's periodCost targ
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -35,6 +34,7 @@ from shared.services.target_evaluation import TargetEvaluationService
 from shared.services.targets import TargetService
 from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
+from tests.asgi import send
 from tests.builders import (
     ACC,
     NOV,
@@ -100,12 +100,7 @@ class Api:
         self.sequence = 0
 
     def send(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        async def go() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-                return await client.request(method, path, **kw)
-
-        return asyncio.run(go())
+        return send(self.app, method, path, **kw)
 
     def publish(self, period: BillingPeriod, cost: str) -> None:
         """Allocate 1..5 of the month at `cost` a line (two lines a day) with its usage."""

@@ -3,15 +3,13 @@ naming the first bad field and listing every problem; a refused change stores no
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
-
-import httpx
 
 from shared.adapters.storage.use_cases_table import UseCaseTable
 from shared.entrypoints.http.app import create_api
 from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
+from tests.asgi import send
 from tests.builders import dep, use_case_body
 from tests.fakes import MemoryTableGateway
 
@@ -25,15 +23,6 @@ class Inventory:
 
 def no_views() -> ViewService:
     raise AssertionError("the use-case routes read no allocation")
-
-
-def send(app: object, method: str, path: str, **kw: Any) -> httpx.Response:
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-            return await client.request(method, path, **kw)
-
-    return asyncio.run(go())
 
 
 def api() -> tuple[object, MemoryTableGateway]:

@@ -13,7 +13,6 @@ gpt-4.1 at list prices (0.002, 0.0005, 0.008 per 1K): 1 Oct 800K x 0.000002 + 20
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -33,6 +32,7 @@ from shared.entrypoints.cli.commands.what_if import render_what_if
 from shared.entrypoints.http.app import create_api
 from shared.services.views import ViewService
 from shared.services.what_if import WhatIfService
+from tests.asgi import send
 from tests.builders import ACC, publication, use
 from tests.fakes import MemoryTableGateway
 from tests.unit.test_what_if import CHAT, ITEMS, LINES, OCT1, OCT2
@@ -66,12 +66,7 @@ class Api:
         self.app = create_api(lambda: views, what_if_service=lambda: what_if)
 
     def send(self, path: str) -> httpx.Response:
-        async def go() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-                return await client.get(path)
-
-        return asyncio.run(go())
+        return send(self.app, "GET", path)
 
     def get(self, query: str) -> Any:
         response = self.send(f"/api/what-if?deployment={CHAT.key}&period=2026-10&{query}")

@@ -168,7 +168,7 @@ def test_the_existing_use_cases_are_unchanged_without_a_plan() -> None:
         ({"outcomesPerDay": 0}, "plan.outcomesPerDay", "must be greater than 0"),
         ({"outcomesPerDay": True}, "plan.outcomesPerDay", "must be a number, not a boolean"),
         ({"outcomesPerDay": "ten"}, "plan.outcomesPerDay", "must be a decimal number"),
-        ({"outcomesPerDay": "1e16"}, "plan.outcomesPerDay", "must be at most 1e+15"),
+        ({"outcomesPerDay": "1e16"}, "plan.outcomesPerDay", "must be at most 1e15"),
         ({"requestsPerOutcome": -1}, "plan.requestsPerOutcome", "must be greater than 0"),
         ({"requestsPerOutcome": [1]}, "plan.requestsPerOutcome",
          "must be a number or a string holding one"),

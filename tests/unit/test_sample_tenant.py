@@ -129,6 +129,9 @@ def test_the_files_are_where_the_file_sources_look_for_them(tenant: SampleTenant
             "metrics/contoso-ai-eus2.json",
             "metrics/contoso-openai-swc.json",
             "metrics/contoso-ai-rag-swc.json",
+            "metrics-pt1m/contoso-ai-eus2.json",
+            "metrics-pt1m/contoso-openai-swc.json",
+            "metrics-pt1m/contoso-ai-rag-swc.json",
         ]
     )
     assert tenant.period == DEFAULT_PERIOD == BillingPeriod(2026, 10)
@@ -311,6 +314,34 @@ def test_the_metrics_files_have_the_metrics_list_shape(tenant: SampleTenant) -> 
         (utilization,) = [m for m in body["value"] if m["name"]["value"] == UTILIZATION]
         series_of = [s["metadatavalues"][0]["value"] for s in utilization["timeseries"]]
         assert series_of == (["chat-ptu"] if path.stem == "contoso-ai-eus2" else [])
+
+
+def test_the_per_minute_files_are_getbatch_answers_whose_minutes_give_the_days_tokens_and_peak(
+    tenant: SampleTenant,
+) -> None:
+    truth = {(u.account_id.lower(), u.deployment, u.date): u for u in tenant.usage}
+    seen = 0
+    for path in tenant.peak_metrics_files:
+        (item,) = load(path)["values"]
+        assert item["interval"] == "PT1M" and item["resourceid"].endswith(f"/{path.stem}")
+        assert item["starttime"] == "2026-10-01T00:00:00Z"
+        assert item["endtime"] == "2026-11-01T00:00:00Z"
+        (metric,) = item["value"]
+        assert metric["name"]["value"] == "TokenTransaction" and metric["errorCode"] == "Success"
+        for series in metric["timeseries"]:
+            (meta,) = series["metadatavalues"]
+            assert len(series["data"]) == 31 * 1440  # every minute, some with only a time stamp
+            days: dict[date, list[float]] = {}
+            for point in series["data"]:
+                days.setdefault(date.fromisoformat(point["timeStamp"][:10]), []).append(
+                    point.get("total", 0)
+                )
+            for day, minutes in days.items():
+                record = truth[(item["resourceid"], meta["value"], day)]
+                assert sum(minutes) == record.total_tokens
+                assert (max(minutes) or None) == record.peak_tpm
+                seen += 1
+    assert seen == len(tenant.usage)
 
 
 def test_the_utilization_metric_is_the_daily_ptu_utilization_from_creation_on(

@@ -13,10 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.core.costs import CostType
+from shared.core.exact_numbers import FLOAT_REFUSED
 from shared.core.target_records import Metric, ScopeKind, Target, TargetScope
 from shared.core.targets import (
     DEFAULT_WARNING_RATIO,
-    FLOAT_REFUSED,
     NOT_AN_ACCOUNT_ID,
     UNKNOWN_ACCOUNT,
     UNKNOWN_USE_CASE,

@@ -40,6 +40,7 @@ from shared.adapters.formats.metrics_json import (
     REQUESTS_METRIC,
     UTILIZATION_METRIC,
     DailyPeak,
+    attach_peaks,
     parse_metrics_response,
     parse_peak_tpm,
 )
@@ -144,26 +145,24 @@ class MonitorUsageSource:
 
     def _peaks(
         self, client: MetricsClient, subscription_id: str, batch: Sequence[str], window: DateWindow
-    ) -> dict[tuple[str, str, date], int]:
-        """The batch's peak tokens per minute by (account key, deployment key, UTC day)."""
+    ) -> list[DailyPeak]:
+        """The batch's peak tokens per minute per account, deployment and UTC day."""
         what = f"metrics batch for {subscription_id} (peak tokens per minute)"
         payload = self._post(client, subscription_id, batch, peak_params(window, self._top), what)
         with mapped("metrics batch (peak tokens per minute)"):
             parsed = parse_peak_tpm(payload)
         self._check_not_truncated(payload)
         asked = {id_key(account) for account in batch}
-        peaks: dict[tuple[str, str, date], int] = {}
         for peak in parsed:
             _check_asked(asked, peak)
-            peaks[(id_key(peak.account_id), id_key(peak.deployment), peak.date)] = peak.peak_tpm
-        return peaks
+        return parsed
 
     def _records(
         self,
         payload: Mapping[str, Any],
         batch: Sequence[str],
         window: DateWindow,
-        peaks: Mapping[tuple[str, str, date], int],
+        peaks: Sequence[DailyPeak],
     ) -> list[UsageRecord]:
         original = {id_key(account): account for account in batch}
         with mapped("metrics batch"):
@@ -177,9 +176,8 @@ class MonitorUsageSource:
                     f"metrics batch answered for an unasked resource {record.account_id}"
                 )
             if record.date in window:
-                peak = peaks.get((id_key(account), id_key(record.deployment), record.date))
-                out.append(replace(record, account_id=account, peak_tpm=peak))
-        return out
+                out.append(replace(record, account_id=account))
+        return attach_peaks(out, peaks)
 
     def _check_not_truncated(self, payload: Mapping[str, Any]) -> None:
         """A metric with exactly `top` series may have lost some: refuse rather than undercount."""

@@ -1,25 +1,34 @@
 """File sources: a cost export CSV, saved metrics responses and saved deployment listings.
 
 They feed the same parsers as the live sources, so a folder of files can stand in for a tenant:
-`costs/*.csv[.gz]`, `metrics/*.json`, `deployments/*.json` and `accounts.json` (ARM listings).
+`costs/*.csv[.gz]`, `metrics/*.json` (daily), `metrics-pt1m/*.json` (per minute, optional),
+`deployments/*.json` and `accounts.json` (ARM listings).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from shared.adapters.formats.deployments_json import parse_deployments
 from shared.adapters.formats.export_csv import ExportReading, read_cost_exports
-from shared.adapters.formats.metrics_json import parse_metrics_response
+from shared.adapters.formats.metrics_json import (
+    DailyPeak,
+    attach_peaks,
+    parse_metrics_response,
+    parse_peak_tpm,
+)
 from shared.core.costs import CostLine, CostType
 from shared.core.inventory import Deployment
 from shared.core.period import DateWindow
 from shared.core.resource_id import id_key
 from shared.core.usage import UsageRecord
 from shared.errors import InvalidInput
+
+_Parsed = TypeVar("_Parsed")
 
 
 def _read_json(path: Path) -> object:
@@ -67,22 +76,54 @@ class FileCostSource:
 
 @dataclass(frozen=True)
 class FileUsageSource:
-    """Usage from saved Metrics-List responses, one file per account, named by account."""
+    """Usage from saved metrics responses, one file per account, named by account.
+
+    `folder` holds the daily (P1D) Metrics-List or getBatch responses of the usage. `peaks_folder`,
+    when given and present, holds `TokenTransaction` responses at PT1M (getBatch or Metrics-List,
+    the live peaks call's answer): each day's peak tokens per minute is put on that day's record
+    as the Monitor source puts it (`attach_peaks`); absent, the records have no peak. A file that
+    is not such a response is an InvalidInput naming it.
+    """
 
     folder: Path
+    peaks_folder: Path | None = None
 
     def fetch(self, window: DateWindow, accounts: Sequence[tuple[str, str]]) -> list[UsageRecord]:
-        by_name = {id_key(account_id.rsplit("/", 1)[-1]): account_id for account_id, _ in accounts}
         records: list[UsageRecord] = []
-        for path in sorted(self.folder.glob("*.json")):
-            account_id = by_name.get(id_key(path.stem))
-            if account_id is None:
-                continue
-            payload = _read_json(path)
-            if not isinstance(payload, dict):
-                raise InvalidInput(str(path), "expected a metrics response object")
-            records.extend(parse_metrics_response(payload, account_id))
-        return [r for r in records if r.date in window]
+        for path, account_id in _account_files(self.folder, accounts):
+            records.extend(_parse_file(path, account_id, parse_metrics_response))
+        in_window = [r for r in records if r.date in window]
+        if self.peaks_folder is None or not self.peaks_folder.is_dir():
+            return in_window
+        peaks: list[DailyPeak] = []
+        for path, account_id in _account_files(self.peaks_folder, accounts):
+            peaks.extend(_parse_file(path, account_id, parse_peak_tpm))
+        return attach_peaks(in_window, peaks)
+
+
+def _account_files(folder: Path, accounts: Sequence[tuple[str, str]]) -> list[tuple[Path, str]]:
+    """The folder's `*.json` files named by one of the accounts, with that account's id."""
+    by_name = {id_key(account_id.rsplit("/", 1)[-1]): account_id for account_id, _ in accounts}
+    found = []
+    for path in sorted(folder.glob("*.json")):
+        account_id = by_name.get(id_key(path.stem))
+        if account_id is not None:
+            found.append((path, account_id))
+    return found
+
+
+def _parse_file(
+    path: Path,
+    account_id: str,
+    parse: Callable[[Mapping[str, Any], str | None], list[_Parsed]],
+) -> list[_Parsed]:
+    payload = _read_json(path)
+    if not isinstance(payload, dict):
+        raise InvalidInput(str(path), "expected a metrics response object")
+    try:
+        return parse(payload, account_id)
+    except InvalidInput as err:
+        raise InvalidInput(str(path), str(err)) from None
 
 
 @dataclass(frozen=True)

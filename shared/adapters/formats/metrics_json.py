@@ -13,13 +13,14 @@ without `total` counts 0. Days on which every count is zero are left out.
 `parse_peak_tpm` reads a `TokenTransaction` answer at `PT1M` (its own call, never summed with the
 family above) into each day's peak tokens per minute (`DailyPeak`): the highest minute total of
 the UTC day, the series of one deployment in any casing added minute by minute. There a point
-without `total` is no data (not zero), and a day with no data has no peak.
+without `total` is no data (not zero), and a day with no data has no peak. `attach_peaks` puts
+them on the day's usage records, as every usage source that reads them does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -124,6 +125,17 @@ def parse_peak_tpm(payload: Mapping[str, Any], account_id: str | None = None) ->
          in peaks.items()),
         key=lambda p: (id_key(p.account_id), id_key(p.deployment), p.date),
     )  # fmt: skip
+
+
+def attach_peaks(records: Iterable[UsageRecord], peaks: Iterable[DailyPeak]) -> list[UsageRecord]:
+    """The records, each with the peak of its account, deployment and UTC day (ids in any case):
+    a record without one gets None, a peak of a day without a record is dropped, and of two peaks
+    of one day the later wins."""
+    by_day = {(id_key(p.account_id), id_key(p.deployment), p.date): p.peak_tpm for p in peaks}
+    return [
+        replace(r, peak_tpm=by_day.get((id_key(r.account_id), id_key(r.deployment), r.date)))
+        for r in records
+    ]
 
 
 def _check_interval(value: object, field: str) -> None:

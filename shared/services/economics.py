@@ -26,7 +26,6 @@ from shared.core.economics_views import (
     showback_view,
     use_case_view,
 )
-from shared.core.reports import PeriodDays, Unpublished
 from shared.core.resource_id import same_id
 from shared.core.showback import ShowbackBy, showback
 from shared.core.use_case_economics import economics
@@ -40,7 +39,7 @@ from shared.services.ports import (
     UsageStore,
     UseCaseStore,
 )
-from shared.services.views import not_allocated, utc_today
+from shared.services.views import live_days, utc_today
 
 BY_NAMES = ", ".join(b.value for b in ShowbackBy)
 KIND_NAMES = ", ".join(k.value for k in CallerKind)
@@ -74,7 +73,7 @@ class EconomicsService:
                 f"use case {name!r} is planned: it has no deployments, so no cost or outcomes "
                 f"yet; its plan: GET /api/use-cases/{name}/plan (CLI: plan --use-case {name})",
             )
-        days = self._days(query)
+        days = live_days(self._results, query)
         computed = economics(
             found,
             days,
@@ -88,7 +87,7 @@ class EconomicsService:
         """A deployment's cost split between its callers of one kind (`by`; default: the kind
         use cases slice it by, else the first kind the telemetry has) and the unattributed."""
         kind = _kind(by)
-        days = self._days(query)
+        days = live_days(self._results, query)
         deployment = next((d for d in days.deployments if same_id(d.key, key)), None)
         if deployment is None:
             raise NotFound("deployment", key)
@@ -106,7 +105,7 @@ class EconomicsService:
         if by is None or by not in tuple(ShowbackBy):
             detail = "required" if not by else f"expected one of {BY_NAMES}, got {by!r}"
             raise InvalidInput("by", detail)
-        days = self._days(query)
+        days = live_days(self._results, query)
         found = showback(
             days,
             [u for u in self._use_cases.all() if not u.planned],  # planned: nothing to show
@@ -115,12 +114,6 @@ class EconomicsService:
             ShowbackBy(by),
         )
         return showback_view(found, days, self._status(query))
-
-    def _days(self, query: PeriodQuery) -> PeriodDays:
-        found = self._results.days(query.period, query.cost_type)
-        if found is None or isinstance(found, Unpublished):
-            raise not_allocated(query, found)
-        return found
 
     def _status(self, query: PeriodQuery) -> StatusView:
         return StatusView.of(query.period, self._today())

@@ -26,7 +26,7 @@ from shared.core.meters import TokenKind
 from shared.core.money import ZERO, in_money_context
 from shared.core.period import BillingPeriod
 from shared.core.price_book import PriceBook
-from shared.core.reports import DailyCost, PeriodDays, Unpublished
+from shared.core.reports import DailyCost
 from shared.core.resource_id import id_key
 from shared.core.traffic import Traffic, TrafficIndex
 from shared.core.usage import UsageRecord
@@ -40,7 +40,7 @@ from shared.services.ports import (
     UsageStore,
     UseCaseStore,
 )
-from shared.services.views import not_allocated, utc_today
+from shared.services.views import live_days, utc_today
 
 HISTORY_PERIODS = 3  # the periods before whose usage is a deployment's own history
 TYPES = {t.value: t for t in FindingType}
@@ -70,7 +70,7 @@ class InsightsService:
     def run(self, query: PeriodQuery, types: Collection[FindingType] = ()) -> InsightsView:
         """The period's findings, largest saving first (module docstring); only those of
         `types` when given."""
-        days = self._days(query)
+        days = live_days(self._results, query)
         lines = self._costs.lines_for(query.period, query.cost_type)
         book = PriceBook.build(lines, self._items.items())
         index = TrafficIndex.build(self._usage.records_for(query.period), days.rows)
@@ -132,12 +132,6 @@ class InsightsService:
             for entry in use_case.deployments
             if entry.whole
         }
-
-    def _days(self, query: PeriodQuery) -> PeriodDays:
-        found = self._results.days(query.period, query.cost_type)
-        if found is None or isinstance(found, Unpublished):
-            raise not_allocated(query, found)
-        return found
 
 
 @in_money_context

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from shared.core.reports import Unpublished
+from shared.core.reports import PeriodDays, Unpublished
 from shared.core.views import (
     DeploymentUnitCostsView,
     PeriodQuery,
@@ -22,7 +22,7 @@ from shared.core.views import (
     unit_costs_view,
 )
 from shared.errors import NotFound
-from shared.services.ports import PublishedResults
+from shared.services.ports import PublishedDailyRows, PublishedResults
 
 
 def utc_today() -> date:
@@ -63,6 +63,14 @@ class ViewService:
                 "period", f"{query.period} ({query.cost_type.value}) has not been reconciled"
             )
         return reconciliation_view(report)
+
+
+def live_days(results: PublishedDailyRows, query: PeriodQuery) -> PeriodDays:
+    """The live allocation's daily rows of the period; NotFound when it has none."""
+    found = results.days(query.period, query.cost_type)
+    if found is None or isinstance(found, Unpublished):
+        raise not_allocated(query, found)
+    return found
 
 
 def not_allocated(query: PeriodQuery, unpublished: Unpublished | None) -> NotFound:

@@ -17,7 +17,6 @@ from shared.core.inventory import SKU_TYPES, Deployment
 from shared.core.meters import Mode
 from shared.core.money import ZERO
 from shared.core.price_book import PriceBook
-from shared.core.reports import PeriodDays, Unpublished
 from shared.core.resource_id import same_id
 from shared.core.traffic import TrafficIndex
 from shared.core.views import PeriodQuery
@@ -25,7 +24,7 @@ from shared.core.what_if import Configuration, what_if
 from shared.core.what_if_views import WhatIfView, own_configuration, what_if_view
 from shared.errors import InvalidInput, NotFound
 from shared.services.ports import CostStore, PublishedDailyRows, RetailItemsSource, UsageStore
-from shared.services.views import not_allocated
+from shared.services.views import live_days
 
 SKU_NAMES = ", ".join(sorted(SKU_TYPES))
 
@@ -57,7 +56,7 @@ class WhatIfService:
         docstring); InvalidInput naming `model`, `version`, `sku`, `ptu` or `reservation`."""
         if model is not None and not model.strip():
             raise InvalidInput("model", "a model name is required")
-        days = self._days(query)
+        days = live_days(self._results, query)
         deployment = next((d for d in days.deployments if same_id(d.key, key)), None)
         if deployment is None:
             raise NotFound("deployment", key)
@@ -83,12 +82,6 @@ class WhatIfService:
             result, deployment, own, sku_name, traffic, query.period, query.cost_type,
             notes,
         )  # fmt: skip
-
-    def _days(self, query: PeriodQuery) -> PeriodDays:
-        found = self._results.days(query.period, query.cost_type)
-        if found is None or isinstance(found, Unpublished):
-            raise not_allocated(query, found)
-        return found
 
 
 def _configuration(

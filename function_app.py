@@ -5,30 +5,13 @@ import logging
 import azure.functions as func
 
 from functions import allocate, collect, prices
-from functions.composition import (
-    container,
-    economics,
-    insights,
-    outcomes,
-    targets,
-    use_cases,
-    views,
-    what_if,
-)
+from functions.composition import container
 from shared.entrypoints.http.app import create_api
+from shared.entrypoints.http.parts import from_container
 
 logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 
-api = create_api(
-    views,
-    use_cases,
-    outcomes,
-    economics,
-    targets,
-    what_if,
-    insights_service=insights,
-    plan_service=lambda: container().plans,  # use cases' plans (GET /api/use-cases/{name}/plan)
-)
+api = create_api(from_container(container))
 app = func.AsgiFunctionApp(app=api, http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(collect.bp)
 app.register_functions(allocate.bp)

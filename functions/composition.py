@@ -10,55 +10,12 @@ from functools import cache
 from shared.bootstrap import Container
 from shared.core.period import DateWindow
 from shared.core.period_status import collection_window
-from shared.services.economics import EconomicsService
-from shared.services.insights import InsightsService
-from shared.services.outcomes import OutcomeService
-from shared.services.targets import TargetService
-from shared.services.use_cases import UseCaseService
-from shared.services.views import ViewService
-from shared.services.what_if import WhatIfService
 from shared.settings import Settings
 
 
 @cache
 def container() -> Container:
     return Container(Settings.from_env())
-
-
-def views() -> ViewService:
-    """The read side the HTTP API serves: the published allocations, each period's status as of
-    today (UTC)."""
-    return container().views
-
-
-def use_cases() -> UseCaseService:
-    """The use-case definitions the HTTP API reads and changes."""
-    return container().use_cases
-
-
-def outcomes() -> OutcomeService:
-    """Pushed outcomes (POST /api/use-cases/{name}/outcomes)."""
-    return container().outcomes
-
-
-def economics() -> EconomicsService:
-    """Use-case economics, callers and showback, computed from the live allocation."""
-    return container().economics
-
-
-def targets() -> TargetService:
-    """The unit-cost targets and their status."""
-    return container().targets
-
-
-def what_if() -> WhatIfService:
-    """A deployment's traffic re-priced under another configuration."""
-    return container().what_if
-
-
-def insights() -> InsightsService:
-    """A period's savings findings."""
-    return container().insights
 
 
 def reset() -> None:

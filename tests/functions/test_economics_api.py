@@ -39,6 +39,7 @@ from shared.core.callers import Caller, CallerKind, CallerUsage
 from shared.core.inventory import InventorySnapshot
 from shared.core.use_cases import DeploymentEntry, Outcome, OutcomeSource, SourceType, UseCase
 from shared.entrypoints.http.app import create_api
+from shared.entrypoints.http.parts import ApiParts
 from shared.services.economics import EconomicsService
 from shared.services.outcomes import OutcomeService
 from shared.services.views import ViewService
@@ -119,7 +120,9 @@ class Api:
             self.results, self.usage, self.callers, self.outcomes, self.use_cases, lambda: TODAY
         )
         pushes = OutcomeService(self.outcomes, self.use_cases)
-        self.app = create_api(lambda: views, None, lambda: pushes, lambda: economics)
+        self.app = create_api(
+            ApiParts(views=lambda: views, outcomes=lambda: pushes, economics=lambda: economics)
+        )
 
     def send(self, method: str, path: str, **kw: Any) -> httpx.Response:
         return send(self.app, method, path, **kw)

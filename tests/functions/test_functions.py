@@ -193,7 +193,7 @@ def test_an_identity_based_cold_start_builds_the_stores_without_a_storage_call(
     monkeypatch.setenv("AzureWebJobsStorage__queueServiceUri", "https://st.queue.core.windows.net")
     composition.reset()
     try:
-        assert composition.views() is not None
+        assert composition.container().views is not None
         # The read side, its stores and their credential, and nothing else: no source, no catalogue.
         assert composition.container().built() == {"credential", "stores", "views"}
     finally:

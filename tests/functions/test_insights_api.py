@@ -33,6 +33,7 @@ from shared.core.period import BillingPeriod
 from shared.core.views import PeriodQuery
 from shared.entrypoints.cli.commands.insights import render_insights
 from shared.entrypoints.http.app import create_api
+from shared.entrypoints.http.parts import ApiParts
 from shared.services.insights import InsightsService
 from shared.services.views import ViewService
 from tests.asgi import send
@@ -73,7 +74,7 @@ class Api:
             results, usage_table, costs, FixedItems(), inventory, UseCaseTable(gateway),
             thresholds or Thresholds(), lambda: TODAY,
         )  # fmt: skip
-        self.app = create_api(lambda: views, insights_service=lambda: self.service)
+        self.app = create_api(ApiParts(views=lambda: views, insights=lambda: self.service))
 
     def send(self, path: str) -> httpx.Response:
         return send(self.app, "GET", path)

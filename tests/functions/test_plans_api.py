@@ -38,6 +38,7 @@ from shared.core.target_records import Metric, ScopeKind, Target, TargetScope, T
 from shared.core.use_cases import known_index, parse_use_case
 from shared.entrypoints.cli.commands.plan import render_plan
 from shared.entrypoints.http.app import create_api
+from shared.entrypoints.http.parts import ApiParts
 from shared.services.economics import EconomicsService
 from shared.services.plans import PlanService
 from shared.services.views import ViewService
@@ -96,7 +97,7 @@ class Api:
         economics = EconomicsService(results, usage_table, callers, outcomes, use_cases,
                                      lambda: TODAY)  # fmt: skip
         self.app = create_api(
-            lambda: views, economics_service=lambda: economics, plan_service=lambda: self.plans
+            ApiParts(views=lambda: views, economics=lambda: economics, plans=lambda: self.plans)
         )
 
     def send(self, path: str) -> httpx.Response:

@@ -30,6 +30,7 @@ from shared.adapters.storage.use_cases_table import UseCaseTable
 from shared.core.inventory import InventorySnapshot
 from shared.core.period import BillingPeriod
 from shared.entrypoints.http.app import create_api
+from shared.entrypoints.http.parts import ApiParts
 from shared.services.target_evaluation import TargetEvaluationService
 from shared.services.targets import TargetService
 from shared.services.use_cases import UseCaseService
@@ -96,7 +97,7 @@ class Api:
             self.targets, self.status, self.results, self.usage, MemoryCallerUsage(),
             MemoryOutcomes(), use_cases, None, "https://finops.example", self.clock,
         )  # fmt: skip
-        self.app = create_api(no_views, target_service=lambda: self.service)
+        self.app = create_api(ApiParts(views=no_views, targets=lambda: self.service))
         self.sequence = 0
 
     def send(self, method: str, path: str, **kw: Any) -> httpx.Response:

@@ -7,6 +7,7 @@ from typing import Any
 
 from shared.adapters.storage.use_cases_table import UseCaseTable
 from shared.entrypoints.http.app import create_api
+from shared.entrypoints.http.parts import ApiParts
 from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
 from tests.asgi import send
@@ -28,7 +29,7 @@ def no_views() -> ViewService:
 def api() -> tuple[object, MemoryTableGateway]:
     gateway = MemoryTableGateway()
     service = UseCaseService(UseCaseTable(gateway), Inventory())
-    return create_api(no_views, lambda: service), gateway
+    return create_api(ApiParts(views=no_views, use_cases=lambda: service)), gateway
 
 
 def test_put_creates_then_replaces_and_get_list_delete_serve_the_input_shape() -> None:

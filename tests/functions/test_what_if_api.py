@@ -30,6 +30,7 @@ from shared.core.period import BillingPeriod
 from shared.core.views import PeriodQuery
 from shared.entrypoints.cli.commands.what_if import render_what_if
 from shared.entrypoints.http.app import create_api
+from shared.entrypoints.http.parts import ApiParts
 from shared.services.views import ViewService
 from shared.services.what_if import WhatIfService
 from tests.asgi import send
@@ -63,7 +64,7 @@ class Api:
         views = ViewService(results, lambda: TODAY)
         what_if = WhatIfService(results, usage_table, costs, FixedItems())
         self.service = what_if
-        self.app = create_api(lambda: views, what_if_service=lambda: what_if)
+        self.app = create_api(ApiParts(views=lambda: views, what_if=lambda: what_if))
 
     def send(self, path: str) -> httpx.Response:
         return send(self.app, "GET", path)

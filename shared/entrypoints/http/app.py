@@ -1,8 +1,8 @@
 """The FastAPI app: the read side's views as JSON, errors as RFC 7807 problem bodies.
 
-A route is one module of `routes/` with `register(app, views)`, listed once in `ROUTES`; the
-use-case routes (`routes/use_cases.py`) take the use-case service instead, and are served when
-the app is given one (the Functions app and `serve` are; read-only test apps need not be).
+A route is one module of `routes/` with `register(app, part)`: those of the views are listed once
+in `ROUTES`, the others are served when their part is given (`ApiParts`: the Functions app and
+`serve` give every part; read-only test apps need not).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import date
 from fastapi import FastAPI
 
 from shared.entrypoints.http import problems
+from shared.entrypoints.http.parts import ApiParts
 from shared.entrypoints.http.routes import (
     economics,
     health,
@@ -24,53 +25,35 @@ from shared.entrypoints.http.routes import (
     use_cases,
     what_if,
 )
-from shared.services.economics import EconomicsService
-from shared.services.insights import InsightsService
-from shared.services.outcomes import OutcomeService
-from shared.services.plans import PlanService
 from shared.services.ports import PublishedResults
-from shared.services.targets import TargetService
-from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService, utc_today
-from shared.services.what_if import WhatIfService
 
 Register = Callable[[FastAPI, Callable[[], ViewService]], None]
 ROUTES: tuple[Register, ...] = (health.register, unit_costs.register, reconciliation.register)
 
 
-def create_api(
-    views: Callable[[], ViewService],
-    definitions: Callable[[], UseCaseService] | None = None,
-    outcomes: Callable[[], OutcomeService] | None = None,
-    economics_service: Callable[[], EconomicsService] | None = None,
-    target_service: Callable[[], TargetService] | None = None,
-    what_if_service: Callable[[], WhatIfService] | None = None,
-    insights_service: Callable[[], InsightsService] | None = None,
-    plan_service: Callable[[], PlanService] | None = None,
-) -> FastAPI:
-    """The app; `views` (and `definitions`, the use cases, `outcomes`, the pushed outcomes,
-    `economics_service`, the use-case economics, `target_service`, the targets,
-    `what_if_service`, the what-if, `insights_service`, the savings findings) are called on
-    each request (first use builds, no I/O at import)."""
+def create_api(parts: ApiParts) -> FastAPI:
+    """The app over `parts` (shared/entrypoints/http/parts.py): each route group is served when
+    its part is given, and calls it on each request (first use builds, no I/O at import)."""
     app = FastAPI(title="Azure OpenAI unit costs", version="1", docs_url="/api/docs",
                   openapi_url="/api/openapi.json")  # fmt: skip
     problems.install(app)
     for register in ROUTES:
-        register(app, views)
-    if definitions is not None:
-        use_cases.register(app, definitions)
-    if outcomes is not None:
-        use_cases.register_outcomes(app, outcomes)
-    if economics_service is not None:
-        economics.register(app, economics_service)
-    if target_service is not None:
-        targets.register(app, target_service)
-    if what_if_service is not None:
-        what_if.register(app, what_if_service)
-    if insights_service is not None:
-        insights.register(app, insights_service)
-    if plan_service is not None:  # use cases' plans and planned vs actual
-        plans.register(app, plan_service)
+        register(app, parts.views)
+    if parts.use_cases is not None:
+        use_cases.register(app, parts.use_cases)
+    if parts.outcomes is not None:
+        use_cases.register_outcomes(app, parts.outcomes)
+    if parts.economics is not None:
+        economics.register(app, parts.economics)
+    if parts.targets is not None:
+        targets.register(app, parts.targets)
+    if parts.what_if is not None:
+        what_if.register(app, parts.what_if)
+    if parts.insights is not None:
+        insights.register(app, parts.insights)
+    if parts.plans is not None:  # use cases' plans and planned vs actual
+        plans.register(app, parts.plans)
     return app
 
 
@@ -79,4 +62,4 @@ def create_app(
 ) -> FastAPI:
     """The app over a store of published allocations: `results` is called on first use so
     nothing does I/O at import; `today` is the clock the periods' status is computed with."""
-    return create_api(lambda: ViewService(results(), today))
+    return create_api(ApiParts(views=lambda: ViewService(results(), today)))

@@ -25,17 +25,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def serve_api(parts: Container, port: int) -> None:
-    """Serve the whole API over the container's services (the unit costs, the use cases, pushed
-    outcomes, use-case economics, targets, the what-if and the savings findings) on
-    127.0.0.1:`port` until Ctrl-C (or SIGTERM)."""
+    """Serve the whole API over the container's services on 127.0.0.1:`port` (loopback only)
+    until Ctrl-C (or SIGTERM)."""
     import uvicorn
 
     from shared.entrypoints.http.app import create_api
+    from shared.entrypoints.http.parts import from_container
 
-    app = create_api(
-        lambda: parts.views, lambda: parts.use_cases, lambda: parts.outcomes,
-        lambda: parts.economics, lambda: parts.targets, lambda: parts.what_if,
-        insights_service=lambda: parts.insights,
-        plan_service=lambda: parts.plans,
-    )  # fmt: skip
+    app = create_api(from_container(lambda: parts))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

@@ -1,0 +1,46 @@
+"""What the HTTP API serves: one typed set of service factories, each called on first use of a
+route (no I/O at import). A route group is served when its part is given (read-only test apps
+give the views alone); `from_container` gives every part of the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from shared.bootstrap import Container
+from shared.services.economics import EconomicsService
+from shared.services.insights import InsightsService
+from shared.services.outcomes import OutcomeService
+from shared.services.plans import PlanService
+from shared.services.targets import TargetService
+from shared.services.use_cases import UseCaseService
+from shared.services.views import ViewService
+from shared.services.what_if import WhatIfService
+
+
+@dataclass(frozen=True)
+class ApiParts:
+    """The services behind the routes, as factories: `views` always, the others optional."""
+
+    views: Callable[[], ViewService]
+    use_cases: Callable[[], UseCaseService] | None = None
+    outcomes: Callable[[], OutcomeService] | None = None
+    economics: Callable[[], EconomicsService] | None = None
+    targets: Callable[[], TargetService] | None = None
+    what_if: Callable[[], WhatIfService] | None = None
+    insights: Callable[[], InsightsService] | None = None
+    plans: Callable[[], PlanService] | None = None
+
+
+def from_container(container: Callable[[], Container]) -> ApiParts:
+    """Every part, from the container `container()` returns when a route is first used."""
+    return ApiParts(
+        views=lambda: container().views,
+        use_cases=lambda: container().use_cases,
+        outcomes=lambda: container().outcomes,
+        economics=lambda: container().economics,
+        targets=lambda: container().targets,
+        what_if=lambda: container().what_if,
+        insights=lambda: container().insights,
+        plans=lambda: container().plans,
+    )

@@ -1,0 +1,72 @@
+"""The base of every response model: camelCase JSON names, frozen, no unknown fields; and the
+problem body (RFC 9457) every error answers with."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class ApiModel(BaseModel):
+    """A response body or part of one. Python names are snake_case; the JSON names camelCase
+    (`cost_per_1k_tokens` -> `costPer1kTokens`, or an explicit `Field(alias=...)`)."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid"
+    )
+
+
+class FieldProblem(ApiModel):
+    field: str
+    detail: str
+
+
+class Problem(ApiModel):
+    """An error (RFC 9457): `field` names the bad or missing input when there is one."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    field: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": Problem, "content": {"application/problem+json": {}}, "description": text}
+    for status, text in (
+        (400, "Invalid input: `field` names it"),
+        (404, "Not found: `field` names what is missing"),
+        (503, "Storage unavailable or a publication in progress: retry after `Retry-After`"),
+    )
+}
+
+
+class SourceFreshness(ApiModel):
+    """When one stored input was last collected (null: never)."""
+
+    source: str
+    last_collected_at: str | None
+
+
+class Provenance(ApiModel):
+    """Where a period's figures come from: when the allocation was computed, what share of
+    the bill it allocated, when each input was last collected, which catalogue priced it."""
+
+    cost_type: str
+    status: str
+    allocated_at: str | None
+    allocated_share: float | None  # allocated / billed (null when nothing was billed)
+    sources: list[SourceFreshness]
+    catalogue_version: str | None
+
+
+class PeriodHead(ApiModel):
+    """The head of every response about one allocated period and price basis."""
+
+    period: str
+    cost_type: str
+    currency: str
+    status: str  # `open` while Azure may restate the period, then `closed`
+    closes_on: str
+    provenance: Provenance | None = None  # filled by the route (schemas/provenance)

@@ -92,11 +92,59 @@ def host_context(invocation_id: str, function_name: str) -> func.Context:
     return cast(func.Context, context)
 
 
-def call_http(path: str, **params: str) -> func.HttpResponse:
+# What a caller the host let through sends: the host checked the key's value (AuthLevel.FUNCTION).
+KEYED = {"x-functions-key": "a-key-the-host-checked"}
+
+
+def call_http(path: str, headers: dict[str, str] | None = None, **params: str) -> func.HttpResponse:
+    """One GET through the registered HTTP function, as the host invokes it (with a key)."""
     handler = registered("http_app_func").get_user_function()
     url = f"http://localhost{path}" + (f"?{urlencode(params)}" if params else "")
-    req = func.HttpRequest("GET", url, params=params, body=b"")
+    sent = KEYED if headers is None else headers
+    req = func.HttpRequest("GET", url, params=params, headers=sent, body=b"")
     return LOOP.run_until_complete(handler(req, host_context("test", "http_app_func")))
+
+
+def test_a_request_without_a_credential_is_refused_before_any_route_runs() -> None:
+    composition.reset()
+    for path in ("/api/health", "/api/unit-costs", "/api/openapi.json", "/api/nowhere"):
+        resp = call_http(path, headers={}, period="2026-10")
+        assert resp.status_code == 401, path
+        assert resp.mimetype == "application/problem+json"
+        assert json.loads(resp.get_body())["title"] == "Unauthorized"
+        assert resp.headers.get("WWW-Authenticate", "").startswith("Bearer")
+    assert composition.container.cache_info().currsize == 0  # refused before building anything
+    blank = call_http("/api/health", headers={"x-functions-key": " "}, code="")
+    assert blank.status_code == 401  # an empty key is no credential
+
+
+def test_a_function_key_or_an_entra_principal_lets_a_request_through() -> None:
+    principal = {"X-MS-CLIENT-PRINCIPAL-ID": "00000000-0000-0000-0000-000000000001"}
+    assert call_http("/api/health").status_code == 200  # x-functions-key header
+    assert call_http("/api/health", headers={}, code="a-key").status_code == 200  # ?code=
+    assert call_http("/api/health", headers=principal).status_code == 200  # App Service Auth
+
+
+def test_an_unchanged_read_is_a_304_and_a_changed_one_is_not(live: SampleTenant) -> None:
+    tenant = live
+    timer = TimerRequest(past_due=False)
+    for name in ("collect_inventory", "collect_costs", "collect_usage"):
+        registered(name).get_user_function()(timer)
+    message = func.QueueMessage(body=json.dumps({"period": str(tenant.period)}).encode())
+    registered("allocate_period").get_user_function()(message)
+
+    first = call_http("/api/unit-costs", period=str(tenant.period))
+    tag = first.headers["ETag"]
+    assert first.status_code == 200 and tag.startswith('"')
+    assert first.headers["Cache-Control"] == "private, no-cache"
+    again = call_http("/api/unit-costs", {**KEYED, "If-None-Match": tag}, period=str(tenant.period))
+    assert again.status_code == 304 and again.get_body() == b""
+    assert again.headers["ETag"] == tag
+    other = call_http(
+        "/api/unit-costs", {**KEYED, "If-None-Match": tag}, period=str(tenant.period),
+        costType="actual",
+    )  # fmt: skip
+    assert other.status_code == 200 and other.headers["ETag"] != tag
 
 
 def test_the_triggers_collect_allocate_and_serve_one_period(live: SampleTenant) -> None:

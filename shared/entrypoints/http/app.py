@@ -13,6 +13,7 @@ from datetime import date
 from fastapi import FastAPI
 
 from shared.entrypoints.http import problems
+from shared.entrypoints.http.caching import ConditionalReads
 from shared.entrypoints.http.parts import ApiParts
 from shared.entrypoints.http.routes import (
     economics,
@@ -38,6 +39,7 @@ def create_api(parts: ApiParts) -> FastAPI:
     app = FastAPI(title="Azure OpenAI unit costs", version="1", docs_url="/api/docs",
                   openapi_url="/api/openapi.json")  # fmt: skip
     problems.install(app)
+    app.add_middleware(ConditionalReads)  # ETag, Cache-Control and 304s on every GET
     for register in ROUTES:
         register(app, parts.views)
     if parts.use_cases is not None:

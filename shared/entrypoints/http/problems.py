@@ -1,14 +1,16 @@
-"""Errors as RFC 7807 problem bodies: 400 naming the field, 404 naming what is missing, 409 naming
-the conflicting field, 503 with Retry-After for an outage or a publication in progress, 500
-without a stack trace."""
+"""Errors as RFC 9457 problem bodies: 400 naming the field, 404 naming what is missing (or the
+unknown route), 405 with `Allow`, 409 naming the conflicting field, 503 with Retry-After for an
+outage or a publication in progress, 500 without a stack trace."""
 
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from shared.errors import (
     ConcurrentPublication,
@@ -71,7 +73,30 @@ def install(app: FastAPI) -> None:
         loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body")]
         return problem(400, "Invalid input", str(first.get("msg", "invalid")), ".".join(loc))
 
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        """An unknown route (404), a method a route does not take (405, with `Allow`)."""
+        response = problem(exc.status_code, _title(exc.status_code), _detail(request, exc))
+        response.headers.update(exc.headers or {})
+        return response
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error serving a request", exc_info=exc)
         return problem(500, "Internal error", "the request could not be served; see the logs")
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _detail(request: Request, exc: HTTPException) -> str:
+    if exc.status_code == 404:
+        return f"no route {request.url.path}: the routes are listed at /api/docs"
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        return f"{request.method} is not allowed on {request.url.path} (allowed: {allowed})"
+    return str(exc.detail)

@@ -6,13 +6,18 @@ PY := $(VENV)/bin/python
 
 .PHONY: setup demo test lint format bench clean
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed node_modules/.installed $(VENV)/.chromium
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+# The dashboard's browser test drives Debian's Chromium (tests/e2e/test_dashboard.py; as root).
+$(VENV)/.chromium: | $(VENV)/.installed
+	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver)
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

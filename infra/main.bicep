@@ -148,6 +148,7 @@ var tableNames = [
   'outcomes'
   'targets'
   'targetstatus'
+  'backfill'
 ]
 
 // Subscriptions among the cost scopes; Bicep grants the function identity its readers there.

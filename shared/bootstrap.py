@@ -20,6 +20,8 @@ from shared.adapters.azure.credentials import make_credential
 from shared.adapters.storage.allocation_queue import StorageAllocationQueue, poison_queue_name
 from shared.adapters.storage.allocation_tables import TABLES as RESULT_TABLES
 from shared.adapters.storage.allocation_tables import AllocationTables
+from shared.adapters.storage.backfill_table import TABLE as BACKFILL
+from shared.adapters.storage.backfill_table import BackfillTable
 from shared.adapters.storage.callers_table import TABLE as CALLERS
 from shared.adapters.storage.callers_table import CallerUsageTable
 from shared.adapters.storage.catalogue_source import StoredCatalogue
@@ -50,6 +52,7 @@ from shared.core.resource_id import id_key
 from shared.errors import ConfigurationError
 from shared.services.allocation import AllocationService
 from shared.services.allocation_requests import AllocationRequestService, Allocator
+from shared.services.backfill import BackfillService, Collect
 from shared.services.collection import CollectionService
 from shared.services.collectors import (
     CallerCollector,
@@ -60,11 +63,15 @@ from shared.services.collectors import (
     UsageCollector,
 )
 from shared.services.economics import EconomicsService
+from shared.services.exports import ExportService
 from shared.services.insights import InsightsService
 from shared.services.outcomes import OutcomeService
+from shared.services.periods import PeriodService
 from shared.services.plans import PlanService
 from shared.services.ports import CostSource, InventorySource, UsageSource
 from shared.services.price_refresh import PriceRefreshService
+from shared.services.provenance import ProvenanceService
+from shared.services.series import SeriesService
 from shared.services.target_evaluation import TargetEvaluationService
 from shared.services.targets import TargetService
 from shared.services.use_cases import UseCaseService
@@ -73,7 +80,7 @@ from shared.services.what_if import WhatIfService
 from shared.settings import Settings, StorageConnection
 
 ALL_TABLES = (COSTS, USAGE, INVENTORY, PRICES, INPUTS, *RESULT_TABLES, RECONCILIATION, USE_CASES,
-              CALLERS, OUTCOMES, TARGETS, TARGET_STATUS)  # fmt: skip
+              CALLERS, OUTCOMES, TARGETS, TARGET_STATUS, BACKFILL)  # fmt: skip
 
 
 @dataclass
@@ -90,6 +97,7 @@ class Stores:
     outcomes: OutcomeTable
     targets: TargetTable
     target_status: TargetStatusTable
+    backfill: BackfillTable
 
 
 def queue_client(
@@ -140,6 +148,7 @@ def build_stores(
         outcomes=OutcomeTable(gateway),
         targets=TargetTable(gateway),
         target_status=TargetStatusTable(gateway),
+        backfill=BackfillTable(gateway),
     )
 
 
@@ -238,6 +247,7 @@ def live_collection(
     from shared.adapters.azure.arm_inventory import ArmInventorySource
     from shared.adapters.azure.cost_management import CostManagementSource
     from shared.adapters.azure.monitor_metrics import MonitorUsageSource
+    from shared.adapters.azure.qpu_pacing import QpuPacer
 
     if not settings.cost_scopes:
         raise ConfigurationError(
@@ -246,8 +256,11 @@ def live_collection(
             "/subscriptions/<id> (or use collect --from-files DIR)",
         )
     credential = credential or make_credential()
+    pacer = QpuPacer()  # one QPU budget per tenant, for both price bases
     costs: list[CostSource] = [
-        CostManagementSource(credential, settings.cost_scopes, settings.arm_endpoint, basis)
+        CostManagementSource(
+            credential, settings.cost_scopes, settings.arm_endpoint, basis, pacer=pacer
+        )
         for basis in CostType  # ActualCost and AmortizedCost: one query per scope, month, basis
     ]
     subscriptions = sorted(
@@ -314,7 +327,12 @@ class Container:
     @cached_property
     def views(self) -> ViewService:
         """The read side the HTTP API and the CLI serve (published allocations only)."""
-        return ViewService(self.stores.results)
+        return ViewService(self.stores.results, use_cases=self.stores.use_cases)
+
+    @cached_property
+    def provenance(self) -> ProvenanceService:
+        """Where a period's figures come from (published summary, collection stamps)."""
+        return ProvenanceService(self.stores.results, self.stores.versions)
 
     @cached_property
     def use_cases(self) -> UseCaseService:
@@ -356,6 +374,26 @@ class Container:
         """Use-case economics, callers and showback, computed from the live allocation."""
         s = self.stores
         return EconomicsService(s.results, s.usage, s.callers, s.outcomes, s.use_cases)
+
+    @cached_property
+    def exports(self) -> ExportService:
+        """The FOCUS 1.3 allocated export (docs/focus-export.md): the live allocation of both
+        price bases, the stored cost lines and the use cases, written as CSV."""
+        from shared.adapters.formats.focus_csv import FocusCsv
+
+        s = self.stores
+        writers = {"csv": FocusCsv()}
+        return ExportService(s.results, s.costs, s.use_cases, writers, self.settings.cost_scopes)
+
+    @cached_property
+    def periods(self) -> PeriodService:
+        """The allocated periods (the published summaries alone)."""
+        return PeriodService(self.stores.results)
+
+    @cached_property
+    def series(self) -> SeriesService:
+        """Daily series of the live allocation: the tenant's, a deployment's, a use case's."""
+        return SeriesService(self.stores.results, self.stores.usage, self.economics)
 
     @cached_property
     def what_if(self) -> WhatIfService:
@@ -421,11 +459,20 @@ class Container:
         parts = {"credential", "stores", "views", "allocation", "allocation_requests",
                  "price_refresh", "live_collection", "use_cases", "outcomes", "economics",
                  "telemetry_collection", "targets", "target_evaluation", "what_if", "plans",
-                 "insights"}  # fmt: skip
+                 "insights", "periods", "series", "exports"}  # fmt: skip
         return frozenset(name for name in vars(self) if name in parts)
 
     def file_collection(self, folder: Path) -> CollectionService:
         return file_collection(self.stores, folder)
+
+    def backfill(self, collect: Collect) -> BackfillService:
+        """The backfill of past periods: `collect` reads a period's window (live or from
+        files), then the allocation and the targets' evaluation, as the queue trigger."""
+        s = self.stores
+        return BackfillService(
+            collect, self.allocation, self.target_evaluation.evaluate_period, s.versions,
+            s.backfill,
+        )  # fmt: skip
 
     def price_refresh_from(self, endpoint: str) -> PriceRefreshService:
         return build_price_refresh(self.settings, self.stores, endpoint)

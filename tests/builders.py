@@ -106,6 +106,7 @@ def publication(
         unallocated_totals=tuple(unallocated_totals(allocation)),
         reconciliation=reconcile(allocation, lines, usage, catalogue),
         input_sequence=sequence,
+        catalogue_version=catalogue.version,
     )
 
 

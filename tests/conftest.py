@@ -11,6 +11,7 @@ import pytest
 from shared.demo.azurite import running_azurite, sigterm_as_exit
 from tests import processes
 from tests.doubles.fixtures import NetworkGuard, azure_tls, network_guard, serve_azure
+from tests.storage import clear_storage
 
 __all__ = ["azure_tls", "network_guard", "serve_azure"]
 
@@ -48,16 +49,8 @@ def azurite() -> Iterator[object]:
 @pytest.fixture
 def storage_env(azurite: object, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Settings for a clean Azurite: every table and queue of earlier tests is gone."""
-    from azure.data.tables import TableServiceClient
-    from azure.storage.queue import QueueServiceClient
-
     conn = azurite.connection_string  # type: ignore[attr-defined]
-    tables = TableServiceClient.from_connection_string(conn)
-    for table in tables.list_tables():
-        tables.delete_table(table.name)
-    queues = QueueServiceClient.from_connection_string(conn)
-    for queue in queues.list_queues():
-        queues.delete_queue(queue.name)
+    clear_storage(conn)
     env = {"AzureWebJobsStorage": conn, "ALLOCATION_QUEUE": "allocation-requests"}
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -27,7 +27,7 @@ from shared.adapters.storage.table_gateway import (
 from shared.core.arm_ids import deployment_key_of
 from shared.core.callers import Caller, CallerKind, CallerUsage, TelemetrySource, kinds_of
 from shared.core.catalogue import RetailPriceItem, item_identity, unique_items
-from shared.core.inputs import InputScope, InputVersion, Writer
+from shared.core.inputs import InputScope, InputSource, InputVersion, Writer
 from shared.core.outcomes import EVENT_ID, EVENT_ID_RULE, DailyOutcomes, OutcomeEvent, PushReport
 from shared.core.period import BillingPeriod, DateWindow
 from shared.core.requests import AllocationRequest, PoisonedMessage, QueuedMessage
@@ -224,6 +224,7 @@ class MemoryInputVersions:
     sequences: dict[InputScope, int] = field(default_factory=dict)
     writing: dict[InputScope, datetime] = field(default_factory=dict)
     taken_over: set[InputScope] = field(default_factory=set)
+    collected_at: dict[InputScope, datetime] = field(default_factory=dict)
 
     def begin(self, scopes: Iterable[InputScope]) -> None:
         wanted = set(scopes)
@@ -253,6 +254,12 @@ class MemoryInputVersions:
             if seen(s)
         )
         return InputVersion(sum(n for s, n in self.sequences.items() if seen(s)), writers)
+
+    def collected(self, scopes: Iterable[InputScope]) -> None:
+        self.collected_at.update({s: self.clock() for s in scopes})
+
+    def last_collected(self, period: BillingPeriod) -> dict[InputSource, datetime]:
+        return {s.source: t for s, t in self.collected_at.items() if s.period in (None, period)}
 
     def stalled(self, scopes: Iterable[InputScope]) -> set[InputScope]:
         now = self.clock()

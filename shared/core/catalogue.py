@@ -12,9 +12,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
+from shared.core.digest import digest
 from shared.core.meter_names import (
     ParsedMeter,
     assumed_unit_of_measure,
@@ -165,6 +167,17 @@ class TableCatalogue:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    @cached_property
+    def version(self) -> str:
+        """A digest of the classification and the list prices (MeterCatalogue.version)."""
+        entries = (f"{key}={info!r}" for key, info in sorted(self.entries.items()))
+        prices = (
+            f"{key}:{'|'.join(item_identity(i))}={i.retail_price}"
+            for key, items in sorted(self.prices.items())
+            for i in items
+        )
+        return digest(*entries, *prices, *sorted(self.account_level), length=12)
 
 
 def meter_info(

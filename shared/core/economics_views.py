@@ -320,6 +320,13 @@ def showback_view(found: Showback, days: PeriodDays, status: StatusView) -> Show
     )
 
 
+@in_money_context
+def listed_costs(days: PeriodDays) -> dict[str, Decimal]:
+    """Each deployment's cost (keyed by `id_key` of its ARM id) as the period's unit costs
+    round it."""
+    return _rounded_deployment_costs(days, _deployment_costs(days))
+
+
 def _deployment_costs(days: PeriodDays) -> dict[str, Decimal]:
     costs: dict[str, Decimal] = {}
     for row in days.rows:

@@ -95,3 +95,9 @@ class MeterCatalogue(Protocol):
         """True for a known charge of the account that belongs to no model (content safety,
         assistants, file search, storage)."""
         ...
+
+    @property
+    def version(self) -> str:
+        """A digest of what it classifies and prices by: equal versions classify and price
+        alike (the provenance of an allocation names it)."""
+        ...

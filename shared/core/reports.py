@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
 from shared.core.allocation import PeriodAllocation, UnallocatedReason
-from shared.core.costs import CostType
+from shared.core.costs import ChargeType, CostType, PricingModel
 from shared.core.inventory import Deployment
 from shared.core.meters import TokenKind
 from shared.core.period import BillingPeriod
@@ -51,6 +51,7 @@ class Publication:
     unallocated_totals: tuple[UnallocatedTotal, ...]
     reconciliation: Reconciliation
     input_sequence: int
+    catalogue_version: str = ""  # the meter catalogue it was allocated with (MeterCatalogue)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,13 @@ class DailyCost:
     kind: TokenKind | None = None  # the meter's token kind (None: unallocated)
     deployment_id: str = ""  # the deployment's ARM id ("": unallocated)
     reason: UnallocatedReason | None = None  # why it is unallocated (None: allocated)
+    # The bill line's identity beyond date and meter (CostLine.identity), and the deployment's
+    # driver quantity that weighed its share (tokens, PTU-hours, hours, requests; None:
+    # unallocated, or a row published before weights were stored).
+    account_id: str = ""  # as stored: the inventory's spelling (allocated), the bill's (not)
+    charge_type: ChargeType = ChargeType.USAGE
+    pricing_model: PricingModel = PricingModel.ON_DEMAND
+    weight: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,21 @@ class PeriodDays:
     deployments: tuple[Deployment, ...]
     rows: tuple[DailyCost, ...]
     unit_costs: tuple[UnitCost, ...] = ()  # the report's, of the same generation as the rows
+
+
+@dataclass(frozen=True)
+class PeriodSummary:
+    """What one published summary says of its allocation, read without its rows: the period,
+    price basis, currency and exact totals (billed == allocated + unallocated)."""
+
+    period: BillingPeriod
+    cost_type: CostType
+    currency: str
+    billed: Decimal
+    allocated: Decimal
+    unallocated: Decimal
+    published_at: datetime | None = None  # when readers first saw this allocation
+    catalogue_version: str = ""  # the meter catalogue it was allocated with ("": unknown)
 
 
 @dataclass(frozen=True)

@@ -333,17 +333,17 @@ def use_case_json(use_case: UseCase) -> dict[str, object]:
 
 
 def plan_json(plan: Plan) -> dict[str, object]:
-    """A plan in the file's shape, its numbers as `_number_json` writes them."""
+    """A plan in the file's shape, its numbers as `number_json` writes them."""
     body: dict[str, object] = {
         "region": plan.region,
-        "outcomesPerDay": _number_json(plan.outcomes_per_day),
-        "requestsPerOutcome": _number_json(plan.requests_per_outcome),
-        "inputTokensPerRequest": _number_json(plan.input_tokens_per_request),
-        "cachedInputTokensPerRequest": _number_json(plan.cached_input_tokens_per_request),
-        "outputTokensPerRequest": _number_json(plan.output_tokens_per_request),
+        "outcomesPerDay": number_json(plan.outcomes_per_day),
+        "requestsPerOutcome": number_json(plan.requests_per_outcome),
+        "inputTokensPerRequest": number_json(plan.input_tokens_per_request),
+        "cachedInputTokensPerRequest": number_json(plan.cached_input_tokens_per_request),
+        "outputTokensPerRequest": number_json(plan.output_tokens_per_request),
     }
     if plan.weekday_shape is not None:
-        body["weekdayShape"] = [_number_json(w) for w in plan.weekday_shape]
+        body["weekdayShape"] = [number_json(w) for w in plan.weekday_shape]
     body["candidates"] = [_candidate_json(c) for c in plan.candidates]
     return body
 
@@ -360,7 +360,7 @@ def _candidate_json(candidate: PlannedCandidate) -> dict[str, object]:
     return body
 
 
-def _number_json(value: Decimal) -> int | str:
+def number_json(value: Decimal) -> int | str:
     """A plan's number as stored and served: an integer when written as one, else its exact
     decimal string (JSON has no exact decimals; a float would not be the number written)."""
     exponent = value.as_tuple().exponent

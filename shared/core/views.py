@@ -201,7 +201,7 @@ class ReconciliationSummaryView:
 
 @dataclass(frozen=True)
 class ReconciliationView:
-    """The reconciliation of a period in one price basis: tolerance, summary and rows."""
+    """The reconciliation of a period in one price basis: tolerance, summary, rows, status."""
 
     period: BillingPeriod
     cost_type: CostType
@@ -209,6 +209,7 @@ class ReconciliationView:
     tolerance_pct: Decimal
     summary: ReconciliationSummaryView
     rows: tuple[ReconciliationRowView, ...]
+    status: StatusView
 
 
 def unit_costs_view(report: PeriodReport, today: date) -> PeriodUnitCostsView:
@@ -232,8 +233,9 @@ def unit_costs_view(report: PeriodReport, today: date) -> PeriodUnitCostsView:
     )
 
 
-def reconciliation_view(report: Reconciliation) -> ReconciliationView:
-    """The reconciliation's view, its money rounded once like the period's unit costs."""
+def reconciliation_view(report: Reconciliation, today: date) -> ReconciliationView:
+    """The reconciliation's view, its money rounded once like the period's unit costs, and its
+    status as of `today`."""
     # The rows hold every cost line of the period and basis and every allocated share of them,
     # so their exact cost and allocated cost are the allocation's billed and allocated cost.
     rounded = round_rows([r.cost for r in report.rows], [r.allocated_cost for r in report.rows])
@@ -254,6 +256,7 @@ def reconciliation_view(report: Reconciliation) -> ReconciliationView:
                 report.rows, rounded.costs, rounded.allocated, strict=True
             )
         ),
+        status=StatusView.of(report.period, today),
     )
 
 

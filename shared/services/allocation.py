@@ -129,6 +129,7 @@ class AllocationService:
                 unallocated_totals=tuple(unallocated_totals(allocation)),
                 reconciliation=reconcile(allocation, lines, inputs.usage, inputs.catalogue),
                 input_sequence=sequence,
+                catalogue_version=inputs.catalogue.version,
             )
             done.append(BasisResult(cost_type, self.results.publish(publication), allocation))
         return AllocationOutcome(period, AllocationStatus.ALLOCATED, tuple(done))

@@ -135,6 +135,7 @@ class CollectionService:
             if p.write:
                 p.write.apply()
         bumped = self.versions.end(marked, changing)
+        self.versions.collected(p.scope for p in planned)  # read whole, changed or not
         periods = self._to_allocate([p for p in planned if p.scope in bumped])
         self.queue.enqueue(periods)
         return periods

@@ -26,8 +26,10 @@ from shared.core.economics_views import (
     showback_view,
     use_case_view,
 )
+from shared.core.list_filter import ListFilter
 from shared.core.resource_id import same_id
 from shared.core.showback import ShowbackBy, showback
+from shared.core.showback_filter import matching_groups
 from shared.core.use_case_economics import economics
 from shared.core.use_cases import SLUG
 from shared.core.views import PeriodQuery, StatusView
@@ -100,23 +102,40 @@ class EconomicsService:
             deployment.key, dep_id, days, caller_totals(shares), kind, self._status(query)
         )
 
-    def showback(self, query: PeriodQuery, by: str | None) -> ShowbackView:
-        """The period's bill by owner, cost center or use case, and the unassigned rest."""
+    def showback(
+        self, query: PeriodQuery, by: str | None, wanted: ListFilter | None = None
+    ) -> ShowbackView:
+        """The period's bill by owner, cost center or use case, and the unassigned rest; its
+        groups those `wanted` keeps (`owner`, and `useCase` by use case: the groups' use cases;
+        billedCost and the unassigned rest stay the period's)."""
         if by is None or by not in tuple(ShowbackBy):
             detail = "required" if not by else f"expected one of {BY_NAMES}, got {by!r}"
             raise InvalidInput("by", detail)
+        wanted = wanted or ListFilter()
+        _showback_filters(wanted, ShowbackBy(by))
         days = live_days(self._results, query)
+        live = [u for u in self._use_cases.all() if not u.planned]  # planned: nothing to show
         found = showback(
             days,
-            [u for u in self._use_cases.all() if not u.planned],  # planned: nothing to show
+            live,
             self._usage.records_for(query.period),
             self._callers.usage_for(query.period),
             ShowbackBy(by),
         )
-        return showback_view(found, days, self._status(query))
+        return matching_groups(showback_view(found, days, self._status(query)), wanted, live)
 
     def _status(self, query: PeriodQuery) -> StatusView:
         return StatusView.of(query.period, self._today())
+
+
+def _showback_filters(wanted: ListFilter, by: ShowbackBy) -> None:
+    """InvalidInput naming a filter the showback does not take (by `by`)."""
+    for field, value in (("account", wanted.account), ("model", wanted.model),
+                         ("sku", wanted.sku)):  # fmt: skip
+        if value is not None:
+            raise InvalidInput(field, "not a filter of the showback (it takes owner and useCase)")
+    if wanted.use_case is not None and by is not ShowbackBy.USE_CASE:
+        raise InvalidInput("useCase", "a filter of the showback by useCase only (by=useCase)")
 
 
 def _kind(by: str | None) -> CallerKind | None:

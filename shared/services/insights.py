@@ -20,8 +20,10 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import date
 from decimal import Decimal
 
+from shared.core.finding_filter import matching_findings
 from shared.core.findings import DeploymentFacts, FindingType, Thresholds, find_all
 from shared.core.insight_views import InsightsView, insights_view
+from shared.core.list_filter import ListFilter
 from shared.core.meters import TokenKind
 from shared.core.money import ZERO, in_money_context
 from shared.core.period import BillingPeriod
@@ -30,6 +32,7 @@ from shared.core.reports import DailyCost
 from shared.core.resource_id import id_key
 from shared.core.traffic import Traffic, TrafficIndex
 from shared.core.usage import UsageRecord
+from shared.core.use_cases import UseCase
 from shared.core.views import PeriodQuery
 from shared.errors import InvalidInput
 from shared.services.ports import (
@@ -67,16 +70,23 @@ class InsightsService:
         self._thresholds = thresholds
         self._today = today
 
-    def run(self, query: PeriodQuery, types: Collection[FindingType] = ()) -> InsightsView:
+    def run(
+        self,
+        query: PeriodQuery,
+        types: Collection[FindingType] = (),
+        wanted: ListFilter | None = None,
+    ) -> InsightsView:
         """The period's findings, largest saving first (module docstring); only those of
-        `types` when given."""
+        `types` when given, and those `wanted` keeps (shared/core/finding_filter.py). Every
+        deployment is examined either way; the ranks and the upper bound are of those kept."""
         days = live_days(self._results, query)
         lines = self._costs.lines_for(query.period, query.cost_type)
         book = PriceBook.build(lines, self._items.items())
         index = TrafficIndex.build(self._usage.records_for(query.period), days.rows)
         earlier = TrafficIndex.build(self._history(query.period), ())
         held = self._capacities(query.period)
-        owners = self._owners()
+        use_cases = self._use_cases.all()
+        owners = _owners(use_cases)
         traffic: dict[str, Traffic] = {}
         facts = []
         for unit in days.unit_costs:
@@ -98,9 +108,12 @@ class InsightsService:
         findings = find_all(facts, book, self._thresholds, as_of=as_of)
         if types:
             findings = [f for f in findings if f.type in types]
+        deployments = [u.deployment for u in days.unit_costs]
+        if wanted is not None:
+            findings = matching_findings(findings, deployments, wanted, use_cases)
         return insights_view(
             findings,
-            [u.deployment for u in days.unit_costs],
+            deployments,
             traffic,
             query.period,
             query.cost_type,
@@ -124,14 +137,15 @@ class InsightsService:
                 held[id_key(deployment.deployment_id)].add(deployment.capacity)
         return held
 
-    def _owners(self) -> dict[str, str]:
-        """The use case that claims each deployment whole."""
-        return {
-            id_key(entry.deployment_id): use_case.name
-            for use_case in self._use_cases.all()
-            for entry in use_case.deployments
-            if entry.whole
-        }
+
+def _owners(use_cases: Iterable[UseCase]) -> dict[str, str]:
+    """The use case that claims each deployment whole."""
+    return {
+        id_key(entry.deployment_id): use_case.name
+        for use_case in use_cases
+        for entry in use_case.deployments
+        if entry.whole
+    }
 
 
 @in_money_context

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from shared.core.callers import CallerKind, CallerUsage, LoggedCalls, TelemetrySource
 from shared.core.catalogue import RetailPriceItem
 from shared.core.costs import CostLine, CostType
-from shared.core.inputs import InputScope, InputVersion
+from shared.core.focus_rows import Cell
+from shared.core.inputs import InputScope, InputSource, InputVersion
 from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.meters import MeterCatalogue
 from shared.core.outcomes import DailyOutcomes, OutcomeEvent, PushReport
@@ -18,6 +19,7 @@ from shared.core.reconciliation import Reconciliation
 from shared.core.reports import (
     PeriodDays,
     PeriodReport,
+    PeriodSummary,
     Publication,
     PublishStatus,
     Unpublished,
@@ -133,6 +135,18 @@ class InputVersions(Protocol):
         """The scopes whose writer stopped half-way (a mark older than the writer lease)."""
         ...
 
+    def collected(self, scopes: Iterable[InputScope]) -> None:
+        """Record that a collection read these scopes whole now (changed or not)."""
+        ...
+
+
+class CollectionTimes(Protocol):
+    """When each stored input was last collected whole (InputVersions.collected)."""
+
+    def last_collected(self, period: BillingPeriod) -> Mapping[InputSource, datetime]:
+        """The period's inputs and the shared ones (inventory, prices); never collected: absent."""
+        ...
+
 
 class AllocationDeferral(Protocol):
     """Puts an allocation request back on the queue, visible again after `delay`."""
@@ -168,6 +182,22 @@ class PublishedDailyRows(Protocol):
 
     def days(self, period: BillingPeriod, cost_type: CostType) -> PeriodDays | Unpublished | None:
         """The daily rows with the allocation's totals and deployments, read as one whole."""
+        ...
+
+
+class PublishedPeriods(Protocol):
+    """Lists what is published: every period and price basis whose allocation has totals."""
+
+    def periods(self) -> list[PeriodSummary]:
+        """Each published summary (any order); periods with nothing to publish left out."""
+        ...
+
+
+class PublishedSummary(Protocol):
+    """One published summary, read without its rows."""
+
+    def summary(self, period: BillingPeriod, cost_type: CostType) -> PeriodSummary | None:
+        """None when the period was never allocated or had nothing to publish."""
         ...
 
 
@@ -358,3 +388,16 @@ class EventPublisher(Protocol):
     (`PartlyAccepted` naming those accepted before the failure)."""
 
     def send(self, events: Sequence[OutboxEvent]) -> None: ...
+
+
+class FocusWriter(Protocol):
+    """Writes FOCUS rows (shared/core/focus_rows.py) in one file format (the CSV writer of
+    shared/adapters/formats/focus_csv.py); returns how many rows it wrote."""
+
+    @property
+    def media_type(self) -> str: ...
+
+    @property
+    def extension(self) -> str: ...
+
+    def write(self, rows: Iterable[Mapping[str, Cell]], out: TextIO) -> int: ...

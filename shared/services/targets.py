@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from shared.core.list_filter import ListFilter
 from shared.core.resource_id import id_key
+from shared.core.target_filter import matching_targets
 from shared.core.target_records import StoredEvaluation, Target, Transition
 from shared.core.targets import parse_target
 from shared.core.use_cases import SLUG, SLUG_RULE, known_index
@@ -39,8 +41,13 @@ class TargetService:
         self._use_cases = use_cases
         self._inventory = inventory
 
-    def list(self) -> list[Target]:
-        return self._store.all()
+    def list(self, wanted: ListFilter | None = None) -> list[Target]:
+        """The targets, sorted by id; those `wanted` keeps (shared/core/target_filter.py)."""
+        found = self._store.all()
+        if wanted is None or wanted.empty:
+            return found
+        use_cases = self._use_cases.all() if wanted.owner is not None else []
+        return matching_targets(found, wanted, use_cases)
 
     def get(self, target_id: str) -> Target:
         found = self._store.get(target_id) if SLUG.fullmatch(target_id) else None

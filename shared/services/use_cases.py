@@ -11,8 +11,10 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from shared.core.inventory import Deployment
+from shared.core.list_filter import ListFilter
 from shared.core.target_records import ScopeKind, Target
 from shared.core.targets import parse_targets
+from shared.core.use_case_filter import matching_use_cases
 from shared.core.use_cases import (
     SLUG,
     SLUG_RULE,
@@ -95,8 +97,15 @@ class UseCaseService:
         self._targets.replace_all(sorted(targets, key=lambda t: t.id))
         return replace(report, targets=ApplyReport.of(stored, {t.id: t for t in targets}))
 
-    def list(self) -> list[UseCase]:
-        return self._store.all()
+    def list(self, wanted: ListFilter | None = None) -> list[UseCase]:
+        """The stored use cases `wanted` keeps, sorted by name (shared/core/use_case_filter.py;
+        the inventory is read for `account`, `model` and `sku`)."""
+        stored = self._store.all()
+        if wanted is None or wanted.empty:
+            return stored
+        by_deployment = any(v is not None for v in (wanted.account, wanted.model, wanted.sku))
+        deployments = self._inventory.known_deployments() if by_deployment else []
+        return matching_use_cases(stored, wanted, deployments)
 
     def get(self, name: str) -> UseCase:
         found = self._store.get(name) if SLUG.fullmatch(name) else None

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+from shared.core.deployment_filter import matching_deployments
+from shared.core.list_filter import ListFilter
 from shared.core.reports import PeriodDays, Unpublished
 from shared.core.views import (
     DeploymentUnitCostsView,
@@ -22,7 +24,7 @@ from shared.core.views import (
     unit_costs_view,
 )
 from shared.errors import NotFound
-from shared.services.ports import PublishedDailyRows, PublishedResults
+from shared.services.ports import PublishedDailyRows, PublishedResults, UseCaseStore
 
 
 def utc_today() -> date:
@@ -31,18 +33,33 @@ def utc_today() -> date:
 
 
 class ViewService:
-    """The views of the allocations `results` publishes, with the status as of `today()`."""
+    """The views of the allocations `results` publishes, with the status as of `today()`;
+    `use_cases` (the stored definitions) serve the lists' `useCase` and `owner` filters (None:
+    no use case is defined, so those filters keep nothing)."""
 
-    def __init__(self, results: PublishedResults, today: Callable[[], date] = utc_today) -> None:
+    def __init__(
+        self,
+        results: PublishedResults,
+        today: Callable[[], date] = utc_today,
+        use_cases: UseCaseStore | None = None,
+    ) -> None:
         self._results = results
         self._today = today
+        self._use_cases = use_cases
 
-    def unit_costs(self, query: PeriodQuery) -> PeriodUnitCostsView:
-        """The period's unit costs; NotFound when it has not been allocated."""
+    def unit_costs(
+        self, query: PeriodQuery, wanted: ListFilter | None = None
+    ) -> PeriodUnitCostsView:
+        """The period's unit costs, its deployments those `wanted` keeps (its totals and
+        unallocated lines the whole period's); NotFound when it has not been allocated."""
         report = self._results.report(query.period, query.cost_type)
         if report is None or isinstance(report, Unpublished):
             raise not_allocated(query, report)
-        return unit_costs_view(report, self._today())
+        view = unit_costs_view(report, self._today())
+        if wanted is None or wanted.empty:
+            return view
+        defined = self._use_cases.all() if wanted.needs_use_cases and self._use_cases else []
+        return matching_deployments(view, wanted, defined)
 
     def deployment(self, key: str, query: PeriodQuery) -> DeploymentUnitCostsView:
         """One deployment's unit costs, rounded as in the period's list (the whole period is
@@ -62,7 +79,7 @@ class ViewService:
             raise NotFound(
                 "period", f"{query.period} ({query.cost_type.value}) has not been reconciled"
             )
-        return reconciliation_view(report)
+        return reconciliation_view(report, self._today())
 
 
 def live_days(results: PublishedDailyRows, query: PeriodQuery) -> PeriodDays:

@@ -5,6 +5,7 @@ Import them into a conftest (`from tests.doubles.fixtures import network_guard, 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import ssl
@@ -79,6 +80,14 @@ def is_loopback(host: object) -> bool:
 @pytest.fixture
 def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
     """Refuse (and fail the test on) any connection or name lookup beyond 127.0.0.1 / ::1."""
+    with loopback_only(monkeypatch) as guard:
+        yield guard
+
+
+@contextlib.contextmanager
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
+    """The guard of `network_guard` for a block (a fixture of a wider scope: its own
+    `pytest.MonkeyPatch.context()`): a connection or lookup beyond loopback fails it."""
     guard = NetworkGuard()
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from azure.data.tables import TableServiceClient
 
+from shared.adapters.storage.input_versions_table import TABLE as INPUTS
 from shared.bootstrap import ALL_TABLES, build_allocation_requests, build_stores
 from shared.core.costs import CostType
 from shared.core.reports import PeriodReport
@@ -22,20 +23,35 @@ from shared.settings import Settings
 from tests.doubles.azure import AzureDouble
 from tests.doubles.fixtures import RunningDouble
 from tests.live_tenant import seen_at_subscription_scope, serve_tenant
+from tests.storage import without_stamp
 
 
-def snapshot(conn: str) -> dict[str, list[tuple]]:
-    """Every entity of every table, with the service's own Timestamp and ETag."""
+def snapshot(conn: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every entity of every table, with the service's own Timestamp and ETag; of the `inputs`
+    rows, all but the collection stamp (`CollectedAt`, rewritten by every collection)."""
     service = TableServiceClient.from_connection_string(conn)
-    tables = {}
+    tables: dict[str, list[tuple[object, ...]]] = {}
     for name in ALL_TABLES:
         rows = service.get_table_client(name).list_entities()
+        if name == INPUTS:
+            tables[name] = sorted(
+                (r["PartitionKey"], r["RowKey"], repr(sorted(without_stamp(name, r).items())))
+                for r in rows
+            )
+            continue
         tables[name] = sorted(
             (r["PartitionKey"], r["RowKey"], repr(sorted(r.items())), str(r.metadata["timestamp"]),
              r.metadata["etag"])
             for r in rows
         )  # fmt: skip
     return tables
+
+
+def stamps(conn: str) -> dict[tuple[str, str], str]:
+    rows = TableServiceClient.from_connection_string(conn).get_table_client(INPUTS).list_entities()
+    return {
+        (r["PartitionKey"], r["RowKey"]): r["CollectedAt"] for r in rows if r.get("CollectedAt")
+    }
 
 
 def collect_and_allocate(tenant: SampleTenant) -> None:
@@ -94,6 +110,9 @@ def test_live_path_conserves_money_per_basis_account_and_day_and_reruns_change_n
     batches = running.double.metrics_batches()
     assert batches and all(int(req.param("top") or 0) > 10 for req in batches)
 
-    before = snapshot(storage_env["AzureWebJobsStorage"])
+    conn = storage_env["AzureWebJobsStorage"]
+    before, stamped = snapshot(conn), stamps(conn)
     collect_and_allocate(tenant)
-    assert snapshot(storage_env["AzureWebJobsStorage"]) == before
+    assert snapshot(conn) == before  # the rerun wrote nothing but the collection stamps
+    assert stamped and {k: v for k, v in stamps(conn).items() if k in stamped} != stamped
+    assert all(stamps(conn)[k] >= v for k, v in stamped.items())

@@ -40,6 +40,12 @@ from shared.core.inventory import InventorySnapshot
 from shared.core.use_cases import DeploymentEntry, Outcome, OutcomeSource, SourceType, UseCase
 from shared.entrypoints.http.app import create_api
 from shared.entrypoints.http.parts import ApiParts
+from shared.entrypoints.http.schemas.economics import (
+    DeploymentCallers,
+    Showback,
+    UseCaseUnitCosts,
+)
+from shared.entrypoints.http.schemas.use_cases import PushedOutcomes
 from shared.services.economics import EconomicsService
 from shared.services.outcomes import OutcomeService
 from shared.services.views import ViewService
@@ -59,6 +65,7 @@ from tests.builders import (
     use,
 )
 from tests.fakes import MemoryCallerUsage, MemoryOutcomes, MemoryTableGateway
+from tests.functions.served import served_as
 from tests.unit.catalogue_double import GPT4O_IN
 
 TODAY = date(2026, 11, 20)
@@ -403,3 +410,103 @@ def test_an_outcome_pushed_after_the_period_closed_shows_at_once(api: Api) -> No
     # 5 Nov alone: 10.555.. / 19 = 0.5555..
     assert cents(after["costPerOutcome"]) == Decimal("0.55555556")
     assert after["cost"] == before["cost"]
+
+
+# --- declared models, pages and filters -------------------------------------------------------
+
+
+def test_the_economics_routes_serve_their_declared_models(api: Api) -> None:
+    found = served_as(
+        api.send("GET", f"/api/use-cases/support-bot/unit-costs?{PERIOD}"),
+        UseCaseUnitCosts,
+        "GET",
+        "/api/use-cases/{name}/unit-costs",
+    )
+    assert (found.use_case, found.status, found.closes_on) == ("support-bot", "open", "2026-12-06")
+    callers = served_as(
+        api.send("GET", f"/api/deployments/{TEST.key}/callers?{PERIOD}"),
+        DeploymentCallers,
+        "GET",
+        "/api/deployments/{key}/callers",
+    )
+    assert (callers.total_items, callers.continuation_token) == (2, None)
+    groups = served_as(
+        api.send("GET", f"/api/showback?{PERIOD}&by=owner"), Showback, "GET", "/api/showback"
+    )
+    assert (groups.total_items, groups.next_link) == (3, None)
+    pushed = served_as(
+        api.push("support-bot", ("q-1", "2026-11-02", 10)),
+        PushedOutcomes,
+        "POST",
+        "/api/use-cases/{name}/outcomes",
+    )
+    assert pushed.accepted == ["q-1"]
+
+
+def test_callers_a_page_at_a_time_keep_their_order_and_the_deployments_cost(api: Api) -> None:
+    first = api.get(f"/api/deployments/{TEST.key}/callers?{PERIOD}&limit=1")
+    assert [c["caller"] for c in first["callers"]] == ["b"]  # the largest cost first
+    assert (first["totalItems"], first["cost"], first["unattributed"]["cost"]) == (2, 66.67, 23.89)
+    second = api.get(first["nextLink"].removeprefix("http://api"))
+    assert [c["caller"] for c in second["callers"]] == ["a"]
+    assert (second["continuationToken"], second["nextLink"]) == (None, None)
+    assert (second["cost"], second["unattributed"]) == (first["cost"], first["unattributed"])
+    token = first["continuationToken"]
+    chat = f"/api/deployments/{CHAT.key}/callers?{PERIOD}"
+    other = api.send("GET", f"{chat}&continuationToken={token}")
+    assert_problem(other, 400, "continuationToken")  # a token of another deployment
+    assert_problem(
+        api.send("GET", f"/api/deployments/{TEST.key}/callers?{PERIOD}&limit=0"), 400, "limit"
+    )
+
+
+def test_showback_groups_a_page_at_a_time_sum_with_the_unassigned_to_the_bill(api: Api) -> None:
+    whole = api.get(f"/api/showback?{PERIOD}&by=useCase")
+    served: list[tuple[str, Decimal, list[str]]] = []
+    url: str | None = f"/api/showback?{PERIOD}&by=useCase&limit=2"
+    while url is not None:
+        page = api.get(url.removeprefix("http://api"))
+        assert page["billedCost"] == whole["billedCost"]
+        assert page["unassigned"] == whole["unassigned"]
+        assert page["totalItems"] == 3
+        served += group_costs(page)
+        url = page["nextLink"]
+    assert served == group_costs(whole)  # the same groups, in the same order, each once
+    total = sum(g for _n, g, _u in served) + cents(whole["unassigned"]["cost"])
+    assert total == cents(whole["billedCost"])
+    token = api.get(f"/api/showback?{PERIOD}&by=useCase&limit=1")["continuationToken"]
+    by_owner = api.send("GET", f"/api/showback?{PERIOD}&by=owner&continuationToken={token}")
+    assert_problem(by_owner, 400, "continuationToken")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("by=owner&owner=SUPPORT", ["support"]),
+        ("by=costCenter&owner=finance", ["CC-1042"]),  # the center holding finance's billing
+        ("by=useCase&useCase=Billing", ["billing"]),
+        ("by=useCase&owner=support", ["support-bot"]),
+        ("by=owner&owner=nobody", []),
+        ("by=useCase&useCase=support-bot&owner=finance", []),
+    ],
+)
+def test_showback_filters_keep_exactly_their_groups_and_the_bill_stays_whole(
+    api: Api, query: str, expected: list[str]
+) -> None:
+    found = api.get(f"/api/showback?{PERIOD}&{query}")
+    assert [g["name"] for g in found["groups"]] == expected
+    assert found["totalItems"] == len(expected)
+    assert found["billedCost"] == 111.5
+    assert cents(found["unassigned"]["cost"]) == Decimal("58.72")  # the period's, as unfiltered
+    Showback.model_validate(found)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("by=owner&useCase=billing", "useCase"), ("by=owner&owner=", "owner"),
+     ("by=costCenter&useCase=billing", "useCase")],
+)  # fmt: skip
+def test_a_showback_filter_that_does_not_apply_or_is_empty_is_a_400_naming_it(
+    api: Api, query: str, field: str
+) -> None:
+    assert_problem(api.send("GET", f"/api/showback?{PERIOD}&{query}"), 400, field)

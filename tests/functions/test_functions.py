@@ -125,13 +125,27 @@ def test_a_function_key_or_an_entra_principal_lets_a_request_through() -> None:
     assert call_http("/api/health", headers=principal).status_code == 200  # App Service Auth
 
 
+def test_every_period_figure_says_where_it_comes_from(live: SampleTenant) -> None:
+    tenant = live
+    run_the_timers_and_the_queue(tenant)
+    for path in ("/api/unit-costs", "/api/daily", "/api/reconciliation"):
+        body = json.loads(call_http(path, period=str(tenant.period), costType="actual").get_body())
+        seen = body["provenance"]
+        assert (seen["costType"], seen["status"]) == ("actual", "closed"), path
+        assert seen["publishedAt"].endswith("Z") and len(seen["catalogueVersion"]) == 12
+        stamps = {s["source"]: s["lastCollectedAt"] for s in seen["sources"]}
+        assert all(stamps[s] for s in ("costs-actual", "costs-amortized", "usage", "inventory"))
+        assert stamps["prices"] is None  # the timer that refreshes prices has not run
+    unit = json.loads(
+        call_http("/api/unit-costs", period=str(tenant.period), costType="actual").get_body()
+    )
+    share = unit["provenance"]["allocatedShare"]
+    assert abs(share - unit["allocatedCost"] / unit["billedCost"]) < 0.0001
+
+
 def test_an_unchanged_read_is_a_304_and_a_changed_one_is_not(live: SampleTenant) -> None:
     tenant = live
-    timer = TimerRequest(past_due=False)
-    for name in ("collect_inventory", "collect_costs", "collect_usage"):
-        registered(name).get_user_function()(timer)
-    message = func.QueueMessage(body=json.dumps({"period": str(tenant.period)}).encode())
-    registered("allocate_period").get_user_function()(message)
+    run_the_timers_and_the_queue(tenant)
 
     first = call_http("/api/unit-costs", period=str(tenant.period))
     tag = first.headers["ETag"]
@@ -147,13 +161,18 @@ def test_an_unchanged_read_is_a_304_and_a_changed_one_is_not(live: SampleTenant)
     assert other.status_code == 200 and other.headers["ETag"] != tag
 
 
-def test_the_triggers_collect_allocate_and_serve_one_period(live: SampleTenant) -> None:
-    tenant = live
+def run_the_timers_and_the_queue(tenant: SampleTenant) -> None:
+    """The three collection timers, then the allocation of the tenant's period from the queue."""
     timer = TimerRequest(past_due=False)
     for name in ("collect_inventory", "collect_costs", "collect_usage"):
         registered(name).get_user_function()(timer)
     message = func.QueueMessage(body=json.dumps({"period": str(tenant.period)}).encode())
     registered("allocate_period").get_user_function()(message)
+
+
+def test_the_triggers_collect_allocate_and_serve_one_period(live: SampleTenant) -> None:
+    tenant = live
+    run_the_timers_and_the_queue(tenant)
 
     resp = call_http("/api/unit-costs", period=str(tenant.period), costType="actual")
     assert resp.status_code == 200

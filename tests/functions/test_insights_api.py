@@ -34,10 +34,12 @@ from shared.core.views import PeriodQuery
 from shared.entrypoints.cli.commands.insights import render_insights
 from shared.entrypoints.http.app import create_api
 from shared.entrypoints.http.parts import ApiParts
+from shared.entrypoints.http.schemas.insights import Insights
 from shared.services.insights import InsightsService
+from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
 from tests.asgi import send
-from tests.builders import ACC, publication, use
+from tests.builders import ACC, OTHER, publication, use, use_case_body
 from tests.fakes import MemoryTableGateway
 from tests.unit.test_what_if import CHAT, IN, ITEMS, OUT, bill
 
@@ -70,8 +72,13 @@ class Api:
         views = ViewService(results, lambda: TODAY)
         inventory = InventoryTable(gateway)
         inventory.save(snapshot)
+        use_cases = UseCaseTable(gateway)
+        # A slice of chat's callers: a member of support-bot, not claimed whole (no `useCase`).
+        UseCaseService(use_cases, inventory).put("support-bot", use_case_body(
+            "support-bot", {"deployment": CHAT.key, "callers": {"apimSubscriptions": ["bot"]}}
+        ))  # fmt: skip
         self.service = InsightsService(
-            results, usage_table, costs, FixedItems(), inventory, UseCaseTable(gateway),
+            results, usage_table, costs, FixedItems(), inventory, use_cases,
             thresholds or Thresholds(), lambda: TODAY,
         )  # fmt: skip
         self.app = create_api(ApiParts(views=lambda: views, insights=lambda: self.service))
@@ -161,3 +168,78 @@ def test_the_cli_text_lists_the_findings_with_their_evidence(api: Api) -> None:
     assert "2 over 1 deployments, up to 17.50 USD a month" in text
     assert "batch-candidate" in text and "batch cost: 17.50" in text
     assert "priced by: what-if deployment=" in text and "sku=GlobalBatch" in text
+
+
+# --- the response model, pages and filters --------------------------------------------------------
+
+
+def test_the_answer_validates_against_its_model(api: Api) -> None:
+    body = api.get("period=2026-10")
+    assert Insights.model_validate(body).model_dump(mode="json", by_alias=True) == body
+    assert (body["totalItems"], body["continuationToken"], body["nextLink"]) == (2, None, None)
+
+
+def test_the_findings_come_in_pages_in_their_rank_order(api: Api) -> None:
+    first = api.get("period=2026-10&limit=1")
+    assert [(f["rank"], f["type"]) for f in first["findings"]] == [(1, "batch-candidate")]
+    assert first["totalItems"] == 2 and first["upperBoundMonthlySaving"] == 17.5  # of them all
+    link = urlparse(first["nextLink"])
+    assert dict(parse_qsl(link.query)) == {
+        "period": "2026-10", "limit": "1", "continuationToken": first["continuationToken"],
+    }  # fmt: skip
+    second = api.send(f"{link.path}?{link.query}").json()
+    assert [(f["rank"], f["type"]) for f in second["findings"]] == [(2, "retiring-version")]
+    assert (second["continuationToken"], second["nextLink"]) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("continuationToken=bm90LW91cnM", "continuationToken"),
+        ("limit=0", "limit"),
+        ("limit=-1", "limit"),
+        ("useCase=", "useCase"),
+        ("sku=%20%20", "sku"),
+        ("model=" + "m" * 201, "model"),
+    ],
+)
+def test_a_bad_page_or_filter_is_a_400_naming_it(api: Api, query: str, field: str) -> None:
+    response = api.send(f"/api/insights?period=2026-10&{query}")
+    assert response.status_code == 400, response.text
+    assert response.json()["field"] == field
+
+
+def test_a_token_of_other_filters_is_a_400_naming_the_token(api: Api) -> None:
+    token = api.get("period=2026-10&limit=1")["continuationToken"]
+    response = api.send(
+        f"/api/insights?period=2026-10&limit=1&model=gpt-4o&continuationToken={token}"
+    )
+    assert response.status_code == 400 and response.json()["field"] == "continuationToken"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("account=acc", ["batch-candidate", "retiring-version"]),
+        (f"account={ACC.upper()}", ["batch-candidate", "retiring-version"]),
+        (f"account={OTHER}", []),
+        ("model=GPT-4O", ["batch-candidate", "retiring-version"]),
+        ("model=gpt-4.1", []),
+        ("sku=GlobalStandard", ["batch-candidate", "retiring-version"]),
+        ("sku=GlobalBatch", []),  # the alternative's SKU is not the deployment's
+        ("useCase=support-bot", ["batch-candidate", "retiring-version"]),  # a caller slice
+        ("owner=support-platform", ["batch-candidate", "retiring-version"]),
+        ("owner=nobody", []),
+        ("useCase=support-bot&type=retiring-version", ["retiring-version"]),
+    ],
+)
+def test_the_filters_keep_the_findings_of_the_deployments_that_pass(
+    api: Api, query: str, expected: list[str]
+) -> None:
+    body = api.get(f"period=2026-10&{query}")
+    assert [f["type"] for f in body["findings"]] == expected
+    assert [f["rank"] for f in body["findings"]] == list(range(1, len(expected) + 1))
+    assert body["totalItems"] == len(expected) and body["deploymentsExamined"] == 1
+    assert money(body["upperBoundMonthlySaving"]) == (
+        Decimal("17.50") if "batch-candidate" in expected else 0
+    )

@@ -39,12 +39,14 @@ from shared.core.use_cases import known_index, parse_use_case
 from shared.entrypoints.cli.commands.plan import render_plan
 from shared.entrypoints.http.app import create_api
 from shared.entrypoints.http.parts import ApiParts
+from shared.entrypoints.http.schemas.plans import UseCasePlan
 from shared.services.economics import EconomicsService
 from shared.services.plans import PlanService
 from shared.services.views import ViewService
 from tests.asgi import send
 from tests.builders import ACC, publication, use, use_case_body
 from tests.fakes import MemoryCallerUsage, MemoryOutcomes, MemoryTableGateway
+from tests.functions.served import served_as
 from tests.functions.test_what_if_api import FixedItems
 from tests.unit.test_what_if import CHAT, LINES, OCT1, OCT2
 
@@ -249,3 +251,18 @@ def test_a_target_watching_a_planned_use_case_is_no_data_never_zero(
     target = Target("t", scope, metric, Decimal(1), Decimal("0.8"), CostType.AMORTIZED)
     found = evaluate(target, series, None, None)
     assert found.state is TargetState.NO_DATA and found.observed is None
+
+
+def test_the_plan_is_served_as_its_declared_model(api: Api) -> None:
+    route = "/api/use-cases/{name}/plan"
+    live = served_as(api.send("/api/use-cases/support-bot/plan?period=2026-10"), UseCasePlan,
+                     "GET", route)  # fmt: skip
+    assert live.planned_vs_actual is not None and live.planned_vs_actual.first == "2026-10-01"
+    assert api.get("/api/use-cases/support-bot/plan?period=2026-10")["plannedVsActual"]["to"] == (
+        "2026-10-02"
+    )
+    planned = served_as(api.send("/api/use-cases/contract-review/plan?period=2026-10"),
+                        UseCasePlan, "GET", route)  # fmt: skip
+    assert (planned.status, planned.planned_vs_actual) == ("planned", None)
+    unpriced = planned.candidates[-1]
+    assert (unpriced.priced, unpriced.cost, unpriced.field) == (False, None, "sku")

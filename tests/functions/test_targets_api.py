@@ -29,8 +29,11 @@ from shared.adapters.storage.usage_table import UsageTable
 from shared.adapters.storage.use_cases_table import UseCaseTable
 from shared.core.inventory import InventorySnapshot
 from shared.core.period import BillingPeriod
+from shared.core.target_views import evaluation_json, target_head_json, transition_json
+from shared.core.targets import target_json
 from shared.entrypoints.http.app import create_api
 from shared.entrypoints.http.parts import ApiParts
+from shared.entrypoints.http.schemas.targets import Target, TargetList, TargetStatus
 from shared.services.target_evaluation import TargetEvaluationService
 from shared.services.targets import TargetService
 from shared.services.use_cases import UseCaseService
@@ -225,7 +228,7 @@ def test_every_problem_of_a_body_is_listed_and_a_body_that_is_no_json_named(api:
     assert_problem(api.send("PUT", "/api/targets/t", content=b"\xff\xfe"), 400, "body")
     assert_problem(api.send("PUT", "/api/targets/Bad_Id", json=CHAT_1K), 400, "id")
     assert api.stored() == before
-    assert api.send("GET", "/api/targets").json() == {"targets": []}
+    assert api.send("GET", "/api/targets").json()["targets"] == []
 
 
 @pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity", "1e16", "1e-29", "-0.5"])
@@ -354,3 +357,127 @@ def effects(drivers: dict[str, Any] | None) -> tuple[object, ...]:
         drivers["changePct"],
         {e["kind"]: e["effect"] for e in drivers["effects"]},
     )
+
+
+# --- response models, one source of truth with the events and the table --------------------------
+
+
+def test_every_answer_validates_against_its_model_and_says_what_the_events_say(api: Api) -> None:
+    bodies = {
+        "chat-1k": CHAT_1K,
+        "embed-1k": {**CHAT_1K, "scope": {"deployment": EMBED.deployment_id.upper()}},
+        "acc-month": {**TENANT, "scope": {"account": ACC}},
+        "bot-month": {**TENANT, "scope": {"useCase": "support-bot"}},
+        "all-month": TENANT,
+    }
+    for target_id, body in bodies.items():
+        assert api.send("PUT", f"/api/targets/{target_id}", json=body).status_code == 201
+    api.publish(OCT, "8.00")
+    api.publish(NOV, "10.00")
+    api.evaluation.evaluate_period(OCT)
+    api.evaluation.evaluate_period(NOV)
+
+    listed = api.send("GET", "/api/targets").json()
+    assert TargetList.model_validate(listed).model_dump(mode="json", by_alias=True) == listed
+    for target_id in bodies:
+        stored = api.targets.get(target_id)
+        assert stored is not None
+        served = api.send("GET", f"/api/targets/{target_id}").json()
+        assert served == target_json(stored)  # the file's shape, as the table keeps it
+        assert Target.model_validate(served).model_dump(mode="json", by_alias=True) == served
+        status = api.send("GET", f"/api/targets/{target_id}/status").json()
+        assert TargetStatus.model_validate(status).model_dump(mode="json", by_alias=True) == status
+        found = api.service.status(target_id)
+        head = {k: v for k, v in status.items() if k not in ("periods", "transitions")}
+        assert head == target_head_json(found.target)
+        newest_first = sorted(found.evaluations, key=lambda s: s.evaluation.period, reverse=True)
+        assert [{k: v for k, v in p.items() if k != "evaluatedAt"} for p in status["periods"]] == [
+            evaluation_json(s.evaluation) for s in newest_first
+        ]
+        assert status["transitions"] == [transition_json(t) for t in found.history]
+    assert api.send("GET", "/api/targets/all-month/status").json()["periods"]  # evaluated
+
+
+# --- pages and filters ----------------------------------------------------------------------------
+
+
+def put_scoped_targets(api: Api) -> None:
+    """chat-1k (a deployment of acc), embed-1k (a deployment of other), acc-month (the account
+    acc), bot-month (the use case support-bot) and all-month (the tenant)."""
+    bodies = {
+        "chat-1k": CHAT_1K,
+        "embed-1k": {**CHAT_1K, "scope": {"deployment": EMBED.key}},
+        "acc-month": {**TENANT, "scope": {"account": ACC}},
+        "bot-month": {**TENANT, "scope": {"useCase": "support-bot"}},
+        "all-month": TENANT,
+    }
+    for target_id, body in bodies.items():
+        assert api.send("PUT", f"/api/targets/{target_id}", json=body).status_code == 201
+
+
+def ids(body: dict[str, Any]) -> list[str]:
+    return [t["id"] for t in body["targets"]]
+
+
+def test_the_list_comes_in_pages_that_neither_repeat_nor_skip(api: Api) -> None:
+    put_scoped_targets(api)
+    first = api.send("GET", "/api/targets", params={"limit": "2"}).json()
+    assert ids(first) == ["acc-month", "all-month"] and first["totalItems"] == 5
+    token = first["continuationToken"]
+    assert (
+        token and first["nextLink"] == f"http://api/api/targets?limit=2&continuationToken={token}"
+    )
+    # one served already goes: the next page neither repeats nor skips one (keys, not offsets)
+    assert api.send("DELETE", "/api/targets/acc-month").status_code == 204
+    second = api.send("GET", first["nextLink"]).json()
+    assert ids(second) == ["bot-month", "chat-1k"] and second["totalItems"] == 4
+    third = api.send("GET", second["nextLink"]).json()
+    assert ids(third) == ["embed-1k"] and (third["continuationToken"], third["nextLink"]) == (
+        None, None,
+    )  # fmt: skip
+    whole = api.send("GET", "/api/targets").json()
+    assert ids(whole) == ["all-month", "bot-month", "chat-1k", "embed-1k"]
+    assert (whole["continuationToken"], whole["nextLink"]) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("continuationToken=not-a-token", "continuationToken"),
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("limit=two", "limit"),
+        ("account=", "account"),
+        ("useCase=%20", "useCase"),
+        ("owner=" + "x" * 201, "owner"),
+    ],
+)
+def test_a_bad_page_or_filter_is_a_400_naming_it(api: Api, query: str, field: str) -> None:
+    assert_problem(api.send("GET", f"/api/targets?{query}"), 400, field)
+
+
+def test_a_token_of_another_query_is_a_400_naming_the_token(api: Api) -> None:
+    put_scoped_targets(api)
+    token = api.send("GET", "/api/targets?limit=1").json()["continuationToken"]
+    other = api.send("GET", "/api/targets", params={"limit": "1", "account": "acc",
+                                                    "continuationToken": token})  # fmt: skip
+    assert "another query" in assert_problem(other, 400, "continuationToken")["detail"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"account": "acc"}, ["acc-month", "chat-1k"]),  # its name: its scope and a deployment's
+        ({"account": OTHER}, ["embed-1k"]),  # its ARM id
+        ({"useCase": "SUPPORT-BOT"}, ["bot-month"]),
+        ({"owner": "support-platform"}, ["bot-month"]),
+        ({"owner": "nobody"}, []),
+        ({"useCase": "support-bot", "account": "acc"}, []),  # one scope names one thing
+    ],
+)
+def test_the_filters_keep_the_targets_whose_scope_names_them(
+    api: Api, query: dict[str, str], expected: list[str]
+) -> None:
+    put_scoped_targets(api)
+    body = api.send("GET", "/api/targets", params=query).json()
+    assert ids(body) == expected and body["totalItems"] == len(expected)

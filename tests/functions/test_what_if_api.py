@@ -31,6 +31,7 @@ from shared.core.views import PeriodQuery
 from shared.entrypoints.cli.commands.what_if import render_what_if
 from shared.entrypoints.http.app import create_api
 from shared.entrypoints.http.parts import ApiParts
+from shared.entrypoints.http.schemas.what_if import WhatIf
 from shared.services.views import ViewService
 from shared.services.what_if import WhatIfService
 from tests.asgi import send
@@ -162,3 +163,9 @@ def test_the_cli_text_shows_the_cost_the_delta_and_the_assumptions(api: Api) -> 
     assert "gpt-4.1 (any version) GlobalStandard" in text and "Assumptions:" in text
     ptu = api.service.run(CHAT.key, query, "gpt-4o", sku="GlobalProvisionedManaged", ptu=None)
     assert "capacity 15 PTU" in render_what_if(ptu)
+
+
+def test_the_answer_validates_against_its_model(api: Api) -> None:
+    for query in ("model=gpt-4.1", "model=gpt-4o&sku=GlobalProvisionedManaged&reservation=1y"):
+        body = api.get(query)
+        assert WhatIf.model_validate(body).model_dump(mode="json", by_alias=True) == body

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from shared.core.digest import digest
 from shared.core.meters import DeploymentType, MeterInfo, Mode, TokenKind
 
 G, DZ, R = DeploymentType.GLOBAL, DeploymentType.DATA_ZONE, DeploymentType.REGIONAL
@@ -53,3 +54,7 @@ class DictCatalogue:
 
     def is_account_level(self, meter_id: str, meter_name: str) -> bool:
         return meter_id in self.account_level
+
+    @property
+    def version(self) -> str:
+        return digest(*(f"{k}={v!r}" for k, v in sorted(self.meters.items())), length=12)

@@ -125,6 +125,8 @@ class Moving:
     def stalled(self, scopes: Iterable[InputScope]) -> set[InputScope]:
         return self.inner.stalled(scopes)
 
+    def collected(self, scopes: Iterable[InputScope]) -> None: ...
+
 
 def test_a_read_that_raced_a_collection_is_read_again_and_then_deferred() -> None:
     stores, queue = stored_tenant(), ListQueue()
@@ -171,3 +173,5 @@ class Frozen:
 
     def stalled(self, scopes: Iterable[InputScope]) -> set[InputScope]:
         return set()
+
+    def collected(self, scopes: Iterable[InputScope]) -> None: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
+from typing import cast
 
 import pytest
 
@@ -19,6 +20,7 @@ from shared.core.period import BillingPeriod, DateWindow
 from shared.errors import CollectionInProgress, Conflict, InvalidInput
 from shared.services.ports import (
     CallerUsageStore,
+    CollectionTimes,
     InputVersions,
     OutcomeStore,
     PendingWrite,
@@ -64,6 +66,21 @@ def test_versions_sum_the_periods_and_the_shared_sequences_bumped_by_changes(
     assert store.end([PRICES], {PRICES}) == {PRICES}
     assert store.version(NOV).sequence == 2 and store.version(NOV).writers == ()
     assert store.version(NOV.next()).sequence == 1  # the shared prices only
+
+
+def test_a_collection_stamps_when_it_read_each_scope_without_changing_any_version(
+    versions: tuple[InputVersions, Clock],
+) -> None:
+    store, now = versions
+    times = cast(CollectionTimes, store)
+    assert times.last_collected(NOV) == {}
+    store.collected([USAGE, PRICES])
+    later = now[0] = NOW + timedelta(hours=1)
+    other = InputScope.of(InputSource.USAGE, NOV.next())
+    store.collected([PRICES, other])
+    assert times.last_collected(NOV) == {InputSource.USAGE: NOW, InputSource.PRICES: later}
+    assert times.last_collected(NOV.next()) == {InputSource.USAGE: later, InputSource.PRICES: later}
+    assert store.version(NOV).sequence == 0 and store.version(NOV).writers == ()
 
 
 def test_a_live_writer_refuses_a_second_one_and_a_stalled_one_is_taken_over_and_bumped(

@@ -22,7 +22,7 @@ from shared.core.unit_costs import UnallocatedTotal, UnitCost
 from shared.core.views import PeriodQuery, StatusView, reconciliation_view, unit_costs_view
 from shared.entrypoints.cli.reconciliation_text import render_summary
 from shared.entrypoints.cli.report_table import render_report
-from shared.entrypoints.http.presenter import deployment_json, unit_costs_json
+from shared.entrypoints.http.presenter import deployment_unit_costs, unit_costs_json
 from shared.errors import InvalidInput, NotFound
 from shared.services.views import ViewService
 from tests.builders import ACC, NOV
@@ -206,7 +206,7 @@ def test_the_reconciliation_rounds_like_the_period_and_its_rows_sum_to_the_summa
         row("content-safety", "0.505", "0"), row("translator", "0.501", "0"),
     )  # fmt: skip
     rec = Reconciliation(NOV, CostType.ACTUAL, "USD", D("0.02"), rows)
-    view = reconciliation_view(rec)
+    view = reconciliation_view(rec, OPEN_DAY)
     units = unit_costs_view(APART, OPEN_DAY)  # the same bill: 3 x 1.004 allocated, 1.006 not
     assert view.summary.totals == units.totals
     assert sum(r.cost for r in view.rows) == view.summary.totals.billed == D("4.02")
@@ -236,11 +236,11 @@ def test_the_json_and_the_text_render_the_views_numbers_without_rounding_again()
     assert [d["cost"] for d in deployments] == [1.01, 1.0, 1.0]
     one = view.deployment(view.deployments[0].key)
     assert one is not None
-    head = list(deployment_json(one))[:6]
-    assert head == ["period", "costType", "currency", "status", "closesOn", "key"]
+    head = list(deployment_unit_costs(one).model_dump(by_alias=True, mode="json"))[:7]
+    assert head == ["period", "costType", "currency", "status", "closesOn", "provenance", "key"]
     text = render_report(view)
     assert "Billed 4.02 USD = allocated 3.01 USD + unallocated 1.01 USD" in text
     assert "0.51 USD  meter content-safety  on acc" in text
     rec = Reconciliation(NOV, CostType.ACTUAL, "USD", D("0.02"), (row("m", "0.03", "0.02"),))
-    summary = render_summary(reconciliation_view(rec))
+    summary = render_summary(reconciliation_view(rec, CLOSING_DAY))
     assert summary == "1 rows, 0 flagged; cost 0.03 USD, allocated 0.02 USD (coverage 66.67%)"

@@ -5,8 +5,9 @@ are followed by re-POSTing the identical body to `properties.nextLink` as given 
 the ARM host that served the page; relative links resolve against `arm_endpoint`). Responses are
 read with `json.loads(..., parse_float=Decimal)` so money stays exact. Throttling (429 and 503,
 with the Cost Management retry-after headers) is retried by the client's `SourceRetryPolicy`
-(shared/adapters/azure/calls.py). The whole window is fetched before anything is returned: any
-failure raises and nothing partial leaves this module.
+(shared/adapters/azure/calls.py), and every query waits for the QPU budget the answers before it
+said was left (`QpuPacer`, shared/adapters/azure/qpu_pacing.py). The whole window is fetched
+before anything is returned: any failure raises and nothing partial leaves this module.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from azure.core.rest import HttpRequest, HttpResponse
 from azure.mgmt.costmanagement import CostManagementClient
 
 from shared.adapters.azure.calls import CallOptions, RetryRules, mapped, read_json, send
+from shared.adapters.azure.qpu_pacing import QpuPacer, QpuPacingPolicy
 from shared.adapters.formats.cost_query_rows import parse_query_rows
 from shared.core.costs import CostLine, CostType, merge_cost_lines
 from shared.core.period import DateWindow
@@ -72,7 +74,8 @@ def query_body(window: DateWindow, cost_type: CostType) -> dict[str, Any]:
 
 
 class CostManagementSource:
-    """A `CostSource` (shared/services/ports.py) over the Query API for the given scopes."""
+    """A `CostSource` (shared/services/ports.py) over the Query API for the given scopes; the
+    sources of one tenant share one `pacer` (the QPU quota is the tenant's)."""
 
     def __init__(
         self,
@@ -85,9 +88,11 @@ class CostManagementSource:
         max_attempts: int = RETRY.max_attempts,
         max_wait_seconds: float = RETRY.max_wait_seconds,
         transport: HttpTransport[HttpRequest, HttpResponse] | None = None,
+        pacer: QpuPacer | None = None,
     ) -> None:
         rules = replace(RETRY, max_attempts=max_attempts, max_wait_seconds=max_wait_seconds)
         self._calls = CallOptions(rules, sleep, transport)
+        self._pacer = pacer or QpuPacer(sleep)
         self._credential = credential
         self._scopes = tuple("/" + scope.strip().strip("/") for scope in scopes if scope.strip())
         self._arm_endpoint = arm_endpoint.rstrip("/")
@@ -101,7 +106,10 @@ class CostManagementSource:
         """All cost lines of `window` over every scope, or an error; never a part of them."""
         lines: list[CostLine] = []
         with CostManagementClient(
-            self._credential, base_url=self._arm_endpoint, **self._calls.client_kwargs()
+            self._credential,
+            base_url=self._arm_endpoint,
+            per_retry_policies=[QpuPacingPolicy(self._pacer)],
+            **self._calls.client_kwargs(),
         ) as client:
             for scope in self._scopes:
                 for chunk in window.month_chunks():

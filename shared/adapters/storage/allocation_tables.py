@@ -53,7 +53,7 @@ from shared.adapters.storage.table_gateway import (
 from shared.adapters.storage.table_keys import account_key, day_text, parse_day
 from shared.core.allocation import AllocatedLine, UnallocatedLine, UnallocatedReason
 from shared.core.arm_ids import deployment_key_of
-from shared.core.costs import CostType
+from shared.core.costs import ChargeType, CostType, PricingModel
 from shared.core.digest import digest
 from shared.core.meters import TokenKind
 from shared.core.money import in_money_context
@@ -63,6 +63,7 @@ from shared.core.reports import (
     DailyCost,
     PeriodDays,
     PeriodReport,
+    PeriodSummary,
     Publication,
     PublishStatus,
     Unpublished,
@@ -294,6 +295,7 @@ class AllocationTables:
             "Deployments": len(a.deployments),
             "UnitCostRows": len(plan.publication.unit_costs),
             "UnallocatedRows": len(plan.publication.unallocated_totals),
+            "CatalogueVersion": plan.publication.catalogue_version,
             "Clean": False,
             "PublishedAt": self._clock().isoformat(),
             "SweptAt": self._clock().isoformat(),
@@ -467,6 +469,24 @@ class AllocationTables:
 
         return self._read_consistent(period, cost_type, read)
 
+    def periods(self) -> list[PeriodSummary]:
+        """Every published summary's period, price basis, currency and totals (one query per
+        price basis, no rows read); periods whose allocation found nothing are left out."""
+        found = []
+        for cost_type in CostType:
+            for row in self._gateway.query(PERIODS, *exact_range(cost_type.value)):
+                if _Summary.parse(row).state is SummaryState.PUBLISHED:
+                    found.append(_period_summary(cost_type, row))
+        return found
+
+    def summary(self, period: BillingPeriod, cost_type: CostType) -> PeriodSummary | None:
+        """The published summary of one period and basis (one point read); None when the
+        period was never allocated or its allocation found nothing to publish."""
+        found = self._gateway.get(PERIODS, cost_type.value, str(period))
+        if found is None or _Summary.parse(found.entity).state is not SummaryState.PUBLISHED:
+            return None
+        return _period_summary(cost_type, found.entity)
+
     def _read_consistent(
         self,
         period: BillingPeriod,
@@ -499,6 +519,23 @@ def _adds_up(report: PeriodReport) -> bool:
         and unallocated == report.unallocated
         and allocated + unallocated == report.billed
     )
+
+
+def _period_summary(cost_type: CostType, row: Entity) -> PeriodSummary:
+    return PeriodSummary(
+        period=BillingPeriod.parse(str(row[RK])),
+        cost_type=cost_type,
+        currency=str(row["Currency"]),
+        billed=Decimal(str(row["Billed"])),
+        allocated=Decimal(str(row["Allocated"])),
+        unallocated=Decimal(str(row["Unallocated"])),
+        published_at=_moment(row.get("PublishedAt")),
+        catalogue_version=str(row.get("CatalogueVersion") or ""),
+    )
+
+
+def _moment(text: object) -> datetime | None:
+    return datetime.fromisoformat(str(text)) if text else None
 
 
 def _same(a: Versioned, b: Versioned | None) -> bool:
@@ -563,6 +600,10 @@ def _daily(row: Entity) -> DailyCost:
         kind=None if unallocated else TokenKind(str(row["TokenKind"])),
         deployment_id="" if unallocated else str(row["DeploymentId"]),
         reason=UnallocatedReason(str(row["Reason"])) if unallocated else None,
+        account_id=str(row.get("AccountId") or ""),
+        charge_type=ChargeType(str(row.get("ChargeType") or ChargeType.USAGE.value)),
+        pricing_model=PricingModel(str(row.get("PricingModel") or PricingModel.ON_DEMAND.value)),
+        weight=Decimal(str(row["Weight"])) if row.get("Weight") not in (None, "") else None,
     )
 
 

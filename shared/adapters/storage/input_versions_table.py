@@ -2,8 +2,9 @@
 
 PK the period (`2026-10`) or `_shared` (inventory, prices), RK the source (`costs-actual`, ...).
 Seq grows by one each time a collection changed that input; WritingSince is set while a
-collection writes it. Every update is conditional on the ETag read, so concurrent writers of
-different sources never lose each other's bumps. See shared/core/inputs.py for the rules.
+collection writes it; CollectedAt is when a collection last read it whole (changed or not).
+Every update is conditional on the ETag read, so concurrent writers of different sources never
+lose each other's bumps. See shared/core/inputs.py for the rules.
 """
 
 from __future__ import annotations
@@ -79,6 +80,22 @@ class InputVersionsTable:
             if r.get("WritingSince")
         )
         return InputVersion(sum(int(r.get("Seq", 0)) for r in rows), writers)
+
+    def collected(self, scopes: Iterable[InputScope]) -> None:
+        """Stamp `CollectedAt` on each scope: a collection read it whole now, changed or not."""
+        at = _text(self._clock())
+        for scope in sorted(set(scopes), key=str):
+            self._update(scope, lambda row: {**row, "CollectedAt": at})
+
+    def last_collected(self, period: BillingPeriod) -> dict[InputSource, datetime]:
+        """When each of the period's inputs (and the shared ones) was last collected whole."""
+        rows = (
+            *self._gateway.query(TABLE, *exact_range(str(period))),
+            *self._gateway.query(TABLE, *exact_range(SHARED)),
+        )
+        return {
+            InputSource(str(r[RK])): _time(r["CollectedAt"]) for r in rows if r.get("CollectedAt")
+        }
 
     def stalled(self, scopes: Iterable[InputScope]) -> set[InputScope]:
         """The scopes whose writer stopped half-way (a mark older than the writer lease)."""

@@ -1,26 +1,30 @@
-"""Command line: `python -m shared.cli demo|collect|allocate|reconcile|prices|serve|apply|outcomes|
-report|what-if|insights|plan`.
+"""Command line: `python -m shared.cli demo|collect|allocate|backfill|reconcile|prices|serve|apply|
+outcomes|report|what-if|insights|plan`.
 
-The same services as the Functions triggers, for demos, backfills and operations.
+The same services as the Functions triggers, for demos, backfills and operations. Each command's
+`--help` has examples; docs/cli.md has them all, and the exit statuses.
 """
 
 # A command is one module of commands/ with `add(subparsers)` and `run(args)`, listed once in
-# COMMANDS; main() maps the project's errors to one line on stderr and exit status 2.
+# COMMANDS; main() maps every failure to one line on stderr and its exit status (failures.py).
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import Protocol
 
-from shared.entrypoints.cli.arguments import Subparsers
+from shared.entrypoints.cli.arguments import PROG, CommandParser, Subparsers
 from shared.entrypoints.cli.commands import (
     allocate,
     apply,
+    backfill,
     collect,
     demo,
+    export,
     insights,
     outcomes,
     plan,
@@ -30,8 +34,7 @@ from shared.entrypoints.cli.commands import (
     serve,
     what_if,
 )
-from shared.errors import FinOpsError, InvalidDefinitions, StorageUnavailable
-from shared.settings import STORAGE
+from shared.entrypoints.cli.failures import ExitCode, failure
 
 
 class Command(Protocol):
@@ -41,8 +44,8 @@ class Command(Protocol):
 
 
 COMMANDS: tuple[Command, ...] = (
-    demo, collect, allocate, reconcile, prices, serve, apply, outcomes, report, what_if,
-    insights, plan,
+    demo, collect, allocate, backfill, reconcile, prices, serve, apply, outcomes, report, what_if,
+    insights, plan, export,
 )  # fmt: skip
 
 
@@ -52,24 +55,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         return int(args.run(args) or 0)
-    except StorageUnavailable as exc:  # one line, no traceback: the adapters translate outages
-        print(f"error: {exc}: start Azurite or check {STORAGE}", file=sys.stderr)
-        return 2
-    except InvalidDefinitions as exc:  # every problem, one line each
-        print("".join(f"error: {line}\n" for line in exc.lines()), end="", file=sys.stderr)
-        return 2
-    except FinOpsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
+    except Exception as exc:  # one line and its status, no traceback (failures.py)
+        code, lines = failure(exc)
+        if code is ExitCode.UNEXPECTED and args.debug:
+            traceback.print_exception(exc)
+        else:
+            print("".join(f"{line}\n" for line in lines), end="", file=sys.stderr)
+        return code
+
+
+DEBUG_HELP = "print the traceback of an unexpected error instead of its one line"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m shared.cli", description=__doc__)
+    parser = CommandParser(prog=PROG, description=__doc__)
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(required=True, metavar="command")
     for command in COMMANDS:
-        command.add(sub).set_defaults(run=command.run)
+        found = command.add(sub)
+        # Also after the command's name; SUPPRESS keeps a --debug given before it.
+        found.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                           help=DEBUG_HELP)  # fmt: skip
+        found.set_defaults(run=command.run)
     return parser
 
 

@@ -11,16 +11,21 @@ from collections.abc import Callable
 from datetime import date
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
-from shared.entrypoints.http import problems
+from shared.entrypoints.http import openapi, problems, provenance
 from shared.entrypoints.http.caching import ConditionalReads
 from shared.entrypoints.http.parts import ApiParts
 from shared.entrypoints.http.routes import (
+    dashboard,
     economics,
+    exports,
     health,
     insights,
+    periods,
     plans,
     reconciliation,
+    series,
     targets,
     unit_costs,
     use_cases,
@@ -30,16 +35,26 @@ from shared.services.ports import PublishedResults
 from shared.services.views import ViewService, utc_today
 
 Register = Callable[[FastAPI, Callable[[], ViewService]], None]
-ROUTES: tuple[Register, ...] = (health.register, unit_costs.register, reconciliation.register)
+ROUTES: tuple[Register, ...] = (
+    health.register,
+    unit_costs.register,
+    reconciliation.register,
+    dashboard.register,
+)
 
 
 def create_api(parts: ApiParts) -> FastAPI:
     """The app over `parts` (shared/entrypoints/http/parts.py): each route group is served when
     its part is given, and calls it on each request (first use builds, no I/O at import)."""
+    # JSONResponse: json.dumps of the encoded model, as every route answered before the models
+    # (pydantic's own encoder would write 1.92e-5 where clients read 1.92e-05).
     app = FastAPI(title="Azure OpenAI unit costs", version="1", docs_url="/api/docs",
-                  openapi_url="/api/openapi.json")  # fmt: skip
+                  openapi_url="/api/openapi.json",
+                  default_response_class=JSONResponse)  # fmt: skip
     problems.install(app)
+    openapi.install(app)  # the document as the app answers (problem+json, no 422)
     app.add_middleware(ConditionalReads)  # ETag, Cache-Control and 304s on every GET
+    provenance.install(app, parts.provenance)
     for register in ROUTES:
         register(app, parts.views)
     if parts.use_cases is not None:
@@ -56,6 +71,12 @@ def create_api(parts: ApiParts) -> FastAPI:
         insights.register(app, parts.insights)
     if parts.plans is not None:  # use cases' plans and planned vs actual
         plans.register(app, parts.plans)
+    if parts.periods is not None:
+        periods.register(app, parts.periods)
+    if parts.series is not None:  # the tenant's, a deployment's and a use case's days
+        series.register(app, parts.series)
+    if parts.exports is not None:  # the FOCUS 1.3 allocated export (CSV)
+        exports.register(app, parts.exports)
     return app
 
 

@@ -9,9 +9,13 @@ from dataclasses import dataclass
 
 from shared.bootstrap import Container
 from shared.services.economics import EconomicsService
+from shared.services.exports import ExportService
 from shared.services.insights import InsightsService
 from shared.services.outcomes import OutcomeService
+from shared.services.periods import PeriodService
 from shared.services.plans import PlanService
+from shared.services.provenance import ProvenanceService
+from shared.services.series import SeriesService
 from shared.services.targets import TargetService
 from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
@@ -30,6 +34,10 @@ class ApiParts:
     what_if: Callable[[], WhatIfService] | None = None
     insights: Callable[[], InsightsService] | None = None
     plans: Callable[[], PlanService] | None = None
+    periods: Callable[[], PeriodService] | None = None
+    series: Callable[[], SeriesService] | None = None
+    provenance: Callable[[], ProvenanceService] | None = None  # fills responses' provenance
+    exports: Callable[[], ExportService] | None = None  # the FOCUS 1.3 allocated export
 
 
 def from_container(container: Callable[[], Container]) -> ApiParts:
@@ -43,4 +51,8 @@ def from_container(container: Callable[[], Container]) -> ApiParts:
         what_if=lambda: container().what_if,
         insights=lambda: container().insights,
         plans=lambda: container().plans,
+        periods=lambda: container().periods,
+        series=lambda: container().series,
+        provenance=lambda: container().provenance,
+        exports=lambda: container().exports,
     )

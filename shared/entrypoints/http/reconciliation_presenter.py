@@ -1,4 +1,5 @@
-"""The reconciliation view as the API's JSON: field names and JSON numbers, nothing rounded here.
+"""The reconciliation view as the API's response model (shared/entrypoints/http/schemas/
+reconciliation.py): nothing rounded here.
 
 The view (shared/core/views.py) holds cents rounded once like the period's unit costs, whole
 tokens and percentages with four decimals (`coveragePct` 66.6667, `variancePct` 20.0000); a
@@ -7,48 +8,51 @@ missing value is null.
 
 from __future__ import annotations
 
-from shared.core.views import API_NAMES, ReconciliationRowView, ReconciliationView
-from shared.entrypoints.http.presenter import Json, number, optional
+from shared.core.views import ReconciliationRowView, ReconciliationView
+from shared.entrypoints.http.presenter import number, optional, period_head
+from shared.entrypoints.http.schemas.reconciliation import (
+    Reconciliation,
+    ReconciliationRow,
+    ReconciliationSummary,
+)
 
 
-def reconciliation_json(view: ReconciliationView) -> Json:
+def reconciliation(view: ReconciliationView) -> Reconciliation:
     """GET /api/reconciliation."""
     summary = view.summary
-    return {
-        "period": str(view.period),
-        "costType": API_NAMES[view.cost_type],
-        "currency": view.currency,
-        "tolerancePct": number(view.tolerance_pct),
-        "summary": {
-            "rows": summary.rows,
-            "flaggedRows": summary.flagged_rows,
-            "cost": number(summary.totals.billed),
-            "allocatedCost": number(summary.totals.allocated),
-            "coveragePct": optional(summary.coverage_pct),
-        },
-        "rows": [row_json(row) for row in view.rows],
-    }
+    return Reconciliation(
+        **period_head(view.period, view.cost_type, view.currency, view.status).model_dump(),
+        tolerance_pct=number(view.tolerance_pct),
+        summary=ReconciliationSummary(
+            rows=summary.rows,
+            flagged_rows=summary.flagged_rows,
+            cost=number(summary.totals.billed),
+            allocated_cost=number(summary.totals.allocated),
+            coverage_pct=optional(summary.coverage_pct),
+        ),
+        rows=[row(r) for r in view.rows],
+    )
 
 
-def row_json(row: ReconciliationRowView) -> Json:
-    return {
-        "accountId": row.account_id,
-        "account": row.account,
-        "meterId": row.meter_id,
-        "meter": row.meter,
-        "tokenKind": row.token_kind.value if row.token_kind else None,
-        "meterGroup": row.meter_group,
-        "side": row.side.value if row.side else None,
-        "cost": number(row.cost),
-        "allocatedCost": number(row.allocated_cost),
-        "coveragePct": optional(row.coverage_pct),
-        "billedQuantity": number(row.billed_quantity),
-        "billedTokens": row.billed_tokens,
-        "allocatedTokens": row.allocated_tokens,
-        "observedTokens": row.observed_tokens,
-        "sideBilledTokens": row.side_billed_tokens,
-        "sideObservedTokens": row.side_observed_tokens,
-        "varianceTokens": row.variance_tokens,
-        "variancePct": optional(row.variance_pct),
-        "flagged": row.flagged,
-    }
+def row(r: ReconciliationRowView) -> ReconciliationRow:
+    return ReconciliationRow(
+        account_id=r.account_id,
+        account=r.account,
+        meter_id=r.meter_id,
+        meter=r.meter,
+        token_kind=r.token_kind,
+        meter_group=r.meter_group,
+        side=r.side,
+        cost=number(r.cost),
+        allocated_cost=number(r.allocated_cost),
+        coverage_pct=optional(r.coverage_pct),
+        billed_quantity=number(r.billed_quantity),
+        billed_tokens=r.billed_tokens,
+        allocated_tokens=r.allocated_tokens,
+        observed_tokens=r.observed_tokens,
+        side_billed_tokens=r.side_billed_tokens,
+        side_observed_tokens=r.side_observed_tokens,
+        variance_tokens=r.variance_tokens,
+        variance_pct=optional(r.variance_pct),
+        flagged=r.flagged,
+    )

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import argparse
 
-from shared.entrypoints.cli.arguments import Subparsers, period
+from shared.entrypoints.cli.arguments import Subparsers, examples, period
 from shared.entrypoints.cli.composition import container
 from shared.errors import NoData
 from shared.services.allocation import AllocationStatus
 
 
 def add(subparsers: Subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("allocate", help="allocate one billing period")
+    parser = subparsers.add_parser(
+        "allocate",
+        help="allocate one billing period",
+        description="Allocate one billing period from its collected inputs now, publish it, then "
+        "evaluate its targets (as the queue trigger does).",
+        epilog=examples("allocate --period 2026-10"),
+    )
     parser.add_argument("--period", type=period, required=True, help="YYYY-MM")
     return parser
 

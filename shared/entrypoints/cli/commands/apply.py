@@ -7,7 +7,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from shared.entrypoints.cli.arguments import Subparsers
+from shared.entrypoints.cli.arguments import Subparsers, examples
 from shared.entrypoints.cli.composition import container
 from shared.errors import InvalidInput
 from shared.services.use_cases import ApplyReport
@@ -24,6 +24,7 @@ def add(subparsers: Subparsers) -> argparse.ArgumentParser:
         "apply",
         help="store the use-case definitions of a file (replaces the stored set exactly)",
         description=DESCRIPTION,
+        epilog=examples("apply --file use-cases.json"),
     )
     parser.add_argument("--file", required=True, type=Path, help="the definitions file (JSON)")
     return parser

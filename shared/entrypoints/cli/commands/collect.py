@@ -9,13 +9,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from shared.core.period import DateWindow, midnight_utc
-from shared.entrypoints.cli.arguments import Subparsers, day
+from shared.entrypoints.cli.arguments import Subparsers, day, examples
 from shared.entrypoints.cli.composition import container
 
 
 def add(subparsers: Subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "collect", help="collect costs, usage, inventory and telemetry for a window"
+        "collect",
+        help="collect costs, usage, inventory and telemetry for a window",
+        description="Collect a window of days from every source (Azure, or a folder of export "
+        "files), store what changed and enqueue the periods to allocate.",
+        epilog=examples(
+            "collect --since 2026-10-01 --until 2026-10-31",
+            "collect --since 2026-10-01 --until 2026-10-31 --from-files exports/",
+        ),
     )
     parser.add_argument("--since", type=day, required=True, help="first day, YYYY-MM-DD")
     parser.add_argument("--until", type=day, required=True, help="last day (included)")

@@ -18,7 +18,7 @@ from pathlib import Path
 from shared.core.costs import CostType
 from shared.core.period import BillingPeriod, midnight_utc
 from shared.core.views import API_NAMES, PeriodQuery
-from shared.entrypoints.cli.arguments import Subparsers
+from shared.entrypoints.cli.arguments import Subparsers, examples
 from shared.entrypoints.cli.commands.apply import read_definitions
 from shared.entrypoints.cli.commands.insights import render_insights
 from shared.entrypoints.cli.commands.plan import render_plan
@@ -45,7 +45,10 @@ DEMO_WHAT_IFS: tuple[tuple[str, str, str, str | None, str | None], ...] = (
 
 def add(subparsers: Subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "demo", help="run the whole pipeline on the bundled sample tenant"
+        "demo",
+        help="run the whole pipeline on the bundled sample tenant",
+        description=__doc__,
+        epilog=examples("demo", "demo --no-serve --out /tmp/sample-tenant", "demo --port 8081"),
     )
     parser.add_argument("--out", type=Path, help="where to write the sample tenant's files")
     parser.add_argument(

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from shared.core.insight_views import FindingView, InsightsView
 from shared.core.views import API_NAMES, PeriodQuery
-from shared.entrypoints.cli.arguments import Subparsers
+from shared.entrypoints.cli.arguments import Subparsers, examples
 from shared.entrypoints.cli.composition import container
 from shared.entrypoints.cli.report_table import money_text, text_table
 from shared.errors import InvalidInput
@@ -22,7 +22,10 @@ def add(subparsers: Subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "insights",
         help="a period's savings findings, largest first",
-        epilog="example: python -m shared.cli insights --period 2026-10 --top 5",
+        epilog=examples(
+            "insights --period 2026-10 --top 5",
+            "insights --period 2026-10 --type idle-ptu,cheaper-model --cost-type actual",
+        ),
     )
     parser.add_argument("--period", required=True, help="YYYY-MM")
     parser.add_argument("--cost-type", help="actual or amortized (default: as the API)")

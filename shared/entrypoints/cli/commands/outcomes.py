@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from shared.entrypoints.cli.arguments import Subparsers
+from shared.entrypoints.cli.arguments import Subparsers, examples
 from shared.entrypoints.cli.composition import container
 from shared.entrypoints.cli.outcomes_file import read_outcomes_file
 
@@ -17,7 +17,10 @@ and then nothing of the file is stored. Every bad row is named, one line each, e
 
 def add(subparsers: Subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "outcomes", help="push a use case's outcomes from a file", description=DESCRIPTION
+        "outcomes",
+        help="push a use case's outcomes from a file",
+        description=DESCRIPTION,
+        epilog=examples("outcomes --use-case summarizer --file summaries.csv"),
     )
     parser.add_argument("--use-case", required=True, help="the use case's name")
     parser.add_argument("--file", required=True, type=Path, help="CSV (id,date,count) or JSON")

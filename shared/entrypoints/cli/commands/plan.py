@@ -10,7 +10,7 @@ from decimal import Decimal
 from shared.core.plan_views import ComparisonView, PlanView, is_money
 from shared.core.planned_use_cases import Measure
 from shared.core.views import API_NAMES
-from shared.entrypoints.cli.arguments import Subparsers
+from shared.entrypoints.cli.arguments import Subparsers, examples
 from shared.entrypoints.cli.composition import container
 from shared.entrypoints.cli.report_table import money_text, text_table
 from shared.services.plans import plan_query
@@ -19,7 +19,11 @@ from shared.services.views import utc_today
 
 def add(subparsers: Subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "plan", help="a use case's plan priced and ranked, and planned vs actual when live"
+        "plan",
+        help="a use case's plan priced and ranked, and planned vs actual when live",
+        epilog=examples(
+            "plan --use-case contract-review", "plan --use-case support-bot --period 2026-10"
+        ),
     )
     parser.add_argument("--use-case", required=True, help="the use case's name")
     parser.add_argument("--period", help="YYYY-MM (default: the current UTC month)")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from shared.entrypoints.cli.arguments import Subparsers
+from shared.entrypoints.cli.arguments import Subparsers, examples
 from shared.entrypoints.cli.composition import container
 
 
 def add(subparsers: Subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "prices", help="refresh the meter catalogue from the Retail Prices API"
+        "prices",
+        help="refresh the meter catalogue from the Retail Prices API",
+        epilog=examples("prices", "prices --endpoint https://prices.azure.com/api/retail/prices"),
     )
     parser.add_argument("--endpoint", help="Retail Prices API base URL (default: the setting)")
     return parser

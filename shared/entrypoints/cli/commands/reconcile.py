@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 
 from shared.core.views import PeriodQuery
-from shared.entrypoints.cli.arguments import Subparsers
+from shared.entrypoints.cli.arguments import Subparsers, examples
 from shared.entrypoints.cli.composition import container, views
 from shared.entrypoints.cli.reconciliation_text import render_reconciliation
 
 
 def add(subparsers: Subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "reconcile", help="billed vs observed tokens of an allocated period"
+        "reconcile",
+        help="billed vs observed tokens of an allocated period",
+        epilog=examples("reconcile --period 2026-10 --cost-type actual"),
     )
     parser.add_argument("--period", required=True, help="YYYY-MM")
     parser.add_argument("--cost-type", help="actual or amortized (default: as the API)")

@@ -5,15 +5,21 @@ from __future__ import annotations
 import argparse
 
 from shared.bootstrap import Container
-from shared.entrypoints.cli.arguments import Subparsers
+from shared.entrypoints.cli.arguments import Subparsers, examples
 from shared.entrypoints.cli.composition import container, views
 
 DEFAULT_PORT = 8080
 
 
 def add(subparsers: Subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("serve", help="serve the HTTP API on 127.0.0.1")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve the HTTP API on 127.0.0.1",
+        epilog=examples("serve", "serve --port 8081"),
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"the port (default {DEFAULT_PORT})"
+    )
     return parser
 
 

@@ -8,7 +8,7 @@ import argparse
 
 from shared.core.views import API_NAMES, PeriodQuery
 from shared.core.what_if_views import ConfigurationView, WhatIfView
-from shared.entrypoints.cli.arguments import Subparsers
+from shared.entrypoints.cli.arguments import Subparsers, examples
 from shared.entrypoints.cli.composition import container
 from shared.entrypoints.cli.report_table import money_text, text_table
 from shared.services.what_if import parse_ptu
@@ -16,7 +16,13 @@ from shared.services.what_if import parse_ptu
 
 def add(subparsers: Subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "what-if", help="a deployment's traffic of a period priced under another configuration"
+        "what-if",
+        help="a deployment's traffic of a period priced under another configuration",
+        epilog=examples(
+            "what-if --deployment KEY --period 2026-10 --model gpt-4o-mini",
+            "what-if --deployment KEY --period 2026-10 --model gpt-4o "
+            "--sku GlobalProvisionedManaged --reservation 1m",
+        ),
     )
     parser.add_argument("--deployment", required=True, help="the deployment's key")
     parser.add_argument("--period", required=True, help="YYYY-MM")

@@ -4,104 +4,43 @@ by cost per outcome, and planned vs actual once it is live (docs/api.md#planned-
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Path, Query
 from fastapi.responses import JSONResponse
 
-from shared.core.plan_views import (
-    CandidateView,
-    ComparisonView,
-    PlannedTrafficView,
-    PlannedVsActualView,
-    PlanView,
-)
-from shared.core.views import API_NAMES
-from shared.entrypoints.http.presenter import Json, number, optional
-from shared.entrypoints.http.what_if_presenter import configuration_json
+from shared.entrypoints.http.plans_presenter import plan as present
+from shared.entrypoints.http.schemas.base import with_conflict
+from shared.entrypoints.http.schemas.params import CostTypeParam
+from shared.entrypoints.http.schemas.plans import UseCasePlan
 from shared.services.plans import PlanService
+
+Name = Annotated[str, Path(description="The use case's name: a slug", examples=["contract-review"])]
 
 
 def register(app: FastAPI, plans: Callable[[], PlanService]) -> None:
-    @app.get("/api/use-cases/{name}/plan")
+    @app.get(
+        "/api/use-cases/{name}/plan",
+        response_model=UseCasePlan,
+        response_class=JSONResponse,
+        responses=with_conflict("The use case has no plan (`field` plan)"),
+        tags=["Planned use cases"],
+        summary="A use case's plan priced, and planned vs actual",
+        description=(
+            "Every candidate of the plan priced over the period's planned traffic (the "
+            "tenant's effective prices of the period, else list prices), ranked by cost per "
+            "outcome (unpriced ones last, with the field and the reason), and, for a live use "
+            "case over an allocated period, planned vs actual. 404 naming `useCase`. Rules: "
+            "docs/use-cases.md#planned-use-cases."
+        ),
+    )
     def plan_route(
-        name: str, period: str | None = None, costType: str | None = None
-    ) -> JSONResponse:
+        name: Name,
+        period: str | None = Query(
+            None, description="YYYY-MM (default: the current UTC month)", examples=["2026-10"]
+        ),
+        costType: CostTypeParam = None,
+    ) -> UseCasePlan:
         service = plans()
         service.query(period, costType)  # bad input is a 400 before any storage call
-        return JSONResponse(plan_json(service.plan(name, period, costType)))
-
-
-def plan_json(view: PlanView) -> Json:
-    """GET /api/use-cases/{name}/plan (nothing rounded here: shared/core/plan_views.py)."""
-    compared = view.planned_vs_actual
-    return {
-        "useCase": view.use_case,
-        "owner": view.owner,
-        "costCenter": view.cost_center,
-        "status": view.status,
-        "outcomeUnit": view.outcome_unit,
-        "period": str(view.period),
-        "costType": API_NAMES[view.cost_type],
-        "currency": view.currency,
-        "region": view.region,
-        "traffic": _traffic(view.traffic),
-        "candidates": [_candidate(c) for c in view.candidates],
-        "plannedVsActual": None if compared is None else _compared(compared),
-        "plannedVsActualReason": view.planned_vs_actual_reason,
-        "assumptions": list(view.assumptions),
-    }
-
-
-def _traffic(view: PlannedTrafficView) -> Json:
-    return {
-        "outcomesPerDay": number(view.outcomes_per_day),
-        "requestsPerOutcome": number(view.requests_per_outcome),
-        "inputTokensPerRequest": number(view.input_tokens_per_request),
-        "cachedInputTokensPerRequest": number(view.cached_input_tokens_per_request),
-        "outputTokensPerRequest": number(view.output_tokens_per_request),
-        "weekdayShape": [number(w) for w in view.weekday_shape],
-        "days": view.days,
-        "outcomes": number(view.outcomes),
-        "requests": view.requests,
-        "inputTokens": view.input_tokens,
-        "cachedInputTokens": view.cached_input_tokens,
-        "outputTokens": view.output_tokens,
-    }
-
-
-def _candidate(view: CandidateView) -> Json:
-    return {
-        "rank": view.rank,
-        "candidate": view.label,
-        "configuration": configuration_json(view.configuration),
-        "priced": view.priced,
-        "cost": optional(view.cost),
-        "costPerOutcome": optional(view.cost_per_outcome),
-        "costPerRequest": optional(view.cost_per_request),
-        "costPer1kTokens": optional(view.cost_per_1k_tokens),
-        "field": view.field,
-        "reason": view.reason,
-        "assumptions": list(view.assumptions),
-        "unknowns": list(view.unknowns),
-    }
-
-
-def _compared(view: PlannedVsActualView) -> Json:
-    return {
-        "from": view.first.isoformat(),
-        "to": view.last.isoformat(),
-        "days": view.days,
-        "daysWithOutcomes": view.days_with_outcomes,
-        "candidate": view.candidate,
-        "measures": [_row(r) for r in view.rows],
-    }
-
-
-def _row(view: ComparisonView) -> Json:
-    return {
-        "measure": view.measure.value,
-        "planned": optional(view.planned),
-        "actual": optional(view.actual),
-        "delta": optional(view.delta),
-        "deltaPercent": optional(view.delta_percent),
-    }
+        return present(service.plan(name, period, costType))

@@ -42,21 +42,28 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-class SourceFreshness(ApiModel):
-    """When one stored input was last collected (null: never)."""
+def with_conflict(description: str) -> dict[int | str, dict[str, object]]:
+    """PROBLEM_RESPONSES and a 409 problem: `description` says when (`field` names what)."""
+    conflict = {"model": Problem, "content": {"application/problem+json": {}},
+                "description": description}  # fmt: skip
+    return {**PROBLEM_RESPONSES, 409: conflict}
 
-    source: str
+
+class SourceFreshness(ApiModel):
+    """When one stored input was last collected whole (null: never)."""
+
+    source: str  # costs-actual, costs-amortized, usage, inventory, prices, callers, outcomes
     last_collected_at: str | None
 
 
 class Provenance(ApiModel):
-    """Where a period's figures come from: when the allocation was computed, what share of
-    the bill it allocated, when each input was last collected, which catalogue priced it."""
+    """Where a period's figures come from: when readers first saw the allocation, what share of
+    the bill it allocated, when each input was last collected, which meter catalogue it used."""
 
     cost_type: str
     status: str
-    allocated_at: str | None
-    allocated_share: float | None  # allocated / billed (null when nothing was billed)
+    published_at: str | None
+    allocated_share: float | None  # allocated / billed, 4 decimals (null: nothing billed)
     sources: list[SourceFreshness]
     catalogue_version: str | None
 

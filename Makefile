@@ -1,12 +1,13 @@
 # The two commands: `make demo` and `make test`. Each installs what it needs first
-# (a virtualenv from requirements-dev.txt, Azurite from package-lock.json).
+# (a virtualenv from requirements-dev.txt, Azurite from package-lock.json; for the tests, Debian's
+# Chromium too).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
 .PHONY: setup demo test lint format bench clean
 
-setup: $(VENV)/.installed node_modules/.installed $(VENV)/.chromium
+setup: $(VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -15,7 +16,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-# The dashboard's browser test drives Debian's Chromium (tests/e2e/test_dashboard.py; as root).
+# The browser tests (dashboard, API docs) drive Debian's Chromium (tests/e2e/browser.py; as root).
 $(VENV)/.chromium: | $(VENV)/.installed
 	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver)
 	@touch $@
@@ -27,7 +28,7 @@ node_modules/.installed: package.json package-lock.json
 demo: setup
 	$(PY) -m shared.cli demo
 
-test: setup
+test: setup $(VENV)/.chromium
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy

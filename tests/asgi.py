@@ -1,11 +1,21 @@
-"""One request to an ASGI app in process (httpx.ASGITransport): the API tests' client."""
+"""ASGI apps in process: one request (httpx.ASGITransport), the API tests' client; or the app
+served on loopback for a browser (`served`)."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import uvicorn
+from starlette.types import ASGIApp
+
+START_SECONDS = 30
 
 
 def send(app: object, method: str, path: str, **kw: Any) -> httpx.Response:
@@ -15,3 +25,23 @@ def send(app: object, method: str, path: str, **kw: Any) -> httpx.Response:
             return await client.request(method, path, **kw)
 
     return asyncio.run(go())
+
+
+@contextmanager
+def served(app: ASGIApp) -> Iterator[str]:
+    """`app` served by uvicorn on 127.0.0.1 (a free port) in a thread, until the block ends:
+    its base URL."""
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]})
+        thread.start()
+        try:
+            deadline = time.monotonic() + START_SECONDS
+            while not server.started and thread.is_alive() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert server.started, "uvicorn did not start"
+            yield f"http://127.0.0.1:{listening.getsockname()[1]}"
+        finally:
+            server.should_exit = True
+            thread.join(START_SECONDS)

@@ -21,6 +21,7 @@ a parameter whose demo value `values()` lacks: then test 2 says so, naming it.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,7 @@ from shared.demo.sample_use_cases import (
     use_cases_document,
 )
 from shared.entrypoints.http.app import create_api
+from shared.entrypoints.http.authentication import RequireCredential
 from shared.entrypoints.http.parts import from_container
 from tests.asgi import send
 from tests.contract.demo_api import DemoApi, allocated_demo
@@ -59,6 +61,10 @@ PERIOD = "2026-10"
 JSON_TYPES = ("application/json", "application/problem+json")
 METHOD_ORDER = ("get", "post", "put", "delete")  # writes last, each probe's DELETE after its PUT
 PROBE = "contract-probe"  # the target and the use case the writes create, then delete
+# Not `ignored_auth`: the app under test is the in-process one, without the RequireCredential
+# that Azure's has (function_app.py), so a request without a key is served; the 401 is checked
+# against the document through RequireCredential (test 1). The key parameters the security
+# schemes declare are generated all the same: any value must leave the answer as documented.
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -102,7 +108,11 @@ def operation_of(method: str, path: str) -> dict[str, Any]:
 
 
 # Routes left out of the document on purpose, and why.
-UNDOCUMENTED = {"/api/dashboard/{asset:path}": "the dashboard's vendored files (scripts, styles)"}
+UNDOCUMENTED = {
+    "/api/dashboard/{asset:path}": "the dashboard's vendored files (scripts, styles)",
+    "/api/docs": "the document's interactive docs (out of it, as the document itself is)",
+    "/api/docs/{asset:path}": "the docs' script and vendored Swagger UI",
+}
 
 
 def test_every_route_of_the_app_is_in_the_document() -> None:
@@ -139,6 +149,78 @@ def test_every_operation_declares_its_success_body(method: str, path: str) -> No
         if status[0] in "45":  # every error is a problem body (RFC 9457)
             problem = declared.get("content", {}).get("application/problem+json", {})
             assert problem.get("schema") == {"$ref": "#/components/schemas/Problem"}, declared
+
+
+# The credentials Azure asks for (shared/entrypoints/http/authentication.py, docs/deployment.md).
+SECURITY_SCHEMES = {
+    "functionKey": {"type": "apiKey", "in": "header", "name": "x-functions-key"},
+    "functionKeyQuery": {"type": "apiKey", "in": "query", "name": "code"},
+    "entraId": {"type": "http", "scheme": "bearer"},
+}
+
+
+def test_every_operation_takes_a_function_key_with_or_without_an_entra_id_token() -> None:
+    declared = DOC["components"]["securitySchemes"]
+    assert set(declared) == set(SECURITY_SCHEMES)
+    for name, scheme in SECURITY_SCHEMES.items():
+        assert scheme.items() <= declared[name].items(), name
+        assert declared[name]["description"], name
+    keys = [{"functionKey"}, {"functionKeyQuery"}]  # a function key either way, and where App
+    # Service Authentication is on, an Entra ID token with it
+    alternatives = [set(requirement) for requirement in DOC["security"]]
+    assert alternatives == [*keys, *({*key, "entraId"} for key in keys)]
+    overridden = [op for op in OPERATIONS if "security" in operation_of(*op)]
+    assert overridden == [], "an operation's own security would replace the document's"
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=lambda v: str(v))
+def test_every_operation_documents_its_401_and_every_read_its_etag_and_304(
+    method: str, path: str
+) -> None:
+    responses = operation_of(method, path)["responses"]
+    unauthorized = responses["401"]  # its body is a problem: the test above checks every 4xx
+    assert "WWW-Authenticate" in unauthorized["headers"]
+    if method != "get":
+        assert "304" not in responses
+        return
+    assert "content" not in responses["304"], "a 304 has no body"
+    assert set(responses["304"]["headers"]) == {"ETag"}
+    assert "ETag" in responses["200"]["headers"]
+    assert list(responses) == sorted(responses), "responses are listed by status"
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=lambda v: str(v))
+def test_without_a_credential_every_operation_answers_its_documented_401(
+    method: str, path: str
+) -> None:
+    """Through RequireCredential, as in Azure (function_app.py): it answers before the app."""
+    url = re.sub(r"\{[^}]+\}", "x", path)
+    response = send(RequireCredential(APP), method.upper(), url)
+    assert response.status_code == 401, response.text
+    SCHEMA[path][method].validate_response(response)
+
+
+def test_operation_ids_are_unique_and_readable() -> None:
+    ids = [operation_of(method, path)["operationId"] for method, path in OPERATIONS]
+    assert len(set(ids)) == len(ids), sorted(i for i in ids if ids.count(i) > 1)
+    unreadable = [i for i in ids if not re.fullmatch(r"[a-z][a-zA-Z0-9]{2,29}", i)]
+    assert unreadable == [], "an operationId is its route function's name in camelCase"
+    assert operation_of("get", "/api/periods")["operationId"] == "listPeriods"
+    assert operation_of("get", "/api/what-if")["operationId"] == "whatIf"
+
+
+def test_every_operation_is_tagged() -> None:
+    untagged = [op for op in OPERATIONS if not operation_of(*op).get("tags")]
+    assert untagged == []
+
+
+def test_the_description_states_the_conventions() -> None:
+    text = DOC["info"]["description"]
+    for convention in ("x-functions-key", "`code`", "Entra ID", "401", "ETag", "If-None-Match",
+                       "304", "400", "`field`", "404", "405", "`Allow`", "409", "503",
+                       "`Retry-After`", "`limit`", "`continuationToken`", "`nextLink`",
+                       "/api/docs", "/api/openapi.json"):  # fmt: skip
+        assert convention in text, convention
 
 
 def schema_examples() -> Iterator[tuple[str, object]]:
@@ -267,6 +349,11 @@ def test_every_operation_answers_the_demo_as_documented(
         response.json()  # JSON indeed
     else:
         assert response.text.strip(), f"{method.upper()} {url}: an empty {media_type} body"
+    if method == "get":  # the same read, revalidated: the documented 304
+        tag = {"If-None-Match": response.headers["etag"]}
+        again = send(demo.app, "GET", url, params=query, headers=tag)
+        assert again.status_code == 304 and again.content == b"", url
+        contract[path][method].validate_response(again)
 
 
 def test_the_document_served_over_the_demo_is_the_one_checked(demo: DemoApi) -> None:

@@ -4,76 +4,34 @@ allocated from the queue, the whole API served on 127.0.0.1): its charts hold th
 (read back from each Chart.js instance), its figures show them, a failed call is shown as an
 error (never as 0), and a screenshot is saved as tests/artifacts/dashboard.png.
 
-The browser reaches loopback only: every request it makes goes through a route that aborts any
-other host (and the test fails if one was tried). `make setup` installs Chromium where it is
-missing."""
+The browser (tests/e2e/browser.py) reaches loopback only: any other request is aborted and
+fails the test."""
 
 from __future__ import annotations
 
 import signal
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import (
-    BrowserContext,
-    ConsoleMessage,
-    Page,
-    Route,
-    ViewportSize,
-    sync_playwright,
-)
+from playwright.sync_api import Page, Route
 
 from shared.demo.azurite import SIGTERM_EXIT_CODE
-from tests.e2e.test_demo import ROOT, RunningDemo
+from tests.e2e.browser import TIMEOUT_MS, Browser, chromium, require_chromium, screenshot
+from tests.e2e.test_demo import RunningDemo
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "tests" / "artifacts"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-         "--disable-background-networking", "--disable-component-update"]  # fmt: skip
-LAPTOP: ViewportSize = {"width": 1366, "height": 768}
 KEY = "a-function-key"  # the local API takes any; the page must pass it on to every call
-LOOPBACK = ("127.0.0.1", "localhost")
-TIMEOUT_MS = 60_000
 TOP_DEPLOYMENTS, TOP_FINDINGS = 5, 5
 
 
-class Browser:
-    """One headless Chromium with a fresh profile, held to loopback; what the pages said."""
-
-    def __init__(self, context: BrowserContext, base: str) -> None:
-        self.context, self.base = context, base
-        self.blocked: list[str] = []
-        self.requests: list[str] = []
-        self.problems: list[str] = []  # console errors and uncaught exceptions
-        context.set_default_timeout(TIMEOUT_MS)
-        context.route("**/*", self._only_loopback)
-
-    def _only_loopback(self, route: Route) -> None:
-        url = route.request.url
-        if urlsplit(url).hostname in LOOPBACK or url.startswith("data:"):
-            self.requests.append(url)
-            route.continue_()
-        else:
-            self.blocked.append(url)
-            route.abort()
-
-    def _console(self, message: ConsoleMessage) -> None:
-        # Chromium asks for /favicon.ico whatever the page says; it is not the page's.
-        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
-            self.problems.append(f"console: {message.text} ({message.location['url']})")
-
-    def open(self, query: str = "") -> Page:
-        page = self.context.new_page()
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        page.goto(f"{self.base}/api/dashboard?code={KEY}{query}")
-        ready(page)
-        return page
+def open_dashboard(browser: Browser) -> Page:
+    """The dashboard opened with the key, once it drew everything it fetched."""
+    page = browser.open(f"/api/dashboard?code={KEY}")
+    ready(page)
+    return page
 
 
 def ready(page: Page) -> None:
@@ -113,8 +71,7 @@ def exact(value: object) -> Decimal:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make setup` installs Debian's chromium")
+    require_chromium()  # before the demo's minute of collection and allocation
     running = RunningDemo(tmp_path_factory.mktemp("tenant"))
     try:
         running.wait_served()
@@ -126,16 +83,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(demo: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            tmp_path_factory.mktemp("chromium-profile"),  # a fresh --user-data-dir
-            executable_path=str(CHROMIUM), headless=True, args=FLAGS, viewport=LAPTOP,
-            timeout=TIMEOUT_MS,
-        )  # fmt: skip
-        try:
-            yield Browser(context, demo)
-        finally:
-            context.close()
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), demo) as found:
+        yield found
 
 
 class Api:
@@ -158,17 +107,14 @@ def api(demo: str) -> Iterator[Api]:
 
 
 def test_the_dashboard_charts_the_numbers_of_the_api(browser: Browser, api: Api) -> None:
-    page = browser.open()
+    page = open_dashboard(browser)
     periods = api.get("/api/periods")["periods"]
     period = periods[0]["period"]  # the newest, picked by default; amortized by default
     basis = {p["costType"]: p for p in periods if p["period"] == period}
     assert set(basis) == {"actual", "amortized"}
     query = {"period": period, "costType": "amortized"}
     unit_costs = api.get("/api/unit-costs", **query)
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "dashboard.png"
-    page.screenshot(path=shot, full_page=True)
-    print(f"\nscreenshot of the dashboard: {shot}")
+    screenshot(page, "dashboard")
 
     assert page.locator("#period").input_value() == period
     assert page.locator("[data-basis=amortized]").get_attribute("aria-pressed") == "true"
@@ -269,7 +215,7 @@ def test_the_dashboard_charts_the_numbers_of_the_api(browser: Browser, api: Api)
 def test_the_price_basis_switch_redraws_the_period_in_actual_cost(
     browser: Browser, api: Api
 ) -> None:
-    page = browser.open()
+    page = open_dashboard(browser)
     period = page.locator("#period").input_value()
     page.locator("[data-basis=actual]").click()
     ready(page)
@@ -309,7 +255,7 @@ def test_a_failed_call_is_shown_as_an_error_and_missing_data_as_no_data(browser:
     browser.context.route(insights, unavailable)
     browser.context.route(daily, missing)
     try:
-        page = browser.open()
+        page = open_dashboard(browser)
         banner = page.locator("#errors")
         assert banner.is_visible()
         assert "GET /api/insights: 503 storage unavailable" in banner.inner_text()

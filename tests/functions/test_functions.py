@@ -128,7 +128,7 @@ def test_a_function_key_or_an_entra_principal_lets_a_request_through() -> None:
 def test_every_period_figure_says_where_it_comes_from(live: SampleTenant) -> None:
     tenant = live
     run_the_timers_and_the_queue(tenant)
-    for path in ("/api/unit-costs", "/api/daily", "/api/reconciliation"):
+    for path in ("/api/unit-costs", "/api/daily", "/api/reconciliation", "/api/insights"):
         body = json.loads(call_http(path, period=str(tenant.period), costType="actual").get_body())
         seen = body["provenance"]
         assert (seen["costType"], seen["status"]) == ("actual", "closed"), path
@@ -138,6 +138,10 @@ def test_every_period_figure_says_where_it_comes_from(live: SampleTenant) -> Non
         assert stamps["prices"] is None  # the timer that refreshes prices has not run
     unit = json.loads(
         call_http("/api/unit-costs", period=str(tenant.period), costType="actual").get_body()
+    )
+    insights = json.loads(call_http("/api/insights", period=str(tenant.period)).get_body())
+    assert insights["findings"] and all(
+        "provenance" not in (f["whatIf"] or {}) for f in insights["findings"]
     )
     share = unit["provenance"]["allocatedShare"]
     assert abs(share - unit["allocatedCost"] / unit["billedCost"]) < 0.0001

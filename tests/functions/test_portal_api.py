@@ -34,7 +34,7 @@ from shared.core.period import BillingPeriod
 from shared.core.use_cases import DeploymentEntry, Outcome, OutcomeSource, SourceType, UseCase
 from shared.entrypoints.http.app import create_api
 from shared.entrypoints.http.parts import ApiParts
-from shared.entrypoints.http.routes.dashboard import ASSETS, CHART_JS
+from shared.entrypoints.http.routes.dashboard import CHART_JS
 from shared.services.economics import EconomicsService
 from shared.services.periods import PeriodService
 from shared.services.series import SeriesService
@@ -271,22 +271,8 @@ def test_the_routes_are_described_with_their_json_names(api: Api) -> None:
 # --- the dashboard's files ------------------------------------------------------------------
 
 
-def test_the_dashboard_page_loads_only_its_own_files_and_passes_the_key_on(api: Api) -> None:
-    page = api.send("/api/dashboard")
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "script-src 'self'" in page.headers["content-security-policy"]
-    assert page.headers["referrer-policy"] == "no-referrer"
-    assert 'src="dashboard/dashboard.js"' in page.text and "{{" not in page.text
-    assert "http" not in page.text.replace("http-equiv", "")  # no CDN, no absolute URL
-    keyed = api.send("/api/dashboard", params={"code": 'k&"<x>'})
-    assert 'src="dashboard/dashboard.js?code=k%26%22%3Cx%3E"' in keyed.text
-
-
-def test_the_dashboard_assets_are_served_and_nothing_else(api: Api) -> None:
-    for name, (media_type, _cache) in ASSETS.items():
-        found = api.send(f"/api/dashboard/{name}")
-        assert found.status_code == 200, name
-        assert found.headers["content-type"] == media_type
+def test_the_dashboard_serves_chart_js_for_good_and_no_other_file(api: Api) -> None:
+    """The page and the files it loads: tests/functions/test_static_pages.py."""
     chart = api.send(f"/api/dashboard/{CHART_JS}")
     assert "Chart.js v4.6.1" in chart.text[:200] and "immutable" in chart.headers["cache-control"]
     assert_problem(api.send("/api/dashboard/..%2F..%2Fbootstrap.py"), 404, "asset")

@@ -17,6 +17,7 @@ from shared.entrypoints.http import openapi, problems, provenance
 from shared.entrypoints.http.caching import ConditionalReads
 from shared.entrypoints.http.parts import ApiParts
 from shared.entrypoints.http.routes import (
+    api_docs,
     dashboard,
     economics,
     exports,
@@ -40,6 +41,7 @@ ROUTES: tuple[Register, ...] = (
     unit_costs.register,
     reconciliation.register,
     dashboard.register,
+    api_docs.register,
 )
 
 
@@ -48,9 +50,11 @@ def create_api(parts: ApiParts) -> FastAPI:
     its part is given, and calls it on each request (first use builds, no I/O at import)."""
     # JSONResponse: json.dumps of the encoded model, as every route answered before the models
     # (pydantic's own encoder would write 1.92e-5 where clients read 1.92e-05).
-    app = FastAPI(title="Azure OpenAI unit costs", version="1", docs_url="/api/docs",
-                  openapi_url="/api/openapi.json",
-                  default_response_class=JSONResponse)  # fmt: skip
+    # The docs at /api/docs are the app's own page (routes/api_docs.py: Swagger UI vendored, not
+    # FastAPI's, which loads it from a CDN); operationIds are the route functions' names.
+    app = FastAPI(title="Azure OpenAI unit costs", version="1", docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json", default_response_class=JSONResponse,
+                  generate_unique_id_function=openapi.operation_id)  # fmt: skip
     problems.install(app)
     openapi.install(app)  # the document as the app answers (problem+json, no 422)
     app.add_middleware(ConditionalReads)  # ETag, Cache-Control and 304s on every GET

@@ -7,9 +7,9 @@ from urllib.parse import urlencode
 
 from shared.core.insight_views import FindingView, InsightsView
 from shared.entrypoints.http.pagination import Page
-from shared.entrypoints.http.presenter import number
+from shared.entrypoints.http.presenter import cost_type_name, number
 from shared.entrypoints.http.schemas.insights import Finding, FindingEvidence, Insights
-from shared.entrypoints.http.what_if_presenter import cost_type_name, what_if
+from shared.entrypoints.http.what_if_presenter import what_if
 
 RANK_DIGITS = 6  # a finding's page key: its rank, zero-padded, so keys sort as ranks do
 

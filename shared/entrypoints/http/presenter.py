@@ -14,6 +14,7 @@ from typing import cast
 
 from shared.core.costs import CostType
 from shared.core.period import BillingPeriod
+from shared.core.period_status import PeriodStatus
 from shared.core.views import (
     API_NAMES,
     DeploymentCostView,
@@ -23,14 +24,13 @@ from shared.core.views import (
     UnallocatedCostView,
 )
 from shared.entrypoints.http.pagination import Page
-from shared.entrypoints.http.schemas.base import PeriodHead
+from shared.entrypoints.http.schemas.base import CostTypeName, PeriodHead, PeriodStatusName
 from shared.entrypoints.http.schemas.unit_costs import (
     DeploymentCost,
     DeploymentUnitCosts,
     UnallocatedCost,
     UnitCosts,
 )
-from shared.entrypoints.http.schemas.what_if import CostTypeName
 
 __all__ = [
     "API_NAMES",
@@ -62,6 +62,11 @@ def cost_type_name(cost_type: CostType) -> CostTypeName:
     return cast(CostTypeName, API_NAMES[cost_type])
 
 
+def status_name(status: PeriodStatus) -> PeriodStatusName:
+    """A period's status by its API name (`open`, `closed`)."""
+    return cast(PeriodStatusName, status.value)
+
+
 def deployment_key(view: DeploymentCostView) -> str:
     """The key the deployments are paged by (and sorted by, as the period stores them)."""
     return view.key
@@ -76,7 +81,7 @@ def period_head(
         period=str(period),
         cost_type=cost_type_name(cost_type),
         currency=currency,
-        status=status.status.value,
+        status=status_name(status.status),
         closes_on=status.closes_on.isoformat(),
     )
 

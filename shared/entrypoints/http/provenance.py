@@ -11,12 +11,14 @@ from typing import TypeVar
 from fastapi import FastAPI, Request
 
 from shared.core.provenance import ProvenanceView
-from shared.core.views import API_NAMES, PeriodQuery
-from shared.entrypoints.http.schemas.base import PeriodHead, Provenance, SourceFreshness
+from shared.core.views import PeriodQuery
+from shared.entrypoints.http.presenter import cost_type_name, status_name
+from shared.entrypoints.http.schemas.base import ApiModel, Provenance, SourceFreshness
 from shared.services.provenance import ProvenanceService
 
-H = TypeVar("H", bound=PeriodHead)
+H = TypeVar("H", bound=ApiModel)
 STATE = "provenance"
+PROVENANCED = frozenset({"period", "cost_type", "provenance"})
 
 
 def install(app: FastAPI, provenance: Callable[[], ProvenanceService] | None) -> None:
@@ -24,12 +26,16 @@ def install(app: FastAPI, provenance: Callable[[], ProvenanceService] | None) ->
 
 
 def with_provenance(request: Request, head: H) -> H:
-    """`head` with its period's provenance (unchanged when the app has no provenance part or
-    the period has no published allocation)."""
+    """`head` (a model with `period`, `cost_type` and `provenance`: a PeriodHead, the what-if,
+    the insights) with its period's provenance; unchanged when the app has no provenance part
+    or the period has no published allocation."""
+    if not type(head).model_fields.keys() >= PROVENANCED:
+        raise TypeError(f"{type(head).__name__} has no {', '.join(sorted(PROVENANCED))}")
     source: Callable[[], ProvenanceService] | None = getattr(request.app.state, STATE, None)
     if source is None:
         return head
-    found = source().provenance(PeriodQuery.parse(head.period, head.cost_type))
+    named = head.model_dump(include={"period", "cost_type"})
+    found = source().provenance(PeriodQuery.parse(named["period"], named["cost_type"]))
     if found is None:
         return head
     return head.model_copy(update={"provenance": provenance_model(found)})
@@ -37,8 +43,8 @@ def with_provenance(request: Request, head: H) -> H:
 
 def provenance_model(view: ProvenanceView) -> Provenance:
     return Provenance(
-        cost_type=API_NAMES[view.cost_type],
-        status=view.status.value,
+        cost_type=cost_type_name(view.cost_type),
+        status=status_name(view.status),
         published_at=_time(view.published_at),
         allocated_share=None if view.allocated_share is None else float(view.allocated_share),
         sources=[

@@ -13,9 +13,8 @@ from shared.core.target_views import (
     utc_text,
 )
 from shared.entrypoints.http.pagination import Page
-from shared.entrypoints.http.presenter import number, optional
+from shared.entrypoints.http.presenter import cost_type_name, number, optional
 from shared.entrypoints.http.schemas import targets as schema
-from shared.entrypoints.http.what_if_presenter import cost_type_name
 from shared.services.targets import TargetStatus
 
 

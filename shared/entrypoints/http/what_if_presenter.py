@@ -3,9 +3,6 @@ shared/core/what_if_views.py; a rounded Decimal is the JSON number of the same d
 
 from __future__ import annotations
 
-from typing import cast
-
-from shared.core.costs import CostType
 from shared.core.what_if_views import (
     CapacityView,
     ConfigurationView,
@@ -13,20 +10,14 @@ from shared.core.what_if_views import (
     TrafficView,
     WhatIfView,
 )
-from shared.entrypoints.http.presenter import API_NAMES, Json, number, optional
+from shared.entrypoints.http.presenter import Json, cost_type_name, number, optional
 from shared.entrypoints.http.schemas.what_if import (
-    CostTypeName,
     WhatIf,
     WhatIfCapacity,
     WhatIfConfiguration,
     WhatIfPrice,
     WhatIfTraffic,
 )
-
-
-def cost_type_name(cost_type: CostType) -> CostTypeName:
-    """The price basis by its API name (`actual`, `amortized`)."""
-    return cast(CostTypeName, API_NAMES[cost_type])
 
 
 def what_if(view: WhatIfView) -> WhatIf:

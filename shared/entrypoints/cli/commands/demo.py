@@ -174,14 +174,18 @@ def run(args: argparse.Namespace) -> int:
             return 0
         base = f"http://127.0.0.1:{args.port}"
         period = tenant.period
-        print(f"\nAPI served at {base}/api/unit-costs?period={period}")
+        print(f"\nDashboard: {base}/api/dashboard?period={period}   API docs: {base}/api/docs")
+        print(f"API served at {base}/api/unit-costs?period={period}")
+        print(f"  allocated periods: {base}/api/periods   tenant per day: "
+              f"{base}/api/daily?period={period}")  # fmt: skip
+        print(f"  FOCUS 1.3 export: {base}/api/exports/focus?period={period}")
         print(f"  one deployment: {base}/api/deployments/<key>/unit-costs?period={period}")
         print(f"  a use case: {base}/api/use-cases/support-bot/unit-costs?period={period}")
         print(f"  showback: {base}/api/showback?period={period}&by=owner")
         print(f"  savings findings: {base}/api/insights?period={period}")
         print(f"  targets: {base}/api/targets   a target's status: "
               f"{base}/api/targets/{AT_RISK_TARGET}/status")  # fmt: skip
-        print(f"  health: {base}/api/health   docs: {base}/api/docs   (Ctrl-C to stop)", flush=True)
+        print(f"  health: {base}/api/health   (Ctrl-C to stop)", flush=True)
         serve_api(parts, args.port)
         return 0
     finally:

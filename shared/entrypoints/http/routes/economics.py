@@ -14,7 +14,8 @@ from shared.core.list_filter import ListFilter
 from shared.core.showback import ShowbackBy
 from shared.core.views import PeriodQuery
 from shared.entrypoints.http import economics_presenter as present
-from shared.entrypoints.http.pagination import PageQuery, paginate, query_scope
+from shared.entrypoints.http.list_params import Paging
+from shared.entrypoints.http.pagination import paginate
 from shared.entrypoints.http.provenance import with_provenance
 from shared.entrypoints.http.schemas.base import PROBLEM_RESPONSES, with_conflict
 from shared.entrypoints.http.schemas.economics import (
@@ -22,7 +23,6 @@ from shared.entrypoints.http.schemas.economics import (
     Showback,
     UseCaseUnitCosts,
 )
-from shared.entrypoints.http.schemas.pages import Limit, Token
 from shared.entrypoints.http.schemas.params import CostTypeParam, Owner, Period, UseCaseName
 from shared.services.economics import EconomicsService
 
@@ -81,15 +81,13 @@ def register(app: FastAPI, economics: Callable[[], EconomicsService]) -> None:
     )
     def deployment_callers(
         request: Request,
+        page_query: Paging,
         key: DeploymentKey,
         period: Period,
         costType: CostTypeParam = None,
         by: str | None = Query(None, description=f"The caller kind: {KINDS}"),
-        limit: Limit = None,
-        continuationToken: Token = None,
     ) -> DeploymentCallers:
         query = PeriodQuery.parse(period, costType)
-        page_query = PageQuery.parse(limit, continuationToken, query_scope(request))
         view = economics().callers(key, query, by)
         page = paginate(view.callers, present.caller_key, page_query)
         return with_provenance(
@@ -117,15 +115,13 @@ def register(app: FastAPI, economics: Callable[[], EconomicsService]) -> None:
         request: Request,
         period: Period,
         by: Annotated[str, Query(description=f"The groups: {BYS}", examples=["owner"])],
+        page_query: Paging,
         costType: CostTypeParam = None,
         owner: Owner = None,
         useCase: UseCaseName = None,
-        limit: Limit = None,
-        continuationToken: Token = None,
     ) -> Showback:
         query = PeriodQuery.parse(period, costType)
         wanted = ListFilter.parse(use_case=useCase, owner=owner)
-        page_query = PageQuery.parse(limit, continuationToken, query_scope(request))
         view = economics().showback(query, by, wanted)
         page = paginate(view.groups, present.group_key, page_query)
         return with_provenance(request, present.showback(view, page, page.next_link(request)))

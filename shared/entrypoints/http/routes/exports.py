@@ -29,6 +29,7 @@ def register(app: FastAPI, exports: Callable[[], ExportService]) -> None:
         "/api/exports/focus",
         response_class=Response,
         responses={**CSV_RESPONSE, **PROBLEM_RESPONSES},
+        tags=["Exports"],
         summary="A period's FOCUS 1.3 allocated export (CSV)",
     )
     def focus_export(period: str | None = None) -> Response:

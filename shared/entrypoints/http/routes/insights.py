@@ -7,21 +7,16 @@ from collections.abc import Callable
 
 from fastapi import FastAPI, Query, Request
 
-from shared.core.list_filter import ListFilter
 from shared.core.views import PeriodQuery
 from shared.entrypoints.http.insights_presenter import insights, page_key
-from shared.entrypoints.http.pagination import PageQuery, paginate, query_scope
+from shared.entrypoints.http.list_params import Filters, Paging
+from shared.entrypoints.http.pagination import paginate
+from shared.entrypoints.http.provenance import with_provenance
 from shared.entrypoints.http.schemas.base import PROBLEM_RESPONSES
 from shared.entrypoints.http.schemas.insights import Insights
-from shared.entrypoints.http.schemas.pages import Limit, Token
 from shared.entrypoints.http.schemas.params import (
-    Account,
     CostTypeParam,
-    Model,
-    Owner,
     Period,
-    Sku,
-    UseCaseName,
 )
 from shared.services.insights import TYPES, InsightsService, parse_types
 
@@ -48,25 +43,18 @@ def register(app: FastAPI, service: Callable[[], InsightsService]) -> None:
     )
     def insights_route(
         request: Request,
+        page_query: Paging,
+        wanted: Filters,
         period: Period,
         costType: CostTypeParam = None,
         type: str | None = Query(
             None, description="Finding types, comma-separated: " + ", ".join(sorted(TYPES)),
             examples=["batch-candidate,idle-ptu"],
         ),
-        account: Account = None,
-        model: Model = None,
-        sku: Sku = None,
-        useCase: UseCaseName = None,
-        owner: Owner = None,
-        limit: Limit = None,
-        continuationToken: Token = None,
     ) -> Insights:  # fmt: skip
         # bad input is a 400 before any storage call
         query = PeriodQuery.parse(period, costType)
         types = parse_types(type)
-        wanted = ListFilter.parse(account, model, sku, useCase, owner)
-        page_query = PageQuery.parse(limit, continuationToken, query_scope(request))
         view = service().run(query, types, wanted)
         page = paginate(view.findings, page_key, page_query)
-        return insights(view, page, page.next_link(request))
+        return with_provenance(request, insights(view, page, page.next_link(request)))

@@ -14,9 +14,11 @@ from shared.entrypoints.http.schemas.pages import Limit, Token
 from shared.entrypoints.http.schemas.portal import PeriodItem, PeriodList
 from shared.services.periods import PeriodService
 
+TAG = "Periods and daily series"
+
 
 def register(app: FastAPI, periods: Callable[[], PeriodService]) -> None:
-    @app.get("/api/periods", response_model=PeriodList, responses=PROBLEM_RESPONSES)
+    @app.get("/api/periods", response_model=PeriodList, responses=PROBLEM_RESPONSES, tags=[TAG])
     def list_periods(
         request: Request, limit: Limit = None, continuationToken: Token = None
     ) -> PeriodList:

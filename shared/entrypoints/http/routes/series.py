@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 
 from shared.core.views import PeriodQuery
 from shared.entrypoints.http.provenance import with_provenance
+from shared.entrypoints.http.routes.periods import TAG
 from shared.entrypoints.http.schemas.base import PROBLEM_RESPONSES, Problem
 from shared.entrypoints.http.schemas.portal import DeploymentDaily, TenantDaily, UseCaseDaily
 from shared.services.series import SeriesService
@@ -23,7 +24,7 @@ PLANNED: dict[int | str, dict[str, object]] = {
 
 
 def register(app: FastAPI, series: Callable[[], SeriesService]) -> None:
-    @app.get("/api/daily", response_model=TenantDaily, responses=PROBLEM_RESPONSES)
+    @app.get("/api/daily", response_model=TenantDaily, responses=PROBLEM_RESPONSES, tags=[TAG])
     def tenant_daily(
         request: Request, period: str | None = None, costType: str | None = None
     ) -> TenantDaily:
@@ -32,7 +33,10 @@ def register(app: FastAPI, series: Callable[[], SeriesService]) -> None:
         return with_provenance(request, TenantDaily.of(series().tenant(query)))
 
     @app.get(
-        "/api/deployments/{key}/daily", response_model=DeploymentDaily, responses=PROBLEM_RESPONSES
+        "/api/deployments/{key}/daily",
+        response_model=DeploymentDaily,
+        responses=PROBLEM_RESPONSES,
+        tags=[TAG],
     )
     def deployment_daily(
         request: Request, key: str, period: str | None = None, costType: str | None = None
@@ -45,6 +49,7 @@ def register(app: FastAPI, series: Callable[[], SeriesService]) -> None:
         "/api/use-cases/{name}/daily",
         response_model=UseCaseDaily,
         responses={**PROBLEM_RESPONSES, **PLANNED},
+        tags=[TAG],
     )
     def use_case_daily(
         request: Request, name: str, period: str | None = None, costType: str | None = None

@@ -11,10 +11,10 @@ from starlette.concurrency import run_in_threadpool
 
 from shared.core.list_filter import ListFilter
 from shared.entrypoints.http import targets_presenter as present
-from shared.entrypoints.http.pagination import PageQuery, paginate, query_scope
+from shared.entrypoints.http.list_params import Paging
+from shared.entrypoints.http.pagination import paginate
 from shared.entrypoints.http.routes.use_cases import json_body
 from shared.entrypoints.http.schemas.base import PROBLEM_RESPONSES
-from shared.entrypoints.http.schemas.pages import Limit, Token
 from shared.entrypoints.http.schemas.params import Account, Owner, UseCaseName
 from shared.entrypoints.http.schemas.targets import (
     TARGET_BODY,
@@ -49,15 +49,13 @@ def register(app: FastAPI, targets: Callable[[], TargetService]) -> None:
     )
     def list_targets(
         request: Request,
-        limit: Limit = None,
-        continuationToken: Token = None,
+        page_query: Paging,
         account: Account = None,
         useCase: UseCaseName = None,
         owner: Owner = None,
     ) -> TargetList:
         # bad input is a 400 before any storage call
         wanted = ListFilter.parse(account=account, use_case=useCase, owner=owner)
-        page_query = PageQuery.parse(limit, continuationToken, query_scope(request))
         page = paginate(targets().list(wanted), lambda t: t.id, page_query)
         return present.target_list(page, page.next_link(request))
 

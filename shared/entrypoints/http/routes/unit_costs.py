@@ -10,21 +10,15 @@ from typing import Annotated
 from fastapi import FastAPI, Path, Request
 from fastapi.responses import JSONResponse
 
-from shared.core.list_filter import ListFilter
 from shared.core.views import PeriodQuery
 from shared.entrypoints.http import presenter as present
-from shared.entrypoints.http.pagination import PageQuery, paginate, query_scope
+from shared.entrypoints.http.list_params import Filters, Paging
+from shared.entrypoints.http.pagination import paginate
 from shared.entrypoints.http.provenance import with_provenance
 from shared.entrypoints.http.schemas.base import PROBLEM_RESPONSES
-from shared.entrypoints.http.schemas.pages import Limit, Token
 from shared.entrypoints.http.schemas.params import (
-    Account,
     CostTypeParam,
-    Model,
-    Owner,
     Period,
-    Sku,
-    UseCaseName,
 )
 from shared.entrypoints.http.schemas.unit_costs import DeploymentUnitCosts, UnitCosts
 from shared.services.views import ViewService
@@ -60,20 +54,13 @@ def register(app: FastAPI, views: Callable[[], ViewService]) -> None:
     )
     def period_unit_costs(
         request: Request,
+        page_query: Paging,
+        wanted: Filters,
         period: Period,
         costType: CostTypeParam = None,
-        account: Account = None,
-        model: Model = None,
-        sku: Sku = None,
-        useCase: UseCaseName = None,
-        owner: Owner = None,
-        limit: Limit = None,
-        continuationToken: Token = None,
     ) -> UnitCosts:
         # bad input is a 400 before any storage call
         query = PeriodQuery.parse(period, costType)
-        wanted = ListFilter.parse(account, model, sku, useCase, owner)
-        page_query = PageQuery.parse(limit, continuationToken, query_scope(request))
         view = views().unit_costs(query, wanted)
         page = paginate(view.deployments, present.deployment_key, page_query)
         return with_provenance(request, present.unit_costs(view, page, page.next_link(request)))

@@ -12,12 +12,10 @@ from fastapi import FastAPI, Path, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from shared.core.list_filter import ListFilter
 from shared.entrypoints.http import use_cases_presenter as present
-from shared.entrypoints.http.pagination import PageQuery, paginate, query_scope
+from shared.entrypoints.http.list_params import Filters, Paging
+from shared.entrypoints.http.pagination import paginate
 from shared.entrypoints.http.schemas.base import PROBLEM_RESPONSES, with_conflict
-from shared.entrypoints.http.schemas.pages import Limit, Token
-from shared.entrypoints.http.schemas.params import Account, Model, Owner, Sku, UseCaseName
 from shared.entrypoints.http.schemas.use_cases import (
     OUTCOMES_BODY,
     USE_CASE_BODY,
@@ -56,17 +54,10 @@ def register(app: FastAPI, use_cases: Callable[[], UseCaseService]) -> None:
     )
     def list_use_cases(
         request: Request,
-        account: Account = None,
-        model: Model = None,
-        sku: Sku = None,
-        useCase: UseCaseName = None,
-        owner: Owner = None,
-        limit: Limit = None,
-        continuationToken: Token = None,
+        wanted: Filters,
+        page_query: Paging,
     ) -> UseCaseList:
         # bad input is a 400 before any storage call
-        wanted = ListFilter.parse(account, model, sku, useCase, owner)
-        page_query = PageQuery.parse(limit, continuationToken, query_scope(request))
         page = paginate(use_cases().list(wanted), present.use_case_key, page_query)
         return present.use_case_list(page, page.next_link(request))
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Query, Request
 
 from shared.core.views import PeriodQuery
+from shared.entrypoints.http.provenance import with_provenance
 from shared.entrypoints.http.schemas.base import PROBLEM_RESPONSES
 from shared.entrypoints.http.schemas.params import CostTypeParam, Period
 from shared.entrypoints.http.schemas.what_if import WhatIf
@@ -37,6 +38,7 @@ def register(app: FastAPI, what_if: Callable[[], WhatIfService]) -> None:
         description=DESCRIPTION,
     )
     def what_if_route(
+        request: Request,
         deployment: Annotated[str, Query(description="The deployment's key")],
         period: Period,
         model: Annotated[
@@ -69,4 +71,4 @@ def register(app: FastAPI, what_if: Callable[[], WhatIfService]) -> None:
         view = what_if().run(
             deployment, query, model, version, sku, parse_ptu(ptu), reservation or None
         )
-        return present(view)
+        return with_provenance(request, present(view))

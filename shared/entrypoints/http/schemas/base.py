@@ -3,8 +3,13 @@ problem body (RFC 9457) every error answers with."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
+
+CostTypeName = Literal["actual", "amortized"]  # the API's names of the price bases
+PeriodStatusName = Literal["open", "closed"]  # `open` while Azure may restate the period
 
 
 class ApiModel(BaseModel):
@@ -60,8 +65,8 @@ class Provenance(ApiModel):
     """Where a period's figures come from: when readers first saw the allocation, what share of
     the bill it allocated, when each input was last collected, which meter catalogue it used."""
 
-    cost_type: str
-    status: str
+    cost_type: CostTypeName
+    status: PeriodStatusName
     published_at: str | None
     allocated_share: float | None  # allocated / billed, 4 decimals (null: nothing billed)
     sources: list[SourceFreshness]
@@ -72,8 +77,8 @@ class PeriodHead(ApiModel):
     """The head of every response about one allocated period and price basis."""
 
     period: str
-    cost_type: str
+    cost_type: CostTypeName
     currency: str
-    status: str  # `open` while Azure may restate the period, then `closed`
+    status: PeriodStatusName
     closes_on: str
     provenance: Provenance | None = None  # filled by the route (schemas/provenance)

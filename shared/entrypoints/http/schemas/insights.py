@@ -7,9 +7,9 @@ from pydantic import ConfigDict, Field
 from pydantic.config import JsonDict
 
 from shared.core.findings import Confidence, FindingType
-from shared.entrypoints.http.schemas.base import ApiModel
+from shared.entrypoints.http.schemas.base import ApiModel, CostTypeName, Provenance
 from shared.entrypoints.http.schemas.pages import ContinuationToken, NextLink, TotalItems
-from shared.entrypoints.http.schemas.what_if import CostTypeName, WhatIf
+from shared.entrypoints.http.schemas.what_if import WhatIf
 
 # The demo's October a finding a page (`limit=1`): the fourth (a risk: no saving, no what-if).
 INSIGHTS_EXAMPLE: JsonDict = {
@@ -97,3 +97,4 @@ class Insights(ApiModel):
     continuation_token: ContinuationToken
     next_link: NextLink
     total_items: TotalItems
+    provenance: Provenance | None = None

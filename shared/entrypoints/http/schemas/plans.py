@@ -13,8 +13,8 @@ from pydantic.json_schema import JsonDict
 
 from shared.core.planned_use_cases import Measure
 from shared.core.use_cases import UseCaseStatus
-from shared.entrypoints.http.schemas.base import ApiModel
-from shared.entrypoints.http.schemas.what_if import CostTypeName, WhatIfConfiguration
+from shared.entrypoints.http.schemas.base import ApiModel, CostTypeName
+from shared.entrypoints.http.schemas.what_if import WhatIfConfiguration
 
 CACHE = "cache share kept as observed: 21.4% of input tokens"
 OUTPUT = (

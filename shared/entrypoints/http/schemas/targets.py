@@ -13,9 +13,8 @@ from shared.core.target_records import DriverKind, Metric, ScopeKind, TargetStat
 from shared.core.targets import DEFAULT_WARNING_RATIO
 from shared.core.use_cases import SLUG
 from shared.core.views import COST_TYPES
-from shared.entrypoints.http.schemas.base import ApiModel
+from shared.entrypoints.http.schemas.base import ApiModel, CostTypeName
 from shared.entrypoints.http.schemas.pages import ContinuationToken, NextLink, TotalItems
-from shared.entrypoints.http.schemas.what_if import CostTypeName
 
 TIME: JsonDict = {"format": "date-time"}
 

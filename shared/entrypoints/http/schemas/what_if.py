@@ -3,15 +3,11 @@ cents, unit prices (per base unit) to 1e-8, ratios to 1e-4, the delta in percent
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import ConfigDict, Field
 from pydantic.config import JsonDict
 
 from shared.core.meters import DeploymentType, Mode
-from shared.entrypoints.http.schemas.base import ApiModel
-
-CostTypeName = Literal["actual", "amortized"]  # the API's names of the price bases
+from shared.entrypoints.http.schemas.base import ApiModel, CostTypeName, Provenance
 
 DEPLOYMENT_ID = (
     "/subscriptions/5b8f0c1e-3a47-4d2b-9e61-2f7a8c4d9b10/resourceGroups/rg-ai-prod/providers/"
@@ -132,3 +128,8 @@ class WhatIf(ApiModel):
     capacity: WhatIfCapacity | None
     assumptions: list[str]
     unknowns: list[str]
+    provenance: Provenance | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="Of the allocation the allocated cost comes from (not on a finding's what-if)",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -20,20 +21,25 @@ _UNSAFE = re.compile(r"[^a-z0-9._-]+")
 
 @dataclass(frozen=True)
 class AccountRef:
-    """A Cognitive Services account, parsed from its ARM id (compared case-insensitively)."""
+    """A Cognitive Services account, parsed from its ARM id (compared case-insensitively).
+
+    A value: `id` and `norm` are rendered once per instance (cached, derived from the fields
+    only), and `parse_account_id` answers one instance per id text, so a hot loop that asks a
+    deployment for its account and ids does not parse or format them again.
+    """
 
     subscription_id: str
     resource_group: str
     name: str
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
         return (
             f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
             f"/providers/Microsoft.CognitiveServices/accounts/{self.name}"
         )
 
-    @property
+    @functools.cached_property
     def norm(self) -> str:
         """The id's `id_key`: the form used for matching and hashing."""
         return id_key(self.id)
@@ -46,9 +52,19 @@ class AccountRef:
 
 def parse_account_id(resource_id: str, field: str = "resourceId") -> AccountRef:
     """The account of an account or deployment id; raises InvalidInput for any other id."""
+    account = _parsed_account(resource_id)
+    if account is None:
+        raise InvalidInput(field, f"not a Cognitive Services account id: {resource_id!r}")
+    return account
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parsed_account(resource_id: str) -> AccountRef | None:
+    """Each id text parsed once (a bounded cache: a tenant has far fewer accounts and
+    deployments than its bound; AccountRef is immutable, so sharing one is safe)."""
     match = _ACCOUNT.match((resource_id or "").strip())
     if not match:
-        raise InvalidInput(field, f"not a Cognitive Services account id: {resource_id!r}")
+        return None
     return AccountRef(match.group("sub"), match.group("rg"), match.group("account"))
 
 

@@ -13,7 +13,7 @@ time after it. ARM's `systemData` sharpens the edges a snapshot cannot see:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -91,6 +91,29 @@ class DeploymentTimeline:
                 if span.hours_on(day) > 0:
                     found[key] = span.deployment
         return tuple(found.values())
+
+    def running(self, days: Iterable[date]) -> dict[date, tuple[Deployment, ...]]:
+        """`{day: self.on(day)}` for many days at once, the same tuples in the same order.
+
+        Each span is placed on the days it covers instead of every span being asked about every
+        day: a day the span covers whole counts without arithmetic, and `hours_on` is asked only
+        about the (at most two) days a span starts or ends in.
+        """
+        found: dict[date, dict[str, Deployment]] = {day: {} for day in days}
+        bounds = [(d, midnight_utc(d), midnight_utc(d) + _DAY, at) for d, at in found.items()]
+        for key, spans in self.by_id.items():
+            for span in spans:
+                start, end, dep = span.start, span.end, span.deployment
+                for day, day_start, day_end, at in bounds:
+                    if (start is None or start <= day_start) and (end is None or end >= day_end):
+                        at[key] = dep  # the whole day
+                    elif (
+                        (start is None or start < day_end)
+                        and (end is None or end > day_start)
+                        and span.hours_on(day) > 0  # a partial day: at least a whole second
+                    ):
+                        at[key] = dep
+        return {day: tuple(at.values()) for day, at in found.items()}
 
     def capacity_hours(self, day: date, deployment_id: str) -> Decimal:
         """Capacity x hours deployed on `day` (PTU-hours for a provisioned deployment)."""

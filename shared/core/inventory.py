@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,7 +32,11 @@ SKU_NAME: dict[tuple[DeploymentType, Mode], str] = {(t, m): n for n, t, m in ARM
 
 @dataclass(frozen=True)
 class Deployment:
-    """One model deployment of a Cognitive Services account."""
+    """One model deployment of a Cognitive Services account.
+
+    Its parsed account and ARM id are derived once per instance (cached: the fields are frozen),
+    so allocating a period does not parse the account id again for every line and day.
+    """
 
     account_id: str
     name: str
@@ -44,11 +49,11 @@ class Deployment:
     created_at: datetime | None = None
     modified_at: datetime | None = None
 
-    @property
+    @functools.cached_property
     def account(self) -> AccountRef:
         return parse_account_id(self.account_id)
 
-    @property
+    @functools.cached_property
     def deployment_id(self) -> str:
         """The ARM id, the account's part spelled as `AccountRef.id` renders it."""
         return arm_ids.deployment_id(self.account.id, self.name)

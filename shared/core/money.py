@@ -143,43 +143,81 @@ def split_quantum(amount: Decimal) -> Decimal:
 def split_by_weights(amount: Decimal, weights: Sequence[Decimal | int]) -> list[Decimal]:
     """Split `amount` in proportion to `weights`; the parts sum to `amount` exactly.
 
-    Parts are multiples of `split_quantum(amount)`, apportioned by the largest remainder, so a
-    negative amount (a credit) splits like a positive one. Weights must be finite and >= 0 with a
-    positive sum, the amount finite (else InvalidInput). The apportioning is done in Python
-    integers (exact at any size); the parts are built exactly.
+    Parts are multiples of `split_quantum(amount)`, apportioned by the largest remainder (ties to
+    the earlier weight), so a negative amount (a credit) splits like a positive one. Weights must
+    be finite and >= 0 with a positive sum, the amount finite (else InvalidInput). The
+    apportioning is done in Python integers (exact at any size); the parts are built exactly.
+    Integer weights (token counts) are taken as they are, without a Decimal round trip.
     """
     scaled = _integer_weights(weights)
     total = sum(scaled)
     if total <= 0 or any(w < 0 for w in scaled):
         raise InvalidInput("weights", "must be non-negative with a positive sum")
-    exponent = _exponent(amount, "amount")
-    sign, digits, _ = amount.as_tuple()
-    quantum_exponent = min(SPLIT_QUANTUM_EXPONENT, exponent)
-    units = int("".join(map(str, digits)) or "0") * 10 ** (exponent - quantum_exponent)
-    shares = [divmod(units * w, total) for w in scaled]
-    floors = [whole for whole, _ in shares]
-    leftover = units - sum(floors)
-    order = sorted(range(len(scaled)), key=lambda i: (-shares[i][1], i))
-    for i in order[:leftover]:
-        floors[i] += 1
-    return [_exact(sign, n, quantum_exponent) for n in floors]
+    split = SplitAmount.of(amount)
+    return [split.part(n) for n in split.apportion(scaled, total)]
 
 
-def _exact(sign: int, units: int, exponent: int) -> Decimal:
-    """(-1)**sign x units x 10**exponent, built without rounding (0 is never negative)."""
-    return Decimal((sign if units else 0, tuple(int(c) for c in str(units)), exponent))
+class SplitAmount:
+    """An amount about to be split, as an integer count of its split quantum: the pieces of
+    `split_by_weights`, for a hot loop that splits many amounts by one list of integer weights
+    (`apportion` then `part` for the parts it keeps) without building the parts it drops."""
+
+    __slots__ = ("negative", "suffix", "units")
+
+    def __init__(self, negative: bool, units: int, quantum_exponent: int) -> None:
+        self.negative = negative
+        self.units = units
+        self.suffix = f"E{quantum_exponent}"
+
+    @classmethod
+    def of(cls, amount: Decimal) -> SplitAmount:
+        """InvalidInput for an amount that is not finite."""
+        exponent = _exponent(amount, "amount")
+        quantum_exponent = min(SPLIT_QUANTUM_EXPONENT, exponent)
+        numerator, denominator = amount.as_integer_ratio()  # exact; a multiple of the quantum
+        units = abs(numerator) * 10**-quantum_exponent // denominator
+        return cls(amount.is_signed(), units, quantum_exponent)
+
+    def apportion(self, weights: Sequence[int], total: int) -> list[int]:
+        """The quantum counts of the parts, by the largest remainder (ties to the earlier
+        weight). `weights` are integers >= 0 and `total` their positive sum (not checked)."""
+        units = self.units
+        floors = []
+        remainders = []
+        for w in weights:
+            whole, remainder = divmod(units * w, total)
+            floors.append(whole)
+            remainders.append(-remainder)
+        leftover = units - sum(floors)
+        if leftover:
+            # A stable sort by remainder, largest first: ties keep the weights' order.
+            for i in sorted(range(len(floors)), key=remainders.__getitem__)[:leftover]:
+                floors[i] += 1
+        return floors
+
+    def part(self, count: int) -> Decimal:
+        """`count` quanta with the amount's sign, built exactly (0 is never negative)."""
+        if self.negative and count:
+            return Decimal(f"-{count}{self.suffix}")
+        return Decimal(f"{count}{self.suffix}")
+
+
+def _coefficient(value: Decimal) -> int:
+    """The integer coefficient (the digits, unsigned) of a finite Decimal."""
+    return int("".join(map(str, value.as_tuple().digits)) or "0")
 
 
 def _integer_weights(weights: Sequence[Decimal | int]) -> list[int]:
     """The weights as integers of one common scale (exactly proportional to the weights)."""
+    if all(type(w) is int for w in weights):
+        return list(weights)  # type: ignore[arg-type]  # ints: already of scale 10**0
     decimals = [w if isinstance(w, Decimal) else Decimal(w) for w in weights]
     exponents = [_exponent(w, "weights") for w in decimals]
     lowest = min([0, *exponents])
     scaled = []
     for w, exponent in zip(decimals, exponents, strict=True):
-        sign, digits, _ = w.as_tuple()
-        magnitude = int("".join(map(str, digits)) or "0") * 10 ** (exponent - lowest)
-        scaled.append(-magnitude if sign else magnitude)
+        magnitude = _coefficient(w) * 10 ** (exponent - lowest)
+        scaled.append(-magnitude if w.is_signed() else magnitude)
     return scaled
 
 

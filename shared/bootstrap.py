@@ -387,8 +387,8 @@ class Container:
 
     @cached_property
     def periods(self) -> PeriodService:
-        """The allocated periods (the published summaries alone)."""
-        return PeriodService(self.stores.results)
+        """The allocated periods (the published summaries and the collection stamps)."""
+        return PeriodService(self.stores.results, times=self.stores.versions)
 
     @cached_property
     def series(self) -> SeriesService:

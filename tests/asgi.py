@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -25,6 +26,18 @@ def send(app: object, method: str, path: str, **kw: Any) -> httpx.Response:
             return await client.request(method, path, **kw)
 
     return asyncio.run(go())
+
+
+def read(app: object, path: str, **kw: Any) -> Any:
+    """The JSON body of a GET that must answer 200 (the body in the message when it does not)."""
+    response = send(app, "GET", path, **kw)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def money(value: object) -> Decimal:
+    """A JSON number as the Decimal of its text (what the API rounded, exactly)."""
+    return Decimal(str(value))
 
 
 @contextmanager

@@ -27,7 +27,7 @@ from shared.adapters.storage.table_gateway import (
 from shared.core.arm_ids import deployment_key_of
 from shared.core.callers import Caller, CallerKind, CallerUsage, TelemetrySource, kinds_of
 from shared.core.catalogue import RetailPriceItem, item_identity, unique_items
-from shared.core.inputs import InputScope, InputSource, InputVersion, Writer
+from shared.core.inputs import InputScope, InputVersion, Writer
 from shared.core.outcomes import EVENT_ID, EVENT_ID_RULE, DailyOutcomes, OutcomeEvent, PushReport
 from shared.core.period import BillingPeriod, DateWindow
 from shared.core.requests import AllocationRequest, PoisonedMessage, QueuedMessage
@@ -258,8 +258,8 @@ class MemoryInputVersions:
     def collected(self, scopes: Iterable[InputScope]) -> None:
         self.collected_at.update({s: self.clock() for s in scopes})
 
-    def last_collected(self, period: BillingPeriod) -> dict[InputSource, datetime]:
-        return {s.source: t for s, t in self.collected_at.items() if s.period in (None, period)}
+    def collection_stamps(self) -> dict[InputScope, datetime]:
+        return dict(self.collected_at)
 
     def stalled(self, scopes: Iterable[InputScope]) -> set[InputScope]:
         now = self.clock()

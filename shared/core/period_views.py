@@ -4,12 +4,14 @@ status, newest period first."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from shared.core.costs import CostType
+from shared.core.inputs import InputScope
 from shared.core.period import BillingPeriod
+from shared.core.provenance import ProvenanceView, provenance_view, stamps_of
 from shared.core.reports import PeriodSummary
 from shared.core.rounding import RoundedTotals
 from shared.core.views import API_NAMES, StatusView
@@ -24,6 +26,7 @@ class PeriodView:
     currency: str
     totals: RoundedTotals
     status: StatusView
+    provenance: ProvenanceView | None = None  # None: read without the collection stamps
 
     @property
     def newest_first(self) -> str:
@@ -33,8 +36,13 @@ class PeriodView:
         return f"{9999 - p.year:04d}-{12 - p.month:02d}|{API_NAMES[self.cost_type]}"
 
 
-def period_views(summaries: Iterable[PeriodSummary], today: date) -> tuple[PeriodView, ...]:
-    """The periods' views, newest first, their status as of `today`."""
+def period_views(
+    summaries: Iterable[PeriodSummary],
+    today: date,
+    stamps: Mapping[InputScope, datetime] | None = None,
+) -> tuple[PeriodView, ...]:
+    """The periods' views, newest first, their status as of `today`; each with its provenance
+    when the collection `stamps` are given (from the summary read, no further read)."""
     views = (
         PeriodView(
             s.period,
@@ -42,6 +50,7 @@ def period_views(summaries: Iterable[PeriodSummary], today: date) -> tuple[Perio
             s.currency,
             RoundedTotals.of(s.allocated, s.unallocated),
             StatusView.of(s.period, today),
+            None if stamps is None else provenance_view(s, stamps_of(stamps, s.period), today),
         )
         for s in summaries
     )

@@ -9,8 +9,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from shared.core.costs import CostType
-from shared.core.inputs import InputSource
+from shared.core.inputs import InputScope, InputSource
 from shared.core.money import ZERO
+from shared.core.period import BillingPeriod
 from shared.core.period_status import PeriodStatus, period_status
 from shared.core.reports import PeriodSummary
 from shared.core.rounding import round_amount
@@ -34,6 +35,13 @@ class ProvenanceView:
     allocated_share: Decimal | None  # allocated / billed, 4 decimals (None: nothing billed)
     sources: tuple[SourceCollected, ...]
     catalogue_version: str | None
+
+
+def stamps_of(
+    stamps: Mapping[InputScope, datetime], period: BillingPeriod
+) -> dict[InputSource, datetime]:
+    """When each input of `period` (its own and the shared ones) was last collected."""
+    return {s.source: at for s, at in stamps.items() if s.period in (None, period)}
 
 
 def provenance_view(

@@ -10,7 +10,7 @@ from shared.core.callers import CallerKind, CallerUsage, LoggedCalls, TelemetryS
 from shared.core.catalogue import RetailPriceItem
 from shared.core.costs import CostLine, CostType
 from shared.core.focus_rows import Cell
-from shared.core.inputs import InputScope, InputSource, InputVersion
+from shared.core.inputs import InputScope, InputVersion
 from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.meters import MeterCatalogue
 from shared.core.outcomes import DailyOutcomes, OutcomeEvent, PushReport
@@ -143,8 +143,9 @@ class InputVersions(Protocol):
 class CollectionTimes(Protocol):
     """When each stored input was last collected whole (InputVersions.collected)."""
 
-    def last_collected(self, period: BillingPeriod) -> Mapping[InputSource, datetime]:
-        """The period's inputs and the shared ones (inventory, prices); never collected: absent."""
+    def collection_stamps(self) -> Mapping[InputScope, datetime]:
+        """Every scope's stamp, of every period and the shared ones, in one read; a scope never
+        collected is absent."""
         ...
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from shared.core.provenance import ProvenanceView, provenance_view
+from shared.core.provenance import ProvenanceView, provenance_view, stamps_of
 from shared.core.views import PeriodQuery
 from shared.services.ports import CollectionTimes, PublishedSummary
 from shared.services.views import utc_today
@@ -24,9 +24,10 @@ class ProvenanceService:
         self._today = today
 
     def provenance(self, query: PeriodQuery) -> ProvenanceView | None:
-        """None when the period and basis have no published allocation (two point reads and
-        the period's input rows otherwise)."""
+        """None when the period and basis have no published allocation (a point read, then one
+        read of the collection stamps)."""
         found = self._summaries.summary(query.period, query.cost_type)
         if found is None:
             return None
-        return provenance_view(found, self._times.last_collected(query.period), self._today())
+        stamps = stamps_of(self._times.collection_stamps(), query.period)
+        return provenance_view(found, stamps, self._today())

@@ -20,6 +20,7 @@ from shared.demo.azurite import SIGTERM_EXIT_CODE
 from shared.demo.sample_tenant import generate
 from shared.demo.sample_tenant_catalogue import METERS
 from shared.demo.sample_use_cases import CONTRACT_REVIEW, SUPPORT_BOT, contract_review_plan
+from tests.asgi import money
 from tests.e2e.test_demo import RunningDemo
 
 # gpt-4o-mini 2024-07-18 GlobalStandard in eastus2: the tenant pays its effective prices.
@@ -46,10 +47,6 @@ def get(base: str, path: str, **params: str) -> Any:
     response = httpx.get(f"{base}{path}", params=params, timeout=30)
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def money(value: object) -> Decimal:
-    return Decimal(str(value))
 
 
 def test_the_planned_use_case_is_priced_and_ranked_from_its_plan(

@@ -49,7 +49,7 @@ from shared.entrypoints.http.schemas.use_cases import PushedOutcomes
 from shared.services.economics import EconomicsService
 from shared.services.outcomes import OutcomeService
 from shared.services.views import ViewService
-from tests.asgi import send
+from tests.asgi import read, send
 from tests.builders import (
     DEPLOYMENTS,
     GUID,
@@ -135,9 +135,7 @@ class Api:
         return send(self.app, method, path, **kw)
 
     def get(self, path: str) -> Any:
-        response = self.send("GET", path)
-        assert response.status_code == 200, response.text
-        return response.json()
+        return read(self.app, path)
 
     def push(self, name: str, *events: tuple[str, str, object]) -> httpx.Response:
         body = {"outcomes": [{"id": i, "date": d, "count": n} for i, d, n in events]}

@@ -139,6 +139,9 @@ def test_every_period_figure_says_where_it_comes_from(live: SampleTenant) -> Non
     unit = json.loads(
         call_http("/api/unit-costs", period=str(tenant.period), costType="actual").get_body()
     )
+    listed = json.loads(call_http("/api/periods").get_body())["periods"]
+    item = next(p for p in listed if (p["period"], p["costType"]) == (str(tenant.period), "actual"))
+    assert item["provenance"] == unit["provenance"]  # built from the summaries the list read
     insights = json.loads(call_http("/api/insights", period=str(tenant.period)).get_body())
     assert insights["findings"] and all(
         "provenance" not in (f["whatIf"] or {}) for f in insights["findings"]

@@ -38,7 +38,7 @@ from shared.entrypoints.http.schemas.insights import Insights
 from shared.services.insights import InsightsService
 from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
-from tests.asgi import send
+from tests.asgi import money, read, send
 from tests.builders import ACC, OTHER, publication, use, use_case_body
 from tests.fakes import MemoryTableGateway
 from tests.unit.test_what_if import CHAT, IN, ITEMS, OUT, bill
@@ -87,18 +87,12 @@ class Api:
         return send(self.app, "GET", path)
 
     def get(self, query: str) -> Any:
-        response = self.send(f"/api/insights?{query}")
-        assert response.status_code == 200, response.text
-        return response.json()
+        return read(self.app, f"/api/insights?{query}")
 
 
 @pytest.fixture(scope="module")
 def api() -> Api:
     return Api()
-
-
-def money(value: object) -> Decimal:
-    return Decimal(str(value))
 
 
 def test_steady_traffic_is_a_batch_candidate_saving_its_hand_computed_half(api: Api) -> None:

@@ -43,7 +43,7 @@ from shared.entrypoints.http.schemas.plans import UseCasePlan
 from shared.services.economics import EconomicsService
 from shared.services.plans import PlanService
 from shared.services.views import ViewService
-from tests.asgi import send
+from tests.asgi import money, read, send
 from tests.builders import ACC, publication, use, use_case_body
 from tests.fakes import MemoryCallerUsage, MemoryOutcomes, MemoryTableGateway
 from tests.functions.served import served_as
@@ -106,18 +106,12 @@ class Api:
         return send(self.app, "GET", path)
 
     def get(self, path: str) -> Any:
-        response = self.send(path)
-        assert response.status_code == 200, response.text
-        return response.json()
+        return read(self.app, path)
 
 
 @pytest.fixture(scope="module")
 def api() -> Api:
     return Api()
-
-
-def money(value: object) -> Decimal:
-    return Decimal(str(value))
 
 
 def test_a_live_use_case_is_ranked_and_compared_with_its_actuals(api: Api) -> None:

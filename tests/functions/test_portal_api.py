@@ -39,7 +39,7 @@ from shared.services.economics import EconomicsService
 from shared.services.periods import PeriodService
 from shared.services.series import SeriesService
 from shared.services.views import ViewService
-from tests.asgi import send
+from tests.asgi import read, send
 from tests.builders import (
     DEPLOYMENTS,
     NOV,
@@ -106,9 +106,7 @@ class Api:
         return send(self.app, "GET", path, **kw)
 
     def get(self, path: str) -> Any:
-        response = self.send(path)
-        assert response.status_code == 200, response.text
-        return response.json()
+        return read(self.app, path)
 
 
 @pytest.fixture(scope="module")

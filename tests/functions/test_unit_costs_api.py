@@ -31,7 +31,7 @@ from shared.entrypoints.http.schemas.health import Health
 from shared.entrypoints.http.schemas.reconciliation import Reconciliation
 from shared.entrypoints.http.schemas.unit_costs import DeploymentUnitCosts, UnitCosts
 from shared.services.views import ViewService
-from tests.asgi import send
+from tests.asgi import read, send
 from tests.builders import NOV, OTHER, days, dep, line, month_of_lines, month_of_usage, use
 from tests.builders import publication as published
 from tests.fakes import MemoryTableGateway
@@ -69,9 +69,7 @@ class Api:
         return send(self.app, "GET", path)
 
     def get(self, path: str) -> Any:
-        response = self.send(path)
-        assert response.status_code == 200, response.text
-        return response.json()
+        return read(self.app, path)
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,7 @@ from shared.entrypoints.http.parts import ApiParts
 from shared.entrypoints.http.schemas.what_if import WhatIf
 from shared.services.views import ViewService
 from shared.services.what_if import WhatIfService
-from tests.asgi import send
+from tests.asgi import money, read, send
 from tests.builders import ACC, publication, use
 from tests.fakes import MemoryTableGateway
 from tests.unit.test_what_if import CHAT, ITEMS, LINES, OCT1, OCT2
@@ -71,18 +71,12 @@ class Api:
         return send(self.app, "GET", path)
 
     def get(self, query: str) -> Any:
-        response = self.send(f"/api/what-if?deployment={CHAT.key}&period=2026-10&{query}")
-        assert response.status_code == 200, response.text
-        return response.json()
+        return read(self.app, f"/api/what-if?deployment={CHAT.key}&period=2026-10&{query}")
 
 
 @pytest.fixture(scope="module")
 def api() -> Api:
     return Api()
-
-
-def money(value: object) -> Decimal:
-    return Decimal(str(value))
 
 
 def test_the_own_configuration_reproduces_the_allocated_cost(api: Api) -> None:

@@ -73,13 +73,12 @@ def test_a_collection_stamps_when_it_read_each_scope_without_changing_any_versio
 ) -> None:
     store, now = versions
     times = cast(CollectionTimes, store)
-    assert times.last_collected(NOV) == {}
+    assert times.collection_stamps() == {}
     store.collected([USAGE, PRICES])
     later = now[0] = NOW + timedelta(hours=1)
     other = InputScope.of(InputSource.USAGE, NOV.next())
     store.collected([PRICES, other])
-    assert times.last_collected(NOV) == {InputSource.USAGE: NOW, InputSource.PRICES: later}
-    assert times.last_collected(NOV.next()) == {InputSource.USAGE: later, InputSource.PRICES: later}
+    assert times.collection_stamps() == {USAGE: NOW, PRICES: later, other: later}
     assert store.version(NOV).sequence == 0 and store.version(NOV).writers == ()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from shared.core.catalogue import build_catalogue
@@ -10,7 +10,7 @@ from shared.core.costs import CostType
 from shared.core.inputs import InputScope, InputSource
 from shared.core.period import BillingPeriod
 from shared.core.period_status import PeriodStatus
-from shared.core.provenance import provenance_view
+from shared.core.provenance import provenance_view, stamps_of
 from shared.core.reports import PeriodSummary
 from shared.core.views import PeriodQuery
 from shared.services.provenance import ProvenanceService
@@ -76,3 +76,15 @@ def test_a_table_catalogues_version_is_its_items_and_moves_with_a_price() -> Non
     assert build_catalogue(items).version == same.version
     assert build_catalogue([price_item("m-1", "0.0026"), items[1]]).version != same.version
     assert build_catalogue(items[:1]).version != same.version
+
+
+def test_the_stamps_of_a_period_are_its_own_inputs_and_the_shared_ones() -> None:
+    later = NOW + timedelta(hours=1)
+    stamps = {
+        InputScope.of(InputSource.USAGE, NOV): NOW,
+        InputScope.of(InputSource.USAGE, NOV.next()): later,
+        InputScope.of(InputSource.PRICES): later,
+    }
+    assert stamps_of(stamps, NOV) == {InputSource.USAGE: NOW, InputSource.PRICES: later}
+    assert stamps_of(stamps, NOV.next()) == {InputSource.USAGE: later, InputSource.PRICES: later}
+    assert stamps_of({}, NOV) == {}

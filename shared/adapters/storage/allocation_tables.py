@@ -422,13 +422,14 @@ class AllocationTables:
         ):
             return None
         unallocated = sorted((_total(r) for r in totals), key=lambda t: (-t.cost, t.meter_name))
+        summary = _period_summary(cost_type, row)
         report = PeriodReport(
             period=period,
             cost_type=cost_type,
-            currency=str(row["Currency"]),
-            billed=Decimal(str(row["Billed"])),
-            allocated=Decimal(str(row["Allocated"])),
-            unallocated=Decimal(str(row["Unallocated"])),
+            currency=summary.currency,
+            billed=summary.billed,
+            allocated=summary.allocated,
+            unallocated=summary.unallocated,
             unit_costs=tuple(_unit(period, r) for r in units),
             unallocated_totals=tuple(unallocated),
         )

@@ -20,6 +20,7 @@ from shared.adapters.storage.table_gateway import (
     EtagMismatch,
     TableGateway,
     exact_range,
+    prefix_range,
 )
 from shared.core.inputs import InputScope, InputSource, InputVersion, Writer
 from shared.core.period import BillingPeriod
@@ -87,14 +88,12 @@ class InputVersionsTable:
         for scope in sorted(set(scopes), key=str):
             self._update(scope, lambda row: {**row, "CollectedAt": at})
 
-    def last_collected(self, period: BillingPeriod) -> dict[InputSource, datetime]:
-        """When each of the period's inputs (and the shared ones) was last collected whole."""
-        rows = (
-            *self._gateway.query(TABLE, *exact_range(str(period))),
-            *self._gateway.query(TABLE, *exact_range(SHARED)),
-        )
+    def collection_stamps(self) -> dict[InputScope, datetime]:
+        """Every scope's `CollectedAt`, in one query of the (small: sources x periods) table."""
         return {
-            InputSource(str(r[RK])): _time(r["CollectedAt"]) for r in rows if r.get("CollectedAt")
+            _scope(r): _time(r["CollectedAt"])
+            for r in self._gateway.query(TABLE, *prefix_range(""))
+            if r.get("CollectedAt")
         }
 
     def stalled(self, scopes: Iterable[InputScope]) -> set[InputScope]:
@@ -129,6 +128,13 @@ class InputVersionsTable:
                 continue
             return updated
         raise CollectionInProgress(f"{scope}: the input version kept changing; try again")
+
+
+def _scope(row: Entity) -> InputScope:
+    period = str(row[PK])
+    return InputScope(
+        InputSource(str(row[RK])), None if period == SHARED else BillingPeriod.parse(period)
+    )
 
 
 def _key(scope: InputScope) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from shared.core.what_if_views import (
     TrafficView,
     WhatIfView,
 )
-from shared.entrypoints.http.presenter import Json, cost_type_name, number, optional
+from shared.entrypoints.http.presenter import cost_type_name, number, optional
 from shared.entrypoints.http.schemas.what_if import (
     WhatIf,
     WhatIfCapacity,
@@ -53,11 +53,6 @@ def configuration(view: ConfigurationView) -> WhatIfConfiguration:
         ptu=view.ptu,
         reservation=view.reservation,
     )
-
-
-def configuration_json(view: ConfigurationView) -> Json:
-    """A configuration as JSON (the plans' candidates show theirs so): the model's dump."""
-    return configuration(view).model_dump(mode="json", by_alias=True)
 
 
 def _traffic(view: TrafficView) -> WhatIfTraffic:

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from fastapi import FastAPI, Request
 
 from shared.entrypoints.http.pagination import PageQuery, paginate, query_scope
-from shared.entrypoints.http.provenance import with_provenance
 from shared.entrypoints.http.schemas.base import PROBLEM_RESPONSES
 from shared.entrypoints.http.schemas.pages import Limit, Token
 from shared.entrypoints.http.schemas.portal import PeriodItem, PeriodList
@@ -27,7 +26,7 @@ def register(app: FastAPI, periods: Callable[[], PeriodService]) -> None:
         page_query = PageQuery.parse(limit, continuationToken, query_scope(request))  # 400 first
         page = paginate(periods().list(), lambda v: v.newest_first, page_query)
         return PeriodList(
-            periods=[with_provenance(request, PeriodItem.of(v)) for v in page.items],
+            periods=[PeriodItem.of(v) for v in page.items],
             total_items=page.total,
             continuation_token=page.next_token,
             next_link=page.next_link(request),

@@ -11,9 +11,7 @@ from typing import Any
 from pydantic import ConfigDict, Field
 from pydantic.json_schema import JsonDict
 
-from shared.core.costs import CostType
 from shared.core.economics_views import DayView, UseCaseUnitCostsView
-from shared.core.period import BillingPeriod
 from shared.core.period_views import PeriodView
 from shared.core.series_views import (
     DeploymentDailyView,
@@ -21,8 +19,8 @@ from shared.core.series_views import (
     TenantDailyView,
     TenantDayView,
 )
-from shared.core.views import API_NAMES, StatusView
-from shared.entrypoints.http.presenter import number, optional
+from shared.entrypoints.http.presenter import number, optional, period_head
+from shared.entrypoints.http.provenance import provenance_model
 from shared.entrypoints.http.schemas.base import ApiModel, PeriodHead
 from shared.entrypoints.http.schemas.pages import ContinuationToken, NextLink, TotalItems
 
@@ -46,19 +44,6 @@ def _examples(*bodies: JsonDict) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(bodies)})
 
 
-def _head(
-    period: BillingPeriod, cost_type: CostType, currency: str, status: StatusView
-) -> dict[str, Any]:
-    """The PeriodHead's fields (`provenance` is left to the route)."""
-    return {
-        "period": str(period),
-        "cost_type": API_NAMES[cost_type],
-        "currency": currency,
-        "status": status.status.value,
-        "closes_on": status.closes_on.isoformat(),
-    }
-
-
 class PeriodItem(PeriodHead):
     """One allocated period and price basis: its canonical rounded totals (the same as its
     /api/unit-costs) and status."""
@@ -74,7 +59,10 @@ class PeriodItem(PeriodHead):
     @classmethod
     def of(cls, view: PeriodView) -> PeriodItem:
         return cls(
-            **_head(view.period, view.cost_type, view.currency, view.status),
+            **period_head(view.period, view.cost_type, view.currency, view.status).model_dump(
+                exclude={"provenance"}
+            ),
+            provenance=None if view.provenance is None else provenance_model(view.provenance),
             billed_cost=number(view.totals.billed),
             allocated_cost=number(view.totals.allocated),
             unallocated_cost=number(view.totals.unallocated),
@@ -132,7 +120,7 @@ class TenantDaily(PeriodHead):
     @classmethod
     def of(cls, view: TenantDailyView) -> TenantDaily:
         return cls(
-            **_head(view.period, view.cost_type, view.currency, view.status),
+            **period_head(view.period, view.cost_type, view.currency, view.status).model_dump(),
             billed_cost=number(view.totals.billed),
             allocated_cost=number(view.totals.allocated),
             unallocated_cost=number(view.totals.unallocated),
@@ -202,7 +190,7 @@ class DeploymentDaily(PeriodHead):
     def of(cls, view: DeploymentDailyView) -> DeploymentDaily:
         d = view.deployment
         return cls(
-            **_head(view.period, view.cost_type, view.currency, view.status),
+            **period_head(view.period, view.cost_type, view.currency, view.status).model_dump(),
             key=d.key,
             deployment_id=d.deployment_id,
             account=d.account.name,
@@ -269,7 +257,7 @@ class UseCaseDaily(PeriodHead):
     @classmethod
     def of(cls, view: UseCaseUnitCostsView) -> UseCaseDaily:
         return cls(
-            **_head(view.period, view.cost_type, view.currency, view.status),
+            **period_head(view.period, view.cost_type, view.currency, view.status).model_dump(),
             use_case=view.name,
             outcome_unit=view.outcome_unit,
             cost=number(view.cost),

@@ -11,13 +11,16 @@ import csv
 import io
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import IO, TypeVar
 
 import pytest
 
@@ -168,17 +171,19 @@ def test_a_backfill_stopped_by_ctrl_c_exits_130_and_the_rerun_resumes(
         text=True,
     ) as run:
         assert run.stdout is not None and run.stderr is not None
+        output = LineReader(run.stdout)
         try:
-            seen = [run.stdout.readline() for _ in range(2)]
+            seen = [output.next() for _ in range(2)]
             assert seen[1].startswith("[1/2] 2026-09 collected and allocated"), seen
             writer = opened_by_a_reader(metrics)  # October's collection is reading it now
             try:
-                run.send_signal(signal.SIGINT)  # the first asks to stop after October...
-                assert run.stdout.readline().strip() == (
-                    "stopping after the period at work (Ctrl-C again to stop now)"
+                # The first asks to stop after October...
+                asked = interrupt_until(run, lambda: output.next(timeout=5.0))
+                assert (
+                    asked.strip() == "stopping after the period at work (Ctrl-C again to stop now)"
                 )
-                run.send_signal(signal.SIGINT)  # ...which waits on its usage: this stops it
-                assert run.wait(timeout=60) == 130
+                # ...which waits on its usage: the second stops it.
+                assert interrupt_until(run, lambda: run.wait(timeout=5.0)) == 130
             finally:
                 os.close(writer)
             err = run.stderr.read()
@@ -221,6 +226,47 @@ def test_a_live_backfill_collects_from_azure_through_the_real_sdk_clients(
     assert cli.main(["backfill", "--from", "2026-10", "--to", "2026-10"]) == 0
     assert capsys.readouterr().out.splitlines()[1].startswith("[1/1] 2026-10 skipped: done: ")
     assert len(running.double.cost_queries()) == len(queried)  # no query spent on it again
+
+
+T = TypeVar("T")
+
+
+class LineReader:
+    """The lines of a child's output, each awaited with a timeout (a bare `readline` would wait
+    for ever on a child that never writes)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        try:
+            for line in stream:
+                self._lines.put(line)
+        except (OSError, ValueError):  # closed under it once the child is gone
+            return
+
+    def next(self, timeout: float = 60.0) -> str:
+        try:
+            return self._lines.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"no line from the child in {timeout} s") from None
+
+
+def interrupt_until(run: subprocess.Popen[str], answer: Callable[[], T], tries: int = 12) -> T:
+    """SIGINT to `run`, again every time `answer` times out, until it answers.
+
+    A signal that lands after the child's last check for signals and before it blocks in
+    `read()` runs its Python handler only once that read returns; here it never would (the
+    pipe stays silent). Sending it again interrupts the read, and the two run the handler
+    once, so a repeat is never taken for a second Ctrl-C."""
+    for _ in range(tries):
+        run.send_signal(signal.SIGINT)
+        try:
+            return answer()
+        except (TimeoutError, subprocess.TimeoutExpired):
+            continue
+    raise AssertionError(f"the child did not answer {tries} SIGINTs")
 
 
 def opened_by_a_reader(fifo: Path, timeout: float = 60) -> int:

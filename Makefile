@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup demo test lint format bench load clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -45,6 +45,11 @@ format: setup
 
 bench: setup
 	$(PY) -m bench
+
+# The bounded load test (bench/load.py, not part of pytest's run): 10,000 GETs, 100 at a time,
+# against `serve` on loopback over the demo tenant in Azurite; exits 1 on any error.
+load: setup
+	$(PY) -m bench.load
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis

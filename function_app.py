@@ -4,7 +4,7 @@ import logging
 
 import azure.functions as func
 
-from functions import allocate, collect, prices
+from functions import allocate, collect, export_ingestion, prices
 from functions.composition import container
 from shared.entrypoints.http.app import create_api
 from shared.entrypoints.http.authentication import RequireCredential
@@ -19,3 +19,4 @@ app = func.AsgiFunctionApp(app=RequireCredential(api), http_auth_level=func.Auth
 app.register_functions(collect.bp)
 app.register_functions(allocate.bp)
 app.register_functions(prices.bp)
+app.register_functions(export_ingestion.bp)

@@ -11,7 +11,11 @@ import sys
 
 BENCHMARKS: dict[str, str] = {
     "timeline": "bench.timeline",  # hourly snapshots against one snapshot (ratios)
+    "publication": "bench.publication_writes",  # benchmark (a): publish vs raw writes
     "pandas": "bench.allocation_vs_pandas",  # benchmark (b): allocate_period vs pandas
+    "calls": "bench.collection_calls",  # benchmark (c): Azure calls per collection cycle
+    "http": "bench.http_latency",  # benchmark (d): HTTP p50/p99 vs raw table reads
+    "import": "bench.import_time",  # benchmark (e): function_app's import vs the bare SDKs
 }
 
 

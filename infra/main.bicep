@@ -113,6 +113,15 @@ param targetEventsWebhookUrl string = ''
 @description('Optional. Tags added to every resource. Default: none (azd-env-name is always set).')
 param tags object = {}
 
+@description('Optional. Ingest Cost Management exports (docs/exports.md): an Event Grid system topic on the export storage account delivers each run\'s manifest.json to the ingest_export function. Set it to true once the code is deployed (the subscription needs the function). Default: false.')
+param enableExportIngestion bool = false
+
+@description('Optional. Resource id of the storage account the Cost Management exports write to; the identity gets Storage Blob Data Reader on it. Default: empty (the app storage account, whose Storage Blob Data Owner covers reading).')
+param costExportsStorageAccountResourceId string = ''
+
+@description('Optional. Blob container the Cost Management exports write to (created in the app storage account when no other account is given). Default: cost-exports.')
+param costExportsContainerName string = 'cost-exports'
+
 // ---------------------------------------------------------------------------------------------
 // Names
 // ---------------------------------------------------------------------------------------------
@@ -149,6 +158,8 @@ var tableNames = [
   'targets'
   'targetstatus'
   'backfill'
+  'runs'
+  'exportruns'
 ]
 
 // Subscriptions among the cost scopes; Bicep grants the function identity its readers there.
@@ -185,6 +196,32 @@ var appInsightsWorkspaceResourceGroupName = hasAppInsightsWorkspace
 var appInsightsWorkspaceName = hasAppInsightsWorkspace
   ? last(split(appInsightsWorkspaceResourceId, '/'))
   : 'none'
+
+// Where the Cost Management exports land: another account when given, else the app's own.
+var hasExportAccount = !empty(costExportsStorageAccountResourceId)
+var exportAccountSubscriptionId = hasExportAccount
+  ? split(costExportsStorageAccountResourceId, '/')[2]
+  : subscription().subscriptionId
+var exportAccountResourceGroupName = hasExportAccount
+  ? split(costExportsStorageAccountResourceId, '/')[4]
+  : names.resourceGroup
+var exportAccountName = hasExportAccount
+  ? last(split(costExportsStorageAccountResourceId, '/'))
+  : names.storage
+var appContainers = concat(
+  [
+    {
+      name: deploymentContainerName
+    }
+  ],
+  hasExportAccount
+    ? []
+    : [
+        {
+          name: costExportsContainerName
+        }
+      ]
+)
 
 // The optional webhook subscription of the target events.
 var hasTargetEventsWebhook = !empty(targetEventsWebhookUrl)
@@ -259,11 +296,7 @@ module storage 'br/public:avm/res/storage/storage-account:0.32.1' = {
       bypass: 'AzureServices'
     }
     blobServices: {
-      containers: [
-        {
-          name: deploymentContainerName
-        }
-      ]
+      containers: appContainers
     }
     queueServices: {
       queues: [
@@ -369,6 +402,8 @@ module api 'app/api.bicep' = {
     appInsightsWorkspaceCustomerId: hasAppInsightsWorkspace ? appInsightsWorkspace.properties.customerId : ''
     enableEntraAuth: enableEntraAuth
     entraAuthClientId: entraAuthClientId
+    exportsBlobServiceUri: 'https://${exportAccountName}.blob.${environment().suffixes.storage}'
+    exportsContainerName: costExportsContainerName
   }
   // Start the app once its identity can reach storage, so the first runs do not fail with 403.
   dependsOn: [
@@ -389,7 +424,24 @@ module rbac 'app/rbac.bicep' = {
     apimWorkspaceResourceId: apimWorkspaceResourceId
     appInsightsWorkspaceResourceId: appInsightsWorkspaceResourceId
     outcomeWorkspaceResourceIds: outcomeWorkspaceResourceIds
+    costExportsStorageAccountResourceId: costExportsStorageAccountResourceId
   }
+}
+
+// The Event Grid delivery of the export runs' manifests to ingest_export (infra/app/exports.bicep).
+module exportIngestion 'app/exports.bicep' = if (enableExportIngestion) {
+  name: 'export-ingestion'
+  scope: resourceGroup(exportAccountSubscriptionId, exportAccountResourceGroupName)
+  params: {
+    storageAccountName: exportAccountName
+    containerName: costExportsContainerName
+    functionAppResourceId: '${rg.id}/providers/Microsoft.Web/sites/${api.outputs.name}'
+    location: location
+    tags: allTags
+  }
+  dependsOn: [
+    storage
+  ]
 }
 
 // ---------------------------------------------------------------------------------------------

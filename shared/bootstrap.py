@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from shared.adapters.storage.callers_table import CallerUsageTable
 from shared.adapters.storage.catalogue_source import StoredCatalogue
 from shared.adapters.storage.costs_table import TABLE as COSTS
 from shared.adapters.storage.costs_table import CostsTable
+from shared.adapters.storage.export_runs_table import TABLE as EXPORT_RUNS
+from shared.adapters.storage.export_runs_table import ExportRunsTable
 from shared.adapters.storage.input_versions_table import TABLE as INPUTS
 from shared.adapters.storage.input_versions_table import InputVersionsTable
 from shared.adapters.storage.inventory_table import TABLE as INVENTORY
@@ -37,11 +40,14 @@ from shared.adapters.storage.price_table import TABLE as PRICES
 from shared.adapters.storage.price_table import PriceTable
 from shared.adapters.storage.reconciliation_table import TABLE as RECONCILIATION
 from shared.adapters.storage.retail_items import StoredRetailItems
+from shared.adapters.storage.run_records_table import TABLE as RUNS
+from shared.adapters.storage.run_records_table import RunRecordsTable
 from shared.adapters.storage.table_gateway import AzureTableGateway
 from shared.adapters.storage.target_status_table import TABLE as TARGET_STATUS
 from shared.adapters.storage.target_status_table import TargetStatusTable
 from shared.adapters.storage.targets_table import TABLE as TARGETS
 from shared.adapters.storage.targets_table import TargetTable
+from shared.adapters.storage.transport import TableService, shared_transport
 from shared.adapters.storage.usage_table import TABLE as USAGE
 from shared.adapters.storage.usage_table import UsageTable
 from shared.adapters.storage.use_cases_table import TABLE as USE_CASES
@@ -63,7 +69,9 @@ from shared.services.collectors import (
     UsageCollector,
 )
 from shared.services.economics import EconomicsService
+from shared.services.export_ingestion import ExportIngestionService
 from shared.services.exports import ExportService
+from shared.services.health import HealthService
 from shared.services.insights import InsightsService
 from shared.services.outcomes import OutcomeService
 from shared.services.periods import PeriodService
@@ -77,10 +85,15 @@ from shared.services.targets import TargetService
 from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
 from shared.services.what_if import WhatIfService
-from shared.settings import Settings, StorageConnection
+from shared.settings import InventorySourceKind, Settings, StorageConnection
 
 ALL_TABLES = (COSTS, USAGE, INVENTORY, PRICES, INPUTS, *RESULT_TABLES, RECONCILIATION, USE_CASES,
-              CALLERS, OUTCOMES, TARGETS, TARGET_STATUS, BACKFILL)  # fmt: skip
+              CALLERS, OUTCOMES, TARGETS, TARGET_STATUS, BACKFILL, EXPORT_RUNS)  # fmt: skip
+# Rewritten by every run, changed or not (each collection task's latest run, GET /api/health):
+# not an input or a result, so not among ALL_TABLES, which a run that changes nothing leaves as
+# it was. Every table the app uses, and Bicep creates, is EVERY_TABLE.
+LOG_TABLES = (RUNS,)
+EVERY_TABLE = (*ALL_TABLES, *LOG_TABLES)
 
 
 @dataclass
@@ -98,25 +111,32 @@ class Stores:
     targets: TargetTable
     target_status: TargetStatusTable
     backfill: BackfillTable
+    export_runs: ExportRunsTable
+    runs: RunRecordsTable
 
 
 def queue_client(
     storage: StorageConnection, name: str, credential: TokenCredential | None
 ) -> QueueClient:
-    """A plain queue client: StorageAllocationQueue does the Functions extension's Base64."""
+    """A plain queue client: StorageAllocationQueue does the Functions extension's Base64.
+    Every storage client shares one pooled transport (shared/adapters/storage/transport.py)."""
+    transport = shared_transport()
     if storage.connection_string:
-        return QueueClient.from_connection_string(storage.connection_string, name)
+        return QueueClient.from_connection_string(
+            storage.connection_string, name, transport=transport
+        )
     assert storage.queue_service_uri
-    return QueueClient(storage.queue_service_uri, name, credential=credential)
+    return QueueClient(storage.queue_service_uri, name, credential=credential, transport=transport)
 
 
 def table_service(
     storage: StorageConnection, credential: TokenCredential | None
 ) -> TableServiceClient:
+    transport = shared_transport()
     if storage.connection_string:
-        return TableServiceClient.from_connection_string(storage.connection_string)
+        return TableService.from_connection_string(storage.connection_string, transport=transport)
     assert storage.table_service_uri
-    return TableServiceClient(storage.table_service_uri, credential=credential)
+    return TableService(storage.table_service_uri, credential=credential, transport=transport)
 
 
 def build_stores(
@@ -133,7 +153,7 @@ def build_stores(
         queue_client(settings.storage, poison_queue_name(name), credential),
     )
     if ensure:
-        gateway.ensure(ALL_TABLES)
+        gateway.ensure(EVERY_TABLE)
         queue.ensure()
     return Stores(
         costs=CostsTable(gateway),
@@ -149,6 +169,8 @@ def build_stores(
         targets=TargetTable(gateway),
         target_status=TargetStatusTable(gateway),
         backfill=BackfillTable(gateway),
+        export_runs=ExportRunsTable(gateway),
+        runs=RunRecordsTable(gateway),
     )
 
 
@@ -202,8 +224,9 @@ def build_collection(
         *telemetry,
     ]
     return CollectionService(
-        collectors=collectors, costs=stores.costs, queue=stores.queue, versions=stores.versions
-    )
+        collectors=collectors, costs=stores.costs, queue=stores.queue, versions=stores.versions,
+        runs=stores.runs,
+    )  # fmt: skip
 
 
 def telemetry_collectors(
@@ -248,6 +271,7 @@ def live_collection(
     from shared.adapters.azure.cost_management import CostManagementSource
     from shared.adapters.azure.monitor_metrics import MonitorUsageSource
     from shared.adapters.azure.qpu_pacing import QpuPacer
+    from shared.adapters.azure.resource_graph import ResourceGraphInventorySource
 
     if not settings.cost_scopes:
         raise ConfigurationError(
@@ -257,19 +281,76 @@ def live_collection(
         )
     credential = credential or make_credential()
     pacer = QpuPacer()  # one QPU budget per tenant, for both price bases
+    fan = settings.collection_concurrency  # calls of one source open at once
     costs: list[CostSource] = [
         CostManagementSource(
-            credential, settings.cost_scopes, settings.arm_endpoint, basis, pacer=pacer
+            credential,
+            settings.cost_scopes,
+            settings.arm_endpoint,
+            basis,
+            pacer=pacer,
+            concurrency=fan,
         )
         for basis in CostType  # ActualCost and AmortizedCost: one query per scope, month, basis
     ]
     subscriptions = sorted(
         {s.split("/")[2] for s in settings.cost_scopes if id_key(s).startswith("/subscriptions/")}
     )
-    inventory = ArmInventorySource(credential, subscriptions, settings.arm_endpoint)
-    usage = MonitorUsageSource(credential, settings.metrics_endpoint)
+    inventory: InventorySource
+    if settings.inventory_source is InventorySourceKind.ARM:  # one call per account
+        inventory = ArmInventorySource(
+            credential, subscriptions, settings.arm_endpoint, concurrency=fan
+        )
+    else:  # two Resource Graph queries for the whole tenant
+        inventory = ResourceGraphInventorySource(credential, subscriptions, settings.arm_endpoint)
+    usage = MonitorUsageSource(credential, settings.metrics_endpoint, concurrency=fan)
     telemetry = telemetry_collectors(settings, stores, credential)
     return build_collection(stores, costs, usage, inventory, telemetry)
+
+
+def cost_collection(stores: Stores, cost_sources: Sequence[CostSource]) -> CollectionService:
+    """The collection of these cost sources alone (an export run's price bases)."""
+    return CollectionService(
+        collectors=[CostCollector(cost_sources, stores.costs)],
+        costs=stores.costs,
+        queue=stores.queue,
+        versions=stores.versions,
+    )
+
+
+def export_ingestion(
+    settings: Settings,
+    stores: Stores,
+    credential: TokenCredential | None = None,
+    container: str | None = None,
+) -> ExportIngestionService:
+    """Cost Management export runs of `container` (default EXPORTS_CONTAINER) at
+    EXPORTS_BLOB_SERVICE_URI with the identity, or, unset, in the storage connection string's
+    account (Azurite), into the cost tables (docs/exports.md)."""
+    from shared.adapters.storage.export_blobs import ExportBlobs, container_client
+
+    name = container or settings.exports_container
+    if settings.exports_blob_service_uri:
+        client = container_client(
+            container=name,
+            blob_service_uri=settings.exports_blob_service_uri,
+            credential=credential or make_credential(),
+        )
+    elif settings.storage.connection_string:
+        client = container_client(
+            container=name, connection_string=settings.storage.connection_string
+        )
+    else:
+        raise ConfigurationError(
+            "EXPORTS_BLOB_SERVICE_URI",
+            "required with an identity-based storage connection: the blob service URI of the "
+            "account the Cost Management exports land in",
+        )
+    return ExportIngestionService(
+        files=ExportBlobs(client),
+        runs=stores.export_runs,
+        collection=lambda sources: cost_collection(stores, sources),
+    )
 
 
 def file_collection(stores: Stores, folder: Path) -> CollectionService:
@@ -433,7 +514,14 @@ class Container:
             costs=stores.costs,
             queue=stores.queue,
             versions=stores.versions,
+            runs=stores.runs,
         )
+
+    @cached_property
+    def health(self) -> HealthService:
+        """The collection's run records, stale after STALE_AFTER_HOURS (GET /api/health)."""
+        hours = timedelta(hours=self.settings.stale_after_hours)
+        return HealthService(self.stores.runs, hours)
 
     @cached_property
     def allocation(self) -> AllocationService:
@@ -464,6 +552,11 @@ class Container:
 
     def file_collection(self, folder: Path) -> CollectionService:
         return file_collection(self.stores, folder)
+
+    def export_ingestion(self, container: str | None = None) -> ExportIngestionService:
+        """The ingestion of Cost Management export runs (docs/exports.md)."""
+        credential = self.credential if self.settings.exports_blob_service_uri else None
+        return export_ingestion(self.settings, self.stores, credential, container)
 
     def backfill(self, collect: Collect) -> BackfillService:
         """The backfill of past periods: `collect` reads a period's window (live or from

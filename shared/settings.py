@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 from urllib.parse import urlparse
 
 from shared.core.findings import Thresholds
@@ -38,6 +39,11 @@ TELEMETRY_SCHEDULE = "TELEMETRY_SCHEDULE"
 RETAIL_PRICES_ENDPOINT = "RETAIL_PRICES_ENDPOINT"
 PRICES_SCHEDULE = "PRICES_SCHEDULE"
 INSIGHTS_THRESHOLDS = "INSIGHTS_THRESHOLDS"
+COLLECTION_CONCURRENCY = "COLLECTION_CONCURRENCY"
+INVENTORY_SOURCE = "INVENTORY_SOURCE"
+STALE_AFTER_HOURS = "STALE_AFTER_HOURS"
+EXPORTS_BLOB_SERVICE_URI = "EXPORTS_BLOB_SERVICE_URI"
+EXPORTS_CONTAINER = "EXPORTS_CONTAINER"
 
 # Set by App Service on every Function App (not ours to deploy): the app's host name, which the
 # target events link their evidence on.
@@ -63,6 +69,11 @@ SETTING_NAMES: tuple[str, ...] = (
     RETAIL_PRICES_ENDPOINT,
     PRICES_SCHEDULE,
     INSIGHTS_THRESHOLDS,
+    EXPORTS_BLOB_SERVICE_URI,
+    EXPORTS_CONTAINER,
+    COLLECTION_CONCURRENCY,
+    INVENTORY_SOURCE,
+    STALE_AFTER_HOURS,
 )
 
 DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
@@ -72,6 +83,21 @@ DEFAULT_LOOKBACK_DAYS = 35
 MIN_LOOKBACK_DAYS = 35
 DEFAULT_RETAIL_PRICES_ENDPOINT = "https://prices.azure.com"
 DEFAULT_LOGS_ENDPOINT = "https://api.loganalytics.io"  # the public cloud's Log Analytics API
+DEFAULT_COLLECTION_CONCURRENCY = 4  # Azure calls of one source open at once
+MAX_COLLECTION_CONCURRENCY = 64
+DEFAULT_STALE_AFTER_HOURS = 24  # a source not collected whole for this long is stale (health)
+
+DEFAULT_EXPORTS_CONTAINER = "cost-exports"
+
+
+class InventorySourceKind(Enum):
+    """Where the live inventory is listed from (`INVENTORY_SOURCE`)."""
+
+    # ARM lists deployments per account, the documented way (the default). Resource Graph lists
+    # the tenant in two paged queries, but Microsoft does not list accounts/deployments among its
+    # supported types (docs/collection.md): opt in once a tenant's graph is seen to hold them.
+    ARM = "arm"
+    RESOURCE_GRAPH = "resource-graph"
 
 
 @dataclass(frozen=True)
@@ -103,6 +129,13 @@ class Settings:
     logs_endpoint: str = DEFAULT_LOGS_ENDPOINT
     api_base_url: str = ""  # https://{WEBSITE_HOSTNAME} in Azure; "" locally (relative links)
     insights: Thresholds = field(default_factory=Thresholds)  # the findings' detectors
+    collection_concurrency: int = DEFAULT_COLLECTION_CONCURRENCY
+    inventory_source: InventorySourceKind = InventorySourceKind.ARM
+    stale_after_hours: int = DEFAULT_STALE_AFTER_HOURS
+    # Cost Management exports (docs/exports.md): the blob service of the account they land in
+    # (None: the storage connection string's account) and their container.
+    exports_blob_service_uri: str | None = None
+    exports_container: str = DEFAULT_EXPORTS_CONTAINER
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -125,9 +158,20 @@ class Settings:
             logs_endpoint=_url(LOGS_ENDPOINT, env.get(LOGS_ENDPOINT) or DEFAULT_LOGS_ENDPOINT),
             api_base_url=_host_url(env.get(WEBSITE_HOSTNAME)),
             insights=thresholds(env.get(INSIGHTS_THRESHOLDS)),
+            exports_blob_service_uri=_optional_url(
+                EXPORTS_BLOB_SERVICE_URI, env.get(EXPORTS_BLOB_SERVICE_URI)
+            ),
+            exports_container=_container_name(
+                env.get(EXPORTS_CONTAINER) or DEFAULT_EXPORTS_CONTAINER
+            ),
             retail_prices_endpoint=_url(
                 RETAIL_PRICES_ENDPOINT,
                 env.get(RETAIL_PRICES_ENDPOINT) or DEFAULT_RETAIL_PRICES_ENDPOINT,
+            ),
+            collection_concurrency=_concurrency(env.get(COLLECTION_CONCURRENCY)),
+            inventory_source=_inventory_source(env.get(INVENTORY_SOURCE)),
+            stale_after_hours=_positive_int(
+                STALE_AFTER_HOURS, env.get(STALE_AFTER_HOURS), DEFAULT_STALE_AFTER_HOURS
             ),
         )
 
@@ -195,6 +239,15 @@ def _queue_name(raw: str) -> str:
     return name
 
 
+def _container_name(raw: str) -> str:
+    """A blob container name: 3-63 lower-case letters, digits and single hyphens."""
+    name = raw.strip()
+    valid = 3 <= len(name) <= 63 and all(c.islower() or c.isdigit() or c == "-" for c in name)
+    if not valid or not name[0].isalnum() or name.endswith("-") or "--" in name:
+        raise ConfigurationError(EXPORTS_CONTAINER, f"not a valid container name: {raw!r}")
+    return name
+
+
 def _lookback_days(raw: str | None) -> int:
     days = _positive_int(LOOKBACK_DAYS, raw, DEFAULT_LOOKBACK_DAYS)
     if days < MIN_LOOKBACK_DAYS:
@@ -204,6 +257,26 @@ def _lookback_days(raw: str | None) -> int:
             f" next month), got {days}",
         )
     return days
+
+
+def _concurrency(raw: str | None) -> int:
+    value = _positive_int(COLLECTION_CONCURRENCY, raw, DEFAULT_COLLECTION_CONCURRENCY)
+    if value > MAX_COLLECTION_CONCURRENCY:
+        raise ConfigurationError(
+            COLLECTION_CONCURRENCY, f"must be at most {MAX_COLLECTION_CONCURRENCY}, got {value}"
+        )
+    return value
+
+
+def _inventory_source(raw: str | None) -> InventorySourceKind:
+    text = (raw or "").strip().lower()
+    if not text:
+        return InventorySourceKind.ARM
+    try:
+        return InventorySourceKind(text)
+    except ValueError:
+        names = " or ".join(k.value for k in InventorySourceKind)
+        raise ConfigurationError(INVENTORY_SOURCE, f"must be {names}, got {raw!r}") from None
 
 
 def _positive_int(name: str, raw: str | None, default: int) -> int:

@@ -94,6 +94,12 @@ param enableEntraAuth bool = false
 @description('Conditional. Client id of the API app registration. Required when enableEntraAuth is true.')
 param entraAuthClientId string = ''
 
+@description('Optional. Blob service URI of the storage account the Cost Management exports write to. Default: the app storage account\'s.')
+param exportsBlobServiceUri string = ''
+
+@description('Optional. Blob container of the Cost Management exports. Default: cost-exports.')
+param exportsContainerName string = 'cost-exports'
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -144,6 +150,11 @@ var appSettings = {
   APPINSIGHTS_WORKSPACE_ID: appInsightsWorkspaceCustomerId
   LOGS_ENDPOINT: logsEndpoint
   INSIGHTS_THRESHOLDS: insightsThresholds
+  EXPORTS_BLOB_SERVICE_URI: !empty(exportsBlobServiceUri) ? exportsBlobServiceUri : storage.properties.primaryEndpoints.blob
+  EXPORTS_CONTAINER: exportsContainerName
+  COLLECTION_CONCURRENCY: '4'
+  INVENTORY_SOURCE: 'arm'
+  STALE_AFTER_HOURS: '24'
 }
 
 // Optional App Service Authentication: bearer tokens for the API app registration are validated;

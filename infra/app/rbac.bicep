@@ -40,6 +40,9 @@ param appInsightsWorkspaceResourceId string = ''
 @description('Optional. Resource ids of the Log Analytics workspaces that use-case outcome queries read. Default: none.')
 param outcomeWorkspaceResourceIds string[] = []
 
+@description('Optional. Resource id of the storage account Cost Management exports write to, when it is not the app storage account. Default: none.')
+param costExportsStorageAccountResourceId string = ''
+
 // Built-in role definition ids (the same in every tenant).
 var roles = {
   // Cost Management Reader
@@ -54,6 +57,8 @@ var roles = {
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   // Storage Blob Data Owner
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  // Storage Blob Data Reader
+  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
   // EventGrid Data Sender
   eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7'
   // Monitoring Metrics Publisher
@@ -126,7 +131,9 @@ module monitoringReader 'br/public:avm/res/authorization/role-assignment/sub-sco
   }
 ]
 
-// Reader: ARM inventory of the Cognitive Services accounts and their deployments.
+// Reader: the inventory of the Cognitive Services accounts and their deployments, from Azure
+// Resource Graph (INVENTORY_SOURCE=resource-graph: Reader is all a query needs; it answers only
+// for the subscriptions the identity reads) or ARM (INVENTORY_SOURCE=arm).
 module reader 'br/public:avm/res/authorization/role-assignment/sub-scope:0.1.1' = [
   for subscriptionId in costSubscriptionIds: {
     name: take('finops-r-${uniqueString(subscriptionId, principalId)}', 64)
@@ -276,3 +283,27 @@ module outcomeLogAnalyticsReader 'br/public:avm/ptn/authorization/resource-role-
     }
   }
 ]
+
+// ---------------------------------------------------------------------------------------------
+// The Cost Management export account (docs/exports.md), when it is not the app's own
+// ---------------------------------------------------------------------------------------------
+
+var hasExportAccount = !empty(costExportsStorageAccountResourceId)
+
+// Storage Blob Data Reader: read the export runs (manifest.json and its partitions), nothing else.
+module storageBlobDataReader 'br/public:avm/ptn/authorization/resource-role-assignment:0.1.2' = if (hasExportAccount) {
+  name: 'finops-exports-blob-reader'
+  scope: resourceGroup(
+    hasExportAccount ? split(costExportsStorageAccountResourceId, '/')[2] : subscription().subscriptionId,
+    hasExportAccount ? split(costExportsStorageAccountResourceId, '/')[4] : resourceGroupName
+  )
+  params: {
+    resourceId: costExportsStorageAccountResourceId
+    name: guid(costExportsStorageAccountResourceId, principalId, roles.storageBlobDataReader)
+    roleDefinitionId: roles.storageBlobDataReader
+    roleName: 'Storage Blob Data Reader'
+    principalId: principalId
+    principalType: principalType
+    description: 'aoai-finops: read Cost Management export runs'
+  }
+}

@@ -10,16 +10,26 @@ planned (a diff against what is stored), the inputs that change are marked as be
 bumped; only when everything was stored are the periods whose inputs changed enqueued. A storage
 failure half-way leaves the marks, so allocations wait for the next collection, which rewrites the
 window.
+
+Each run is recorded per task (the collectors' kinds it runs: `costs`, `usage`, `inventory`,
+`telemetry`) through the `RunRecordStore` port, when one is given: `running` when it starts (the
+task's last success kept), then `succeeded` with what it counted or `failed` with the error's
+one line, so `GET /api/health` names the sources not collected whole for too long. Recording
+never changes what is read or stored: a failure is raised as it was, even if it cannot be
+recorded. The reading itself fans out inside the live sources (per scope, month, account and
+metrics batch, `COLLECTION_CONCURRENCY` calls at a time, shared/adapters/azure/fan_out.py), each
+of which answers whole or raises, so a run still reads every source before it stores anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from shared.core.costs import CostType
 from shared.core.period import BillingPeriod, DateWindow
+from shared.core.run_records import RunRecord, failed, started, succeeded
 from shared.services.collectors import (
     Batch,
     Collected,
@@ -28,9 +38,13 @@ from shared.services.collectors import (
     CollectorKind,
     PlannedInput,
 )
-from shared.services.ports import AllocationQueue, CostStore, InputVersions
+from shared.services.ports import AllocationQueue, CostStore, InputVersions, RunRecordStore
 
 ALL_KINDS = frozenset(CollectorKind)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,8 @@ class CollectionService:
     costs: CostStore  # which periods have a bill (an inventory or usage change alone needs one)
     queue: AllocationQueue
     versions: InputVersions
+    runs: RunRecordStore | None = None  # each task's latest run and last success (health)
+    clock: Callable[[], datetime] = utc_now
 
     def collect_costs(self, window: DateWindow, *, allow_shrink: bool = False) -> CollectionReport:
         """Every price basis of the window."""
@@ -103,25 +119,74 @@ class CollectionService:
         *,
         allow_shrink: bool = False,
     ) -> CollectionReport:
-        """Read the chosen collectors, check every batch, then store what changes."""
+        """Read the chosen collectors, check every batch, then store what changes; each task's
+        run recorded (module docstring)."""
+        runs = self._begin(kinds)
+        try:
+            report, by_kind = self._collect(window, at, kinds, allow_shrink)
+        except Exception as error:
+            self._fail(runs, error)
+            raise
+        if self.runs is not None:
+            now = self.clock()
+            for run in runs:
+                counts = {c.value: n for c, n in by_kind.get(CollectorKind(run.task), {}).items()}
+                self.runs.save(succeeded(run, now, counts))
+        return report
+
+    def _collect(
+        self,
+        window: DateWindow | None,
+        at: datetime | None,
+        kinds: Collection[CollectorKind],
+        allow_shrink: bool,
+    ) -> tuple[CollectionReport, dict[CollectorKind, dict[Collected, int]]]:
         run = CollectionRun(window, at)
-        batches: list[Batch] = []
+        batches: list[tuple[CollectorKind, Batch]] = []
         for collector in self.collectors:
             if collector.kind not in kinds:
                 continue
             for batch in collector.read(run):
-                batches.append(batch)
+                batches.append((collector.kind, batch))
                 if batch.deployments is not None:
                     run = replace(run, deployments=batch.deployments)
-        for batch in batches:
+        for _, batch in batches:
             batch.check(allow_shrink)
-        periods = self._store([p for b in batches for p in b.planned])
+        periods = self._store([p for _, b in batches for p in b.planned])
         counts: dict[Collected, int] = {}
-        for batch in batches:
+        by_kind: dict[CollectorKind, dict[Collected, int]] = {}
+        for kind, batch in batches:
             counts[batch.counted] = counts.get(batch.counted, 0) + batch.rows
-        notes = tuple(n for b in batches for n in b.notes)
-        failures = tuple(b.failure for b in batches if b.failure)
-        return CollectionReport(counts, frozenset(periods), notes, failures)
+            mine = by_kind.setdefault(kind, {})
+            mine[batch.counted] = mine.get(batch.counted, 0) + batch.rows
+        notes = tuple(n for _, b in batches for n in b.notes)
+        failures = tuple(b.failure for _, b in batches if b.failure)
+        return CollectionReport(counts, frozenset(periods), notes, failures), by_kind
+
+    def _begin(self, kinds: Collection[CollectorKind]) -> list[RunRecord]:
+        """A `running` record for each task of the run that has a collector here."""
+        if self.runs is None:
+            return []
+        tasks = sorted({c.kind.value for c in self.collectors if c.kind in kinds})
+        now = self.clock()
+        before = {r.task: r for r in self.runs.all()} if tasks else {}  # one read
+        runs = [started(task, now, before.get(task)) for task in tasks]
+        for run in runs:
+            self.runs.save(run)
+        return runs
+
+    def _fail(self, runs: list[RunRecord], error: Exception) -> None:
+        """Record the failure of every task of the run; the error is raised as it was even if
+        this fails (the caller re-raises it)."""
+        if self.runs is None:
+            return
+        now = self.clock()
+        text = f"{type(error).__name__}: {error}"
+        try:
+            for run in runs:
+                self.runs.save(failed(run, now, text))
+        except Exception as unrecorded:  # the storage failing too: the first error matters
+            error.add_note(f"the run record could not be written: {unrecorded}")
 
     def _store(self, planned: list[PlannedInput]) -> set[BillingPeriod]:
         """Mark the inputs that change, write them, bump their versions, enqueue their periods.

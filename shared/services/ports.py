@@ -9,6 +9,7 @@ from typing import Protocol, TextIO
 from shared.core.callers import CallerKind, CallerUsage, LoggedCalls, TelemetrySource
 from shared.core.catalogue import RetailPriceItem
 from shared.core.costs import CostLine, CostType
+from shared.core.export_runs import ExportContents, ExportManifest, RunStamp, StampKey
 from shared.core.focus_rows import Cell
 from shared.core.inputs import InputScope, InputVersion
 from shared.core.inventory import Deployment, InventorySnapshot
@@ -25,6 +26,7 @@ from shared.core.reports import (
     Unpublished,
 )
 from shared.core.requests import PoisonedMessage, QueuedMessage
+from shared.core.run_records import RunRecord
 from shared.core.target_records import Evaluation, OutboxEvent, StoredEvaluation, Target, Transition
 from shared.core.usage import UsageRecord
 from shared.core.use_cases import UseCase
@@ -402,3 +404,43 @@ class FocusWriter(Protocol):
     def extension(self) -> str: ...
 
     def write(self, rows: Iterable[Mapping[str, Cell]], out: TextIO) -> int: ...
+
+
+class ExportRunFiles(Protocol):
+    """The runs Cost Management exports write to a storage container (docs/exports.md)."""
+
+    def manifest(self, blob_name: str) -> ExportManifest:
+        """The run's manifest.json at `blob_name`; InvalidInput naming it when it is absent or
+        malformed."""
+        ...
+
+    def read(self, manifest: ExportManifest) -> ExportContents:
+        """Every partition the manifest lists, checked (present, its byte and row counts) and
+        parsed; InvalidInput naming the first blob that is missing or does not parse."""
+        ...
+
+
+class ExportRunStore(Protocol):
+    """Which export run stored each (period, price basis) of the costs."""
+
+    def stamps(self, keys: Iterable[StampKey]) -> Mapping[StampKey, RunStamp]:
+        """The stored stamp of each key that has one."""
+        ...
+
+    def record(self, keys: Iterable[StampKey], stamp: RunStamp) -> None:
+        """Store `stamp` for the keys (an idempotent upsert)."""
+        ...
+
+
+class RunRecordStore(Protocol):
+    """Each collection task's latest run and last success (shared/core/run_records.py)."""
+
+    def get(self, task: str) -> RunRecord | None: ...
+
+    def save(self, record: RunRecord) -> None:
+        """Store the task's record (replacing the one before it)."""
+        ...
+
+    def all(self) -> list[RunRecord]:
+        """Every task's record, sorted by task (one read)."""
+        ...

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from shared.core.deployment_filter import matching_deployments
 from shared.core.list_filter import ListFilter
-from shared.core.reports import PeriodDays, Unpublished
+from shared.core.reports import PeriodDays, PeriodReport, Unpublished
 from shared.core.views import (
     DeploymentUnitCostsView,
     PeriodQuery,
@@ -46,6 +46,9 @@ class ViewService:
         self._results = results
         self._today = today
         self._use_cases = use_cases
+        # The last view built per period and basis, with the report and day it was built from:
+        # the store hands back the same report object while the generation is live.
+        self._views: dict[tuple[str, str], tuple[PeriodReport, date, PeriodUnitCostsView]] = {}
 
     def unit_costs(
         self, query: PeriodQuery, wanted: ListFilter | None = None
@@ -55,11 +58,20 @@ class ViewService:
         report = self._results.report(query.period, query.cost_type)
         if report is None or isinstance(report, Unpublished):
             raise not_allocated(query, report)
-        view = unit_costs_view(report, self._today())
+        view = self._view(report)
         if wanted is None or wanted.empty:
             return view
         defined = self._use_cases.all() if wanted.needs_use_cases and self._use_cases else []
         return matching_deployments(view, wanted, defined)
+
+    def _view(self, report: PeriodReport) -> PeriodUnitCostsView:
+        today, at = self._today(), (str(report.period), report.cost_type.value)
+        built = self._views.get(at)
+        if built is not None and built[0] is report and built[1] == today:
+            return built[2]
+        view = unit_costs_view(report, today)
+        self._views[at] = (report, today, view)
+        return view
 
     def deployment(self, key: str, query: PeriodQuery) -> DeploymentUnitCostsView:
         """One deployment's unit costs, rounded as in the period's list (the whole period is

@@ -6,13 +6,19 @@ Every Azure endpoint checks the bearer token and its audience (ARM for cost and 
 metrics audience for getBatch, the double's own URL for Log Analytics: `LogsQueryClient` asks for
 its endpoint as the audience; the topic checks its own, `https://eventgrid.azure.net`, through
 the Entra double's `audience_of`, which the double hands it). Every request is recorded in
-`requests`, in arrival order.
+`requests`, in arrival order. Azure Resource Graph (`graph`, tests/doubles/resource_graph.py)
+answers from the ARM double's accounts and deployments.
+
+With `latency_seconds`, every Azure call (not the token requests) is answered that much later;
+`open_calls` counts the Azure calls being answered at once, and `max_open_calls` the most seen,
+by endpoint (`cost`, `metrics`, `arm`, `graph`), so tests see that calls overlap without a clock.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Sequence
 
 from shared.core.costs import CostLine
@@ -24,6 +30,7 @@ from tests.doubles.arm import ArmDouble, DoubleAccount
 from tests.doubles.cost_query import QPU_RETRY_AFTER, CostQueryDouble
 from tests.doubles.entra import ARM_AUDIENCES, METRICS_AUDIENCE, FakeEntra
 from tests.doubles.metrics import MetricsDouble
+from tests.doubles.resource_graph import ResourceGraphDouble
 from tests.doubles.server import RecordedRequest, Reply
 
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -35,6 +42,7 @@ _GET_BATCH = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/metrics:getbatch/?$", r
 _ACCOUNTS = re.compile(
     r"^/subscriptions/(?P<sub>[^/]+)/providers/microsoft\.cognitiveservices/accounts/?$", re.I
 )
+_GRAPH = re.compile(r"^/providers/microsoft\.resourcegraph/resources/?$", re.I)
 _DEPLOYMENTS = re.compile(
     r"^(?P<account>/subscriptions/[^/]+/resourcegroups/[^/]+/providers/"
     r"microsoft\.cognitiveservices/accounts/[^/]+)/deployments/?$",
@@ -69,6 +77,9 @@ class AzureDouble:
         client_secret: str = CLIENT_SECRET,
         logs: LogsApi | None = None,
         events: EventReceiver | None = None,
+        graph_page_size: int = 1000,
+        fault_rate: float = 0.0,
+        latency_seconds: float = 0.0,
     ) -> None:
         self.entra = FakeEntra(tenant_id, client_id, client_secret)
         self.costs = CostQueryDouble(
@@ -90,7 +101,12 @@ class AzureDouble:
             regions,
             throttle_first_n=metrics_throttle_first_n,
             throttle_status=metrics_throttle_status,
+            fault_rate=fault_rate,
         )
+        self.graph = ResourceGraphDouble(self.arm, page_size=graph_page_size, fault_rate=fault_rate)
+        self.latency_seconds = latency_seconds
+        self.open_calls: dict[str, int] = {}
+        self.max_open_calls: dict[str, int] = {}
         self.logs = logs
         self.events = events
         if events is not None and events.token_audience is None:
@@ -111,6 +127,21 @@ class AzureDouble:
             self.requests.append(request)
         if self.entra.handles(request):
             return self.entra.handle(request)
+        endpoint = endpoint_of(request.path)
+        with self._lock:
+            self.open_calls[endpoint] = self.open_calls.get(endpoint, 0) + 1
+            self.max_open_calls[endpoint] = max(
+                self.max_open_calls.get(endpoint, 0), self.open_calls[endpoint]
+            )
+        try:
+            if self.latency_seconds:
+                time.sleep(self.latency_seconds)
+            return self._azure(request)
+        finally:
+            with self._lock:
+                self.open_calls[endpoint] -= 1
+
+    def _azure(self, request: RecordedRequest) -> Reply:
         audience = self.entra.audience_of(request.headers.get("authorization"))
         if (match := _COST_QUERY.match(request.path)) and request.method == "POST":
             return self._authorized(audience, ARM_AUDIENCES) or self.costs.handle(
@@ -124,6 +155,8 @@ class AzureDouble:
             return self._authorized(audience, {self.base_url}) or self.logs.handle(request)
         if self.events is not None and self.events.handles(request):
             return self.events.handle(request)
+        if _GRAPH.match(request.path) and request.method == "POST":
+            return self._authorized(audience, ARM_AUDIENCES) or self.graph.handle(request)
         if (match := _ACCOUNTS.match(request.path)) and request.method == "GET":
             return self._authorized(audience, ARM_AUDIENCES) or self.arm.list_accounts(
                 request, match.group("sub")
@@ -145,6 +178,13 @@ class AzureDouble:
     def arm_listings(self) -> list[RecordedRequest]:
         return [r for r in self.requests if _ACCOUNTS.match(r.path) or _DEPLOYMENTS.match(r.path)]
 
+    def graph_queries(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if _GRAPH.match(r.path)]
+
+    def azure_calls(self) -> list[RecordedRequest]:
+        """Every request but Entra's: what a collection cycle costs in Azure calls."""
+        return [r for r in self.requests if not self.entra.handles(r)]
+
     def token_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path.lower().endswith("/oauth2/v2.0/token")]
 
@@ -164,3 +204,16 @@ class AzureDouble:
                 401, {"error": {"code": "InvalidAuthenticationTokenAudience", "message": message}}
             )
         return None
+
+
+def endpoint_of(path: str) -> str:
+    """Which API a request is for, as `max_open_calls` counts them."""
+    if _COST_QUERY.match(path):
+        return "cost"
+    if _GET_BATCH.match(path):
+        return "metrics"
+    if _GRAPH.match(path):
+        return "graph"
+    if _ACCOUNTS.match(path) or _DEPLOYMENTS.match(path):
+        return "arm"
+    return "other"

@@ -10,12 +10,15 @@ is a point with only its `timeStamp`, as Azure sends it. A record's `peak_tpm` i
 Series are split by `ModelDeploymentName` only when the filter asks; the dimension comes back
 lower-cased; without `top` only 10 series per metric are returned (the largest totals first).
 `fail_interval` answers the queries of that interval with `fail_status`, after the first
-`fail_after_n` of them.
+`fail_after_n` of them. With `fault_rate`, that share of the requests is answered 429 or 503
+with `Retry-After: 0` (never the same request twice in a row), seeded so a run is repeatable.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -83,12 +86,22 @@ class MetricsDouble:
     fail_interval: str | None = None
     fail_status: int = 500
     fail_after_n: int = 0
+    fault_rate: float = 0.0
+    fault_seed: int = 14
+    faults: int = 0
+    _rng: random.Random = field(default_factory=random.Random)
+    _faulted_last: set[str] = field(default_factory=set)
     _requests: int = 0
     _failing: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        self._rng.seed(self.fault_seed)
+
     def handle(self, request: RecordedRequest, subscription_id: str) -> Reply:
         with self._lock:
+            if (fault := self._fault(request)) is not None:
+                return fault
             self._requests += 1
             if self._requests <= self.throttle_first_n:
                 body = {
@@ -112,6 +125,23 @@ class MetricsDouble:
             return Reply.json(400, {"error": {"code": "BadRequest", "message": str(err)}})
         # No Decimal in it: the C encoder, as a PT1M answer has a point per minute and series.
         return Reply(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
+
+    def _fault(self, request: RecordedRequest) -> Reply | None:
+        """A 429 or 503 for the faulted share of the requests (never one request twice in a
+        row); None for the others. Called under the lock."""
+        if self.fault_rate <= 0:
+            return None
+        key = hashlib.sha256(request.raw_query.encode() + request.body).hexdigest()
+        if key in self._faulted_last:
+            self._faulted_last.discard(key)
+            return None
+        if self._rng.random() >= self.fault_rate:
+            return None
+        self._faulted_last.add(key)
+        self.faults += 1
+        status = self._rng.choice((429, 503))
+        body = {"error": {"code": "TooManyRequests", "message": "Injected fault."}}
+        return Reply.json(status, body, {"Retry-After": "0"})
 
     def _batch(self, request: RecordedRequest, subscription_id: str) -> dict[str, Any]:
         if request.param("timespan") is not None:

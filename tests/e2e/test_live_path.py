@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from azure.data.tables import TableServiceClient
 
+from shared.adapters.storage.allocation_tables import stored_lines
 from shared.adapters.storage.input_versions_table import TABLE as INPUTS
 from shared.bootstrap import ALL_TABLES, build_allocation_requests, build_stores
 from shared.core.costs import CostType
@@ -77,10 +78,10 @@ def test_live_path_conserves_money_per_basis_account_and_day_and_reruns_change_n
         .list_entities()
     )
     carried: dict[tuple[str, str, date], Decimal] = defaultdict(Decimal)
-    for row in allocations:
+    for row in allocations:  # each a deployment-day (its meters packed) or a day's unallocated
         basis = row["PartitionKey"].split("|")[1]
-        day = date.fromisoformat(row["Date"])
-        carried[(basis, row["AccountId"].lower(), day)] += Decimal(row["Cost"])
+        for share in stored_lines(row):
+            carried[(basis, share.account_id.lower(), share.date)] += share.cost
     for basis in CostType:  # both price bases, each collected and allocated on its own
         billed: dict[tuple[str, str, date], Decimal] = defaultdict(Decimal)
         for line in stores.costs.lines_for(tenant.period, basis):

@@ -44,7 +44,8 @@ def trigger_of(name: str) -> dict[str, Any]:
 def test_exactly_the_expected_functions_are_registered() -> None:
     names = set(FUNCTIONS)
     expected = {"http_app_func", "collect_costs", "collect_usage", "collect_inventory",
-                "collect_telemetry", "allocate_period", "refresh_prices"}  # fmt: skip
+                "collect_telemetry", "allocate_period", "refresh_prices",
+                "ingest_export"}  # fmt: skip
     assert names == expected
 
 

@@ -64,6 +64,13 @@ BUILT_IN_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "https://github.com/Azure-Samples/fastapi-on-azure-functions/blob/main/infra/app/rbac.bicep",
         ),
     ),
+    "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1": (
+        "Storage Blob Data Reader",
+        (
+            f"{LEARN}/storage#storage-blob-data-reader",
+            f"{AVM}/storage/storage-account/main.bicep (builtInRoleNames)",
+        ),
+    ),
     "d5a91429-5739-47e2-a06b-3470a27159e7": (
         "EventGrid Data Sender",
         (
@@ -136,6 +143,7 @@ EXPECTED_GRANTS = {
     ("Storage Table Data Contributor", "storageAccountResourceId"),
     ("Storage Queue Data Contributor", "storageAccountResourceId"),
     ("Storage Blob Data Owner", "storageAccountResourceId"),
+    ("Storage Blob Data Reader", "costExportsStorageAccountResourceId"),
     ("EventGrid Data Sender", "eventGridTopicResourceId"),
     ("Monitoring Metrics Publisher", "applicationInsightsResourceId"),
     ("Log Analytics Reader", "apimWorkspaceResourceId"),
@@ -312,8 +320,10 @@ def test_each_workspace_reader_is_granted_only_when_its_workspace_is_given() -> 
     assert conditional == {
         "logAnalyticsReader": Expr("(hasApimWorkspace)"),
         "appInsightsLogAnalyticsReader": Expr("(grantsAppInsightsWorkspace)"),
+        "storageBlobDataReader": Expr("(hasExportAccount)"),
     }
     variables = load(RBAC).variables()
+    assert variables["hasExportAccount"] == Expr("!empty(costExportsStorageAccountResourceId)")
     assert variables["hasApimWorkspace"] == Expr("!empty(apimWorkspaceResourceId)")
     assert variables["hasAppInsightsWorkspace"] == Expr("!empty(appInsightsWorkspaceResourceId)")
     # A workspace that also holds the APIM logs already has its (one) assignment.

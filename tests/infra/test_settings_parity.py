@@ -15,7 +15,7 @@ from bicep_query import REPO_ROOT, Call, Expr, Ref, load
 
 from shared import settings
 from shared.adapters.storage.allocation_queue import poison_queue_name
-from shared.bootstrap import ALL_TABLES
+from shared.bootstrap import EVERY_TABLE
 
 # The identity-based form of AzureWebJobsStorage: what the code reads, then what the host needs.
 STORAGE_IDENTITY_FAMILY = {
@@ -238,4 +238,4 @@ def test_bicep_creates_every_table_the_code_writes() -> None:
     tables = load("main.bicep").module("storage").params["tableServices"]["tables"]
     assert tables.iterable == Ref("tableNames")
     assert tables.body == {"name": Ref(tables.variable)}
-    assert sorted(load("main.bicep").variables()["tableNames"]) == sorted(ALL_TABLES)
+    assert sorted(load("main.bicep").variables()["tableNames"]) == sorted(EVERY_TABLE)

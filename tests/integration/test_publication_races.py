@@ -17,7 +17,12 @@ from azure.data.tables import TableServiceClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.adapters.storage.allocation_tables import ALLOCATIONS, UNITCOSTS, AllocationTables
+from shared.adapters.storage.allocation_tables import (
+    ALLOCATIONS,
+    UNITCOSTS,
+    AllocationTables,
+    row_cost,
+)
 from shared.adapters.storage.reconciliation_table import TABLE as RECONCILIATION
 from shared.adapters.storage.table_gateway import AzureTableGateway, Entity, TableGateway, Versioned
 from shared.bootstrap import ALL_TABLES
@@ -237,7 +242,7 @@ def test_readers_always_see_one_whole_allocation_and_the_newest_inputs_win(
     report = world.tables().report(period, pubs[3].allocation.cost_type)
     assert isinstance(report, PeriodReport) and report.billed == pubs[3].allocation.billed
     daily = world.rows(ALLOCATIONS, period)
-    assert sum(Decimal(str(r["Cost"])) for r in daily) == pubs[3].allocation.billed
+    assert sum(row_cost(r) for r in daily) == pubs[3].allocation.billed
     generations = {str(r["PartitionKey"]).rsplit("|", 1)[-1] for r in world.rows(UNITCOSTS, period)}
     assert len(generations) == 1
     assert len({r["PartitionKey"] for r in world.rows(RECONCILIATION, period)}) == 1

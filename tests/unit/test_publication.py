@@ -16,6 +16,7 @@ from shared.adapters.storage.allocation_tables import (
     UNALLOCATED,
     UNITCOSTS,
     AllocationTables,
+    row_cost,
 )
 from shared.adapters.storage.table_gateway import Entity, Versioned
 from shared.core.costs import CostLine, CostType
@@ -158,9 +159,7 @@ def test_the_race_of_the_issue_two_allocations_the_newer_wins_whatever_the_order
     assert isinstance(report, PeriodReport) and report.billed == b.allocation.billed
     assert live_daily_sum(tables) == b.allocation.billed
     # Only B's rows exist: A deleted the rows it had written.
-    assert sum(Decimal(str(e["Cost"])) for e in gateway.tables[ALLOCATIONS].values()) == (
-        b.allocation.billed
-    )
+    assert sum(row_cost(e) for e in gateway.tables[ALLOCATIONS].values()) == (b.allocation.billed)
     assert len({pk for pk, _ in gateway.tables[UNITCOSTS]}) == 1
 
 
@@ -175,7 +174,7 @@ def test_an_older_allocation_committing_first_is_replaced_by_the_newer() -> None
     report = served(tables)
     assert isinstance(report, PeriodReport) and report.billed == newer.allocation.billed
     assert live_daily_sum(tables) == newer.allocation.billed
-    assert sum(Decimal(str(e["Cost"])) for e in gateway.tables[ALLOCATIONS].values()) == (
+    assert sum(row_cost(e) for e in gateway.tables[ALLOCATIONS].values()) == (
         newer.allocation.billed
     )
 
@@ -223,7 +222,7 @@ def test_a_crash_between_writes_serves_the_previous_report_whole(crash_at: int) 
     clock.advance(hours=2)
     tables.publish(newer)
     assert served(tables) == _alone(newer)
-    assert sum(Decimal(str(e["Cost"])) for e in gateway.tables[ALLOCATIONS].values()) == (
+    assert sum(row_cost(e) for e in gateway.tables[ALLOCATIONS].values()) == (
         newer.allocation.billed
     )
     assert len({pk for pk, _ in gateway.tables[UNITCOSTS]}) == 1
@@ -280,9 +279,7 @@ def test_rows_of_the_layout_before_generations_are_read_then_replaced() -> None:
     tables.publish(publication(changed_day_lines(), month_of_usage(), sequence=2))
     assert not any(pk == legacy for pk, _ in gateway.tables[UNITCOSTS])
     assert live_daily_sum(tables) == Decimal("130.00")
-    assert sum(Decimal(str(e["Cost"])) for e in gateway.tables[ALLOCATIONS].values()) == (
-        Decimal("130.00")
-    )
+    assert sum(row_cost(e) for e in gateway.tables[ALLOCATIONS].values()) == (Decimal("130.00"))
 
 
 def _to_legacy(gateway: MemoryTableGateway) -> str:
@@ -363,7 +360,7 @@ def test_orphans_of_a_run_that_crashed_after_the_live_commit_are_swept_an_hour_l
         AllocationTables(slow_gateway, clock=clock).publish(older)
     head = gateway.tables[PERIODS][(ACTUAL.value, str(NOV))]
     assert head["Clean"] is True
-    orphaned = sum(Decimal(str(e["Cost"])) for e in gateway.tables[ALLOCATIONS].values())
+    orphaned = sum(row_cost(e) for e in gateway.tables[ALLOCATIONS].values())
     assert orphaned > newer.allocation.billed  # the dead run's rows are still there
     report = served(tables)
     assert isinstance(report, PeriodReport) and report.billed == newer.allocation.billed
@@ -372,7 +369,7 @@ def test_orphans_of_a_run_that_crashed_after_the_live_commit_are_swept_an_hour_l
     clock.advance(hours=2)
     writes = gateway.writes
     assert tables.publish(newer) is PublishStatus.UNCHANGED
-    assert sum(Decimal(str(e["Cost"])) for e in gateway.tables[ALLOCATIONS].values()) == (
+    assert sum(row_cost(e) for e in gateway.tables[ALLOCATIONS].values()) == (
         newer.allocation.billed
     )
     assert len({pk for pk, _ in gateway.tables[UNITCOSTS]}) == 1
@@ -380,3 +377,38 @@ def test_orphans_of_a_run_that_crashed_after_the_live_commit_are_swept_an_hour_l
     assert swept > writes
     assert tables.publish(newer) is PublishStatus.UNCHANGED
     assert gateway.writes == swept  # swept once: the next unchanged run writes nothing
+
+
+class CountingReads(MemoryTableGateway):
+    """Counts the point reads and queries readers make."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: list[str] = []
+
+    def query(self, table: str, pk_from: str, pk_to: str) -> list[Entity]:
+        self.reads.append(f"query {table}")
+        return super().query(table, pk_from, pk_to)
+
+    def get(self, table: str, pk: str, rk: str) -> Versioned | None:
+        self.reads.append(f"get {table}")
+        return super().get(table, pk, rk)
+
+
+def test_a_generation_read_once_is_served_again_after_one_point_read_until_restated() -> None:
+    gateway = CountingReads()
+    clock = Clock()
+    tables = AllocationTables(gateway, clock=clock)
+    tables.publish(publication(month_of_lines(), month_of_usage(), sequence=1))
+    first, rows = served(tables), _rows(tables)
+    gateway.reads.clear()
+    assert served(tables) == first and _rows(tables) == rows
+    assert gateway.reads == [f"get {PERIODS}", f"get {PERIODS}"], "one summary read each"
+
+    clock.advance(minutes=5)  # restated: the summary names a new generation, read whole
+    tables.publish(publication(changed_day_lines(), month_of_usage(), 2))
+    gateway.reads.clear()
+    report = served(tables)
+    assert isinstance(report, PeriodReport) and report.billed == Decimal("130.00")
+    assert f"query {UNITCOSTS}" in gateway.reads
+    assert live_daily_sum(tables) == Decimal("130.00")

@@ -85,17 +85,22 @@ def test_cost_usage_and_price_rows_keep_their_keys() -> None:
 def test_allocation_and_reconciliation_rows_keep_their_keys() -> None:
     share = AllocatedLine(DAY, DEPLOYMENT, ACCOUNT, METER, NAME, TokenKind.INPUT, ChargeType.USAGE,
                           PricingModel.RESERVATION, Decimal("1.5"), Decimal(3))  # fmt: skip
-    row = allocation_tables._allocated_row("BASE", share)
-    assert (row["PartitionKey"], row["RowKey"]) == (
-        f"BASE|{DEPLOYMENT_KEY}",
-        "2026-10-03|753513939e2e70ca",
-    )
     kept = UnallocatedLine(DAY, ACCOUNT, METER, NAME, ChargeType.PURCHASE,
                            PricingModel.RESERVATION, UnallocatedReason.RESERVATION_PURCHASE,
                            Decimal(1))  # fmt: skip
-    row = allocation_tables._unallocated_row("BASE", kept)
-    assert row["RowKey"] == "2026-10-03|7bb5e54ac0e73d3e|reservation-purchase"
-    assert row["PricingModel"] == "Reservation"
+    # Daily rows live under their generation (swept with it): one per deployment-day and the
+    # day's unallocated lines, numbered from 0 before the generation goes in.
+    [allocated, unallocated] = allocation_tables._packed_days("BASE", [share], [kept])["2026-10-03"]
+    assert (allocated["PartitionKey"], allocated["RowKey"]) == (
+        f"BASE|{DEPLOYMENT_KEY}",
+        "2026-10-03|0",
+    )
+    assert (unallocated["PartitionKey"], unallocated["RowKey"]) == (
+        "BASE|_unallocated",
+        "2026-10-03|0",
+    )
+    [line] = allocation_tables.stored_lines(unallocated)
+    assert line.pricing_model is PricingModel.RESERVATION and line.cost == Decimal(1)
     total = UnallocatedTotal(ACCOUNT, METER, NAME, UnallocatedReason.NO_USAGE, Decimal(1))
     row = allocation_tables._unallocated_entity("PK", total)
     assert row["RowKey"] == f"{ACCOUNT_KEY}|0202ecfc41bd7510|no-usage"

@@ -154,6 +154,18 @@ def test_the_status_is_the_clocks_the_view_service_asks_it_on_every_read() -> No
     assert views.unit_costs(ACTUAL).status == StatusView(PeriodStatus.CLOSED, CLOSING_DAY)
 
 
+def test_a_view_is_built_once_per_report_and_day_and_again_for_a_new_report() -> None:
+    days = [OPEN_DAY]
+    store = Published(report((unit_cost("a", "1"),)))
+    views = ViewService(store, today=lambda: days[-1])
+    first = views.unit_costs(ACTUAL)
+    assert views.unit_costs(ACTUAL) is first  # the same report object: the same view
+    days.append(CLOSING_DAY)
+    assert views.unit_costs(ACTUAL).status.status is PeriodStatus.CLOSED  # another day: rebuilt
+    store.stored = report((unit_cost("a", "2"),))  # a new generation: a new report object
+    assert views.unit_costs(ACTUAL).deployments[0].cost == D("2")
+
+
 def test_one_deployment_is_found_in_any_case_and_rounded_as_in_the_list() -> None:
     views = ViewService(Published(APART), today=lambda: OPEN_DAY)
     listed = views.unit_costs(ACTUAL)

@@ -6,8 +6,11 @@ the ARM host that served the page; relative links resolve against `arm_endpoint`
 read with `json.loads(..., parse_float=Decimal)` so money stays exact. Throttling (429 and 503,
 with the Cost Management retry-after headers) is retried by the client's `SourceRetryPolicy`
 (shared/adapters/azure/calls.py), and every query waits for the QPU budget the answers before it
-said was left (`QpuPacer`, shared/adapters/azure/qpu_pacing.py). The whole window is fetched
-before anything is returned: any failure raises and nothing partial leaves this module.
+said was left (`QpuPacer`, shared/adapters/azure/qpu_pacing.py). The queries of the scopes and
+months run `concurrency` at a time (shared/adapters/azure/fan_out.py), one client and one pacer
+between them, so the tenant's QPU budget and a throttled answer's retry-after hold across them.
+The whole window is fetched before anything is returned: any failure raises and nothing partial
+leaves this module.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from azure.core.rest import HttpRequest, HttpResponse
 from azure.mgmt.costmanagement import CostManagementClient
 
 from shared.adapters.azure.calls import CallOptions, RetryRules, mapped, read_json, send
+from shared.adapters.azure.fan_out import check_concurrency, fan_out
 from shared.adapters.azure.qpu_pacing import QpuPacer, QpuPacingPolicy
 from shared.adapters.formats.cost_query_rows import parse_query_rows
 from shared.core.costs import CostLine, CostType, merge_cost_lines
@@ -89,6 +93,7 @@ class CostManagementSource:
         max_wait_seconds: float = RETRY.max_wait_seconds,
         transport: HttpTransport[HttpRequest, HttpResponse] | None = None,
         pacer: QpuPacer | None = None,
+        concurrency: int = 1,
     ) -> None:
         rules = replace(RETRY, max_attempts=max_attempts, max_wait_seconds=max_wait_seconds)
         self._calls = CallOptions(rules, sleep, transport)
@@ -97,6 +102,7 @@ class CostManagementSource:
         self._scopes = tuple("/" + scope.strip().strip("/") for scope in scopes if scope.strip())
         self._arm_endpoint = arm_endpoint.rstrip("/")
         self._cost_type = cost_type
+        self._concurrency = check_concurrency(concurrency, "concurrency")
 
     @property
     def cost_type(self) -> CostType:
@@ -111,9 +117,9 @@ class CostManagementSource:
             per_retry_policies=[QpuPacingPolicy(self._pacer)],
             **self._calls.client_kwargs(),
         ) as client:
-            for scope in self._scopes:
-                for chunk in window.month_chunks():
-                    lines.extend(self._query(client, scope, chunk))
+            queries = [(scope, chunk) for scope in self._scopes for chunk in window.month_chunks()]
+            for part in fan_out(lambda q: self._query(client, *q), queries, self._concurrency):
+                lines.extend(part)
         return merge_cost_lines(lines)
 
     def _query(self, client: CostManagementClient, scope: str, chunk: DateWindow) -> list[CostLine]:

@@ -16,12 +16,16 @@ tokens but no minute data keeps None; minute data of a day with no record is dro
 so that, as Azure only adds late minutes, a day's minutes never hold more than its later totals.
 It has the same `top`, truncation check, retries and error mapping, and if it fails the fetch
 fails: records that silently lost their peaks would replace stored ones.
+
+Batches run `concurrency` at a time (shared/adapters/azure/fan_out.py), one client per regional
+endpoint shared by its batches; the records come back in batch order, all of them or an error.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -32,6 +36,7 @@ from azure.core.rest import HttpRequest, HttpResponse
 from azure.monitor.querymetrics import MetricsClient
 
 from shared.adapters.azure.calls import CallOptions, RetryRules, mapped, read_json, send
+from shared.adapters.azure.fan_out import check_concurrency, fan_out
 from shared.adapters.formats.metrics_json import (
     INPUT_METRIC,
     OUTPUT_METRIC,
@@ -116,6 +121,7 @@ class MonitorUsageSource:
         top: int = DEFAULT_TOP,
         audience: str | None = None,
         transport: HttpTransport[HttpRequest, HttpResponse] | None = None,
+        concurrency: int = 1,
     ) -> None:
         if top < 1:
             raise ConfigurationError("top", f"must be at least 1, not {top}")
@@ -124,24 +130,36 @@ class MonitorUsageSource:
         self._endpoint = metrics_endpoint.rstrip("/") if metrics_endpoint else None
         self._top = top
         self._audience = audience
+        self._concurrency = check_concurrency(concurrency, "concurrency")
 
     def fetch(self, window: DateWindow, accounts: Sequence[tuple[str, str]]) -> list[UsageRecord]:
         """Usage of every account's deployments on the days of `window`, or an error."""
-        records: list[UsageRecord] = []
+        calls: list[tuple[str, str, list[str]]] = []  # (endpoint, subscription, batch)
         for (subscription_id, region), ids in _batches(accounts).items():
             endpoint = self._endpoint or regional_endpoint(region)
-            options = self._calls.client_kwargs()
-            if self._audience:
-                options["audience"] = self._audience
-            with MetricsClient(endpoint, self._credential, **options) as client:
-                for start in range(0, len(ids), BATCH_SIZE):
-                    batch = ids[start : start + BATCH_SIZE]
-                    peaks = self._peaks(client, subscription_id, batch, window)
-                    params = batch_params(window, self._top)
-                    what = f"metrics batch for {subscription_id}"
-                    payload = self._post(client, subscription_id, batch, params, what)
-                    records.extend(self._records(payload, batch, window, peaks))
-        return records
+            for start in range(0, len(ids), BATCH_SIZE):
+                calls.append((endpoint, subscription_id, ids[start : start + BATCH_SIZE]))
+        with ExitStack() as stack:
+            clients: dict[str, MetricsClient] = {}
+            for endpoint in dict.fromkeys(e for e, _, _ in calls):
+                options = self._calls.client_kwargs()
+                if self._audience:
+                    options["audience"] = self._audience
+                clients[endpoint] = stack.enter_context(
+                    MetricsClient(endpoint, self._credential, **options)
+                )
+
+            def batch(call: tuple[str, str, list[str]]) -> list[UsageRecord]:
+                endpoint, subscription_id, ids = call
+                client = clients[endpoint]
+                peaks = self._peaks(client, subscription_id, ids, window)
+                params = batch_params(window, self._top)
+                what = f"metrics batch for {subscription_id}"
+                payload = self._post(client, subscription_id, ids, params, what)
+                return self._records(payload, ids, window, peaks)
+
+            parts = fan_out(batch, calls, self._concurrency)
+        return [record for part in parts for record in part]
 
     def _peaks(
         self, client: MetricsClient, subscription_id: str, batch: Sequence[str], window: DateWindow

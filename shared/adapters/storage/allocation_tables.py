@@ -6,15 +6,19 @@ Publication (see docs/publication.md):
 1. Every allocation run has a new generation id (`20261101T063000-1a2b3c4d`: when, and random).
    It writes its rows under that id, where no reader looks yet: the period's `unitcosts`,
    `unallocated` and `reconciliation` partitions `{period}|{costType}|{generation}`, and the daily
-   `allocations` rows `{date}|{generation}|{hash}` of the days whose content changed. A day whose
-   content (digest) equals the published day keeps the published rows and writes nothing.
+   `allocations` rows `{date}|{generation}|{n}` of the days whose content changed: one per
+   deployment-day with its meters packed, and the day's unallocated lines in as few rows as the
+   entity limits allow. A day whose content (digest) equals the published day keeps the
+   published rows and writes nothing.
 2. It commits by one conditional write (ETag) of the summary `periods` `{costType}`/`{period}`:
    totals, the generation, per day the digest and generation of its live rows, and the sequence of
    the inputs it read. A summary of a larger input sequence is never replaced: the slower
    allocation of older inputs loses, deletes what it wrote and changes nothing readers see.
 3. Readers read the summary, then the rows of its generation, then the summary again: if it
    changed meanwhile they read again. Rows of a generation are deleted only after it stopped
-   being live, so a reader that saw it live twice read all of its rows.
+   being live, so a reader that saw it live twice read all of its rows. What was read of a live
+   generation is kept (`generation_cache.py`): its rows never change, so a later read of the same
+   generation costs one point read of the summary.
 4. After committing, the superseded generation's rows are deleted, and so are rows of generations
    that never became live and are older than `ORPHAN_AGE` (a run that stopped half-way).
 
@@ -30,15 +34,16 @@ import logging
 import re
 import secrets
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from shared.adapters.storage import reconciliation_table
 from shared.adapters.storage.deployment_columns import deployment_columns, deployment_of
+from shared.adapters.storage.generation_cache import GenerationCache
 from shared.adapters.storage.reconciliation_table import ReconciliationTable
 from shared.adapters.storage.table_gateway import (
     PK,
@@ -78,6 +83,8 @@ UNALLOCATED = "unallocated"
 PERIODS = "periods"
 TABLES = (ALLOCATIONS, UNITCOSTS, UNALLOCATED, PERIODS)
 UNALLOCATED_PARTITION = "_unallocated"
+PACKED_CHARS = 30_000  # per string property (Table Storage: 32K UTF-16 characters)
+PACKED_PROPERTIES = 15  # per entity (1 MiB, UTF-16)
 ORPHAN_AGE = timedelta(hours=1)
 ATTEMPTS = 5
 READ_ATTEMPTS = 4
@@ -156,6 +163,7 @@ class AllocationTables:
         self._gateway = gateway
         self._clock = clock
         self._reconciliations = ReconciliationTable(gateway)
+        self._read_cache: GenerationCache[object] = GenerationCache()
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -224,11 +232,7 @@ class AllocationTables:
     def _plan(self, publication: Publication) -> _Plan:
         allocation = publication.allocation
         base = f"{allocation.period}|{allocation.cost_type.value}"
-        day_rows: dict[str, list[Entity]] = defaultdict(list)
-        for line in allocation.allocated:
-            day_rows[day_text(line.date)].append(_allocated_row(base, line))
-        for un in allocation.unallocated:
-            day_rows[day_text(un.date)].append(_unallocated_row(base, un))
+        day_rows = _packed_days(base, allocation.allocated, allocation.unallocated)
         day_digests = {day: _entities_digest(rows) for day, rows in sorted(day_rows.items())}
         models = [
             *(_unit_entity("", u) for u in publication.unit_costs),
@@ -241,7 +245,7 @@ class AllocationTables:
             _totals(publication),
         )
         generation = f"{self._clock().astimezone(UTC).strftime(_GEN_TIME)}-{secrets.token_hex(4)}"
-        return _Plan(publication, generation, dict(day_rows), day_digests, whole)
+        return _Plan(publication, generation, day_rows, day_digests, whole)
 
     def _write_rows(self, plan: _Plan, head: _Summary | None) -> dict[str, _Day]:
         """Write the rows this commit needs (once each); returns the days the summary names."""
@@ -407,7 +411,7 @@ class AllocationTables:
         def read(head: _Summary, row: Entity) -> PeriodReport | None:
             return self._report(period, cost_type, head, row)
 
-        return self._read_consistent(period, cost_type, read)
+        return self._read_consistent(period, cost_type, read, "report")
 
     def _report(
         self, period: BillingPeriod, cost_type: CostType, head: _Summary, row: Entity
@@ -443,7 +447,7 @@ class AllocationTables:
         def read(head: _Summary, _row: Entity) -> Reconciliation | None:
             return self._reconciliations.reconciliation(period, cost_type, head.generation)
 
-        return self._read_consistent(period, cost_type, read)
+        return self._read_consistent(period, cost_type, read, "reconciliation")
 
     def days(self, period: BillingPeriod, cost_type: CostType) -> PeriodDays | Unpublished | None:
         """The published daily rows (every deployment's and the unallocated) with the report's
@@ -452,7 +456,7 @@ class AllocationTables:
         def read(head: _Summary, row: Entity) -> PeriodDays | None:
             live = head.live_day_rows()
             rows = self._gateway.query(ALLOCATIONS, *prefix_range(f"{_base(period, cost_type)}|"))
-            daily = tuple(_daily(r) for r in rows if _day_generation(r) in live)
+            daily = tuple(d for r in rows if _day_generation(r) in live for d in stored_lines(r))
             report = self._report(period, cost_type, head, row)
             if report is None:
                 return None
@@ -468,7 +472,7 @@ class AllocationTables:
                 unit_costs=report.unit_costs,
             )
 
-        return self._read_consistent(period, cost_type, read)
+        return self._read_consistent(period, cost_type, read, "days")
 
     def periods(self) -> list[PeriodSummary]:
         """Every published summary's period, price basis, currency and totals (one query per
@@ -493,7 +497,10 @@ class AllocationTables:
         period: BillingPeriod,
         cost_type: CostType,
         read: Callable[[_Summary, Entity], T | None],
+        kind: str,
     ) -> T | Unpublished | None:
+        """What `read` builds from the rows of the live generation, seen live before and after
+        (a generation read before serves from the cache after one point read of the summary)."""
         for _ in range(READ_ATTEMPTS):
             found = self._gateway.get(PERIODS, cost_type.value, str(period))
             if found is None:
@@ -501,9 +508,15 @@ class AllocationTables:
             head = _Summary.parse(found.entity)
             if head.state is SummaryState.NO_DATA:
                 return Unpublished(head.reason)
+            key = (kind, str(period), cost_type.value, head.generation, head.digest)
+            cached = self._read_cache.get(key) if head.generation else None
+            if cached is not None:
+                return cast(T, cached)
             value = read(head, found.entity)
             again = self._gateway.get(PERIODS, cost_type.value, str(period))
             if value is not None and _same(found, again):
+                if head.generation:  # rows of the layout before generations may still change
+                    self._read_cache.put(key, value)
                 return value
             if value is None and _same(found, again) and not head.generation:
                 return None
@@ -589,12 +602,160 @@ def _day_generation(row: Entity) -> tuple[str, str] | None:
     return None
 
 
-def _daily(row: Entity) -> DailyCost:
+def _packed_days(
+    base: str, allocated: Sequence[AllocatedLine], unallocated: Sequence[UnallocatedLine]
+) -> dict[str, list[Entity]]:
+    """Each day's rows before the generation is set: one per deployment-day, its meters packed
+    (`{base}|{deployment key}` / `{day}|{n}`), and the day's unallocated lines packed in as few
+    rows as the entity limits allow (`{base}|_unallocated` / `{day}|{n}`)."""
+    keys: dict[str, str] = {}  # deployment id -> key, parsed once
+    by_deployment: dict[tuple[str, str], list[list[str]]] = defaultdict(list)
+    for line in allocated:
+        key = keys.get(line.deployment_id)
+        if key is None:
+            key = keys[line.deployment_id] = deployment_key_of(line.deployment_id)
+        by_deployment[(day_text(line.date), key)].append(_allocated_fields(line))
+    by_day: dict[str, list[list[str]]] = defaultdict(list)
+    for un in unallocated:
+        by_day[day_text(un.date)].append(_unallocated_fields(un))
+    days: dict[str, list[Entity]] = defaultdict(list)
+    for (day, partition), lines in by_deployment.items():
+        days[day].extend(_packed(f"{base}|{partition}", day, sorted(lines)))
+    for day, lines in by_day.items():
+        days[day].extend(_packed(f"{base}|{UNALLOCATED_PARTITION}", day, sorted(lines)))
+    return dict(days)
+
+
+def _packed(partition: str, day: str, lines: list[list[str]]) -> list[Entity]:
+    """`lines` as JSON in string properties of at most PACKED_CHARS characters (Table Storage
+    holds 32K characters per string and 1 MiB per entity), PACKED_PROPERTIES per entity."""
+    chunks: list[str] = []
+    pending: list[str] = []
+    size = 2  # the brackets
+    for text in (_lines_json(line) for line in lines):
+        if len(text) + 2 > PACKED_CHARS:
+            raise ValueError(f"{partition} {day}: one allocation line exceeds {PACKED_CHARS} chars")
+        if pending and size + len(text) + 1 > PACKED_CHARS:
+            chunks.append(f"[{','.join(pending)}]")
+            pending, size = [], 2
+        pending.append(text)
+        size += len(text) + (1 if len(pending) > 1 else 0)
+    if pending:
+        chunks.append(f"[{','.join(pending)}]")
+    rows: list[Entity] = []
+    for n in range(0, len(chunks), PACKED_PROPERTIES):
+        packed = chunks[n : n + PACKED_PROPERTIES]
+        rows.append({
+            PK: partition,
+            RK: f"{day}|{n // PACKED_PROPERTIES}",
+            "Date": day,
+            **{_lines_property(i): text for i, text in enumerate(packed)},
+        })  # fmt: skip
+    return rows
+
+
+def _lines_json(line: list[str]) -> str:
+    return json.dumps(line, separators=(",", ":"))
+
+
+def _lines_property(index: int) -> str:
+    return "Lines" if index == 0 else f"Lines{index + 1}"
+
+
+def _packed_lines(row: Mapping[str, object]) -> list[list[str]]:
+    lines: list[list[str]] = []
+    index = 0
+    while (text := row.get(_lines_property(index))) is not None:
+        lines.extend(json.loads(str(text)))
+        index += 1
+    return lines
+
+
+def stored_lines(row: Mapping[str, object]) -> list[DailyCost]:
+    """The daily lines of a stored row: packed, or one line per row (the layout before)."""
     partition = str(row[PK]).rsplit("|", 1)[-1]
     unallocated = partition == UNALLOCATED_PARTITION
+    if "Lines" not in row:
+        return [_daily(row, partition, unallocated)]
+    day = parse_day(str(row["Date"]))
+    if unallocated:
+        return [_unallocated_daily(day, fields) for fields in _packed_lines(row)]
+    return [_allocated_daily(partition, day, fields) for fields in _packed_lines(row)]
+
+
+def row_cost(row: Mapping[str, object]) -> Decimal:
+    """The cost a stored daily row holds (the sum of its packed lines)."""
+    if "Lines" not in row:
+        return Decimal(str(row["Cost"]))
+    return sum((d.cost for d in stored_lines(row)), Decimal(0))
+
+
+def _allocated_fields(line: AllocatedLine) -> list[str]:
+    return [
+        line.deployment_id,
+        line.account_id,
+        line.meter_id,
+        line.meter_name,
+        line.kind.value,
+        line.charge_type.value,
+        line.pricing_model.value,
+        str(line.cost),
+        str(line.weight),
+        _text(line.idle_cost),
+    ]
+
+
+def _allocated_daily(key: str, day: date, fields: list[str]) -> DailyCost:
+    deployment_id, account_id, meter_id, meter_name, kind, charge, pricing, cost, weight = fields[
+        :9
+    ]
+    return DailyCost(
+        deployment_key=key,
+        date=day,
+        meter_id=meter_id,
+        meter_name=meter_name,
+        cost=Decimal(cost),
+        kind=TokenKind(kind),
+        deployment_id=deployment_id,
+        account_id=account_id,
+        charge_type=ChargeType(charge),
+        pricing_model=PricingModel(pricing),
+        weight=Decimal(weight),
+    )
+
+
+def _unallocated_fields(line: UnallocatedLine) -> list[str]:
+    return [
+        line.account_id,
+        line.meter_id,
+        line.meter_name,
+        line.charge_type.value,
+        line.pricing_model.value,
+        line.reason.value,
+        str(line.cost),
+    ]
+
+
+def _unallocated_daily(day: date, fields: list[str]) -> DailyCost:
+    account_id, meter_id, meter_name, charge, pricing, reason, cost = fields
+    return DailyCost(
+        deployment_key=None,
+        date=day,
+        meter_id=meter_id,
+        meter_name=meter_name,
+        cost=Decimal(cost),
+        reason=UnallocatedReason(reason),
+        account_id=account_id,
+        charge_type=ChargeType(charge),
+        pricing_model=PricingModel(pricing),
+    )
+
+
+def _daily(row: Mapping[str, object], partition: str, unallocated: bool) -> DailyCost:
+    """A row of the layout of one row per deployment x day x meter (read until replaced)."""
     return DailyCost(
         deployment_key=None if unallocated else partition,
-        date=parse_day(row["Date"]),
+        date=parse_day(str(row["Date"])),
         meter_id=str(row["MeterId"]),
         meter_name=str(row["MeterName"]),
         cost=Decimal(str(row["Cost"])),
@@ -606,49 +767,6 @@ def _daily(row: Entity) -> DailyCost:
         pricing_model=PricingModel(str(row.get("PricingModel") or PricingModel.ON_DEMAND.value)),
         weight=Decimal(str(row["Weight"])) if row.get("Weight") not in (None, "") else None,
     )
-
-
-def _allocated_row(base: str, line: AllocatedLine) -> Entity:
-    tail = digest(
-        id_key(line.meter_id), line.meter_name, line.charge_type.value, line.pricing_model.value
-    )
-    return {
-        PK: f"{base}|{deployment_key_of(line.deployment_id)}",
-        RK: f"{day_text(line.date)}|{tail}",
-        "Date": day_text(line.date),
-        "DeploymentId": line.deployment_id,
-        "AccountId": line.account_id,
-        "MeterId": line.meter_id,
-        "MeterName": line.meter_name,
-        "TokenKind": line.kind.value,
-        "ChargeType": line.charge_type.value,
-        "PricingModel": line.pricing_model.value,
-        "Cost": str(line.cost),
-        "Weight": str(line.weight),
-        "IdleCost": _text(line.idle_cost),
-    }
-
-
-def _unallocated_row(base: str, line: UnallocatedLine) -> Entity:
-    tail = digest(
-        id_key(line.account_id),
-        id_key(line.meter_id),
-        line.meter_name,
-        line.charge_type.value,
-        line.pricing_model.value,
-    )
-    return {
-        PK: f"{base}|{UNALLOCATED_PARTITION}",
-        RK: f"{day_text(line.date)}|{tail}|{line.reason.value}",
-        "Date": day_text(line.date),
-        "AccountId": line.account_id,
-        "MeterId": line.meter_id,
-        "MeterName": line.meter_name,
-        "ChargeType": line.charge_type.value,
-        "PricingModel": line.pricing_model.value,
-        "Reason": line.reason.value,
-        "Cost": str(line.cost),
-    }
 
 
 def _unallocated_entity(pk: str, t: UnallocatedTotal) -> Entity:

@@ -1,5 +1,5 @@
 """Command line: `python -m shared.cli demo|collect|allocate|backfill|reconcile|prices|serve|apply|
-outcomes|report|what-if|insights|plan`.
+outcomes|report|what-if|insights|plan|export|ingest`.
 
 The same services as the Functions triggers, for demos, backfills and operations. Each command's
 `--help` has examples; docs/cli.md has them all, and the exit statuses.
@@ -25,6 +25,7 @@ from shared.entrypoints.cli.commands import (
     collect,
     demo,
     export,
+    ingest,
     insights,
     outcomes,
     plan,
@@ -45,7 +46,7 @@ class Command(Protocol):
 
 COMMANDS: tuple[Command, ...] = (
     demo, collect, allocate, backfill, reconcile, prices, serve, apply, outcomes, report, what_if,
-    insights, plan, export,
+    insights, plan, export, ingest,
 )  # fmt: skip
 
 

@@ -37,7 +37,6 @@ from shared.services.views import ViewService, utc_today
 
 Register = Callable[[FastAPI, Callable[[], ViewService]], None]
 ROUTES: tuple[Register, ...] = (
-    health.register,
     unit_costs.register,
     reconciliation.register,
     dashboard.register,
@@ -59,6 +58,7 @@ def create_api(parts: ApiParts) -> FastAPI:
     openapi.install(app)  # the document as the app answers (problem+json, no 422)
     app.add_middleware(ConditionalReads)  # ETag, Cache-Control and 304s on every GET
     provenance.install(app, parts.provenance)
+    health.register(app, parts.health)  # the collection's run records (stale sources)
     for register in ROUTES:
         register(app, parts.views)
     if parts.use_cases is not None:

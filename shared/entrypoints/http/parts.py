@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from shared.bootstrap import Container
 from shared.services.economics import EconomicsService
 from shared.services.exports import ExportService
+from shared.services.health import HealthService
 from shared.services.insights import InsightsService
 from shared.services.outcomes import OutcomeService
 from shared.services.periods import PeriodService
@@ -38,6 +39,7 @@ class ApiParts:
     series: Callable[[], SeriesService] | None = None
     provenance: Callable[[], ProvenanceService] | None = None  # fills responses' provenance
     exports: Callable[[], ExportService] | None = None  # the FOCUS 1.3 allocated export
+    health: Callable[[], HealthService] | None = None  # stale collection sources
 
 
 def from_container(container: Callable[[], Container]) -> ApiParts:
@@ -55,4 +57,5 @@ def from_container(container: Callable[[], Container]) -> ApiParts:
         series=lambda: container().series,
         provenance=lambda: container().provenance,
         exports=lambda: container().exports,
+        health=lambda: container().health,
     )

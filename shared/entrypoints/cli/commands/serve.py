@@ -9,6 +9,10 @@ from shared.entrypoints.cli.arguments import Subparsers, examples
 from shared.entrypoints.cli.composition import container, views
 
 DEFAULT_PORT = 8080
+# Seconds uvicorn keeps an idle connection open (its default is 5). A server that closes an idle
+# keep-alive connection races the client's next request on it, which then fails with a transport
+# error (httpx: ReadError); clients must give up idle connections first (httpx after 5 s).
+KEEP_ALIVE_SECONDS = 75
 
 
 def add(subparsers: Subparsers) -> argparse.ArgumentParser:
@@ -39,4 +43,10 @@ def serve_api(parts: Container, port: int) -> None:
     from shared.entrypoints.http.parts import from_container
 
     app = create_api(from_container(lambda: parts))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )

@@ -42,7 +42,7 @@ from shared.core.inventory import Deployment
 from shared.core.period import DateWindow
 from shared.demo.https_double import HttpsDoubleServer
 from shared.services.ports import InventorySource
-from tests.doubles.azure import AzureDouble, endpoint_of
+from tests.doubles.azure import AzureDouble, endpoint_of, sdk_environment
 
 CONCURRENCY = 4
 ACCOUNTS = "providers/Microsoft.CognitiveServices/accounts"
@@ -97,16 +97,7 @@ def served(double: AzureDouble) -> Iterator[str]:
     with tempfile.TemporaryDirectory() as folder:
         ca_path = Path(folder) / "ca.pem"
         ca.cert_pem.write_to_path(str(ca_path))
-        env = {
-            "REQUESTS_CA_BUNDLE": str(ca_path),
-            "SSL_CERT_FILE": str(ca_path),
-            "NO_PROXY": "127.0.0.1,localhost",
-            "AZURE_TOKEN_CREDENTIALS": "EnvironmentCredential",
-            "AZURE_TENANT_ID": double.entra.tenant_id,
-            "AZURE_CLIENT_ID": double.entra.client_id,
-            "AZURE_CLIENT_SECRET": double.entra.client_secret,
-            "AZURE_AUTHORITY_HOST": server.base_url,
-        }
+        env = sdk_environment(double, server.base_url, ca_path)
         saved = {name: os.environ.get(name) for name in env}
         os.environ.update(env)
         server.start()

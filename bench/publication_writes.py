@@ -25,9 +25,8 @@ from shared.adapters.storage.allocation_tables import ALLOCATIONS, TABLES, Alloc
 from shared.adapters.storage.table_gateway import AzureTableGateway
 from shared.core.allocation import allocate_period
 from shared.core.meters import MeterCatalogue
-from shared.core.reconciliation import reconcile
-from shared.core.reports import Publication, PublishStatus
-from shared.core.unit_costs import unallocated_totals, unit_costs
+from shared.core.publication import publication_of
+from shared.core.reports import PublishStatus
 from shared.demo.azurite import running_azurite
 
 DEPLOYMENTS, DAYS, RUNS = 1_000, 31, 3
@@ -42,14 +41,7 @@ def allocate_and_publish(
         tenant.period, tenant.lines, tenant.usage, tenant.snapshots, catalogue
     )
     return tables.publish(
-        Publication(
-            allocation=allocation,
-            unit_costs=tuple(unit_costs(allocation, tenant.usage)),
-            unallocated_totals=tuple(unallocated_totals(allocation)),
-            reconciliation=reconcile(allocation, tenant.lines, tenant.usage, catalogue),
-            input_sequence=1,
-            catalogue_version=catalogue.version,
-        )
+        publication_of(allocation, tenant.lines, tenant.usage, catalogue, input_sequence=1)
     )
 
 

@@ -18,9 +18,8 @@ from shared.core.catalogue import RetailItemType, RetailPriceItem
 from shared.core.costs import CostLine, CostType
 from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.period import BillingPeriod, DateWindow
-from shared.core.reconciliation import reconcile
+from shared.core.publication import publication_of
 from shared.core.reports import Publication
-from shared.core.unit_costs import unallocated_totals, unit_costs
 from shared.core.usage import UsageRecord
 from tests.unit.catalogue_double import GPT4O_IN, GPT4O_OUT, DictCatalogue
 
@@ -100,14 +99,7 @@ def publication(
     """What the allocation service publishes for these inputs (the test catalogue)."""
     catalogue = DictCatalogue()
     allocation = allocate_period(period, lines, usage, snapshots, catalogue, cost_type)
-    return Publication(
-        allocation=allocation,
-        unit_costs=tuple(unit_costs(allocation, usage)),
-        unallocated_totals=tuple(unallocated_totals(allocation)),
-        reconciliation=reconcile(allocation, lines, usage, catalogue),
-        input_sequence=sequence,
-        catalogue_version=catalogue.version,
-    )
+    return publication_of(allocation, lines, usage, catalogue, sequence)
 
 
 @dataclass

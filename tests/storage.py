@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 
+from shared.adapters.storage.allocation_tables import stored_lines
 from shared.adapters.storage.input_versions_table import TABLE as INPUTS
 
 
@@ -28,3 +30,8 @@ def without_stamp(table: str, row: Mapping[str, object]) -> dict[str, object]:
     if table != INPUTS:
         return dict(row)
     return {k: v for k, v in row.items() if k != COLLECTION_STAMP}
+
+
+def cost_of(row: Mapping[str, object]) -> Decimal:
+    """The cost a stored daily row holds: the sum of the lines packed in it."""
+    return sum((line.cost for line in stored_lines(row)), Decimal(0))

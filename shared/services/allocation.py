@@ -21,9 +21,8 @@ from shared.core.inputs import WRITER_LEASE, InputVersion
 from shared.core.inventory import InventorySnapshot
 from shared.core.meters import MeterCatalogue
 from shared.core.period import BillingPeriod
-from shared.core.reconciliation import reconcile
-from shared.core.reports import Publication, PublishStatus
-from shared.core.unit_costs import unallocated_totals, unit_costs
+from shared.core.publication import publication_of
+from shared.core.reports import PublishStatus
 from shared.core.usage import UsageRecord
 from shared.services.ports import (
     AllocationDeferral,
@@ -123,13 +122,8 @@ class AllocationService:
             allocation = allocate_period(
                 period, lines, inputs.usage, inputs.snapshots, inputs.catalogue, cost_type
             )
-            publication = Publication(
-                allocation=allocation,
-                unit_costs=tuple(unit_costs(allocation, inputs.usage)),
-                unallocated_totals=tuple(unallocated_totals(allocation)),
-                reconciliation=reconcile(allocation, lines, inputs.usage, inputs.catalogue),
-                input_sequence=sequence,
-                catalogue_version=inputs.catalogue.version,
+            publication = publication_of(
+                allocation, lines, inputs.usage, inputs.catalogue, sequence
             )
             done.append(BasisResult(cost_type, self.results.publish(publication), allocation))
         return AllocationOutcome(period, AllocationStatus.ALLOCATED, tuple(done))

@@ -20,6 +20,7 @@ import re
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from shared.core.costs import CostLine
 from shared.core.inventory import Deployment
@@ -204,6 +205,21 @@ class AzureDouble:
                 401, {"error": {"code": "InvalidAuthenticationTokenAudience", "message": message}}
             )
         return None
+
+
+def sdk_environment(double: AzureDouble, base_url: str, ca_path: Path) -> dict[str, str]:
+    """The environment pointing the Azure SDKs at `double` served on `base_url` over HTTPS
+    signed by the CA in `ca_path` (its Entra app, no proxy for loopback)."""
+    return {
+        "REQUESTS_CA_BUNDLE": str(ca_path),
+        "SSL_CERT_FILE": str(ca_path),
+        "NO_PROXY": "127.0.0.1,localhost",
+        "AZURE_TOKEN_CREDENTIALS": "EnvironmentCredential",
+        "AZURE_TENANT_ID": double.entra.tenant_id,
+        "AZURE_CLIENT_ID": double.entra.client_id,
+        "AZURE_CLIENT_SECRET": double.entra.client_secret,
+        "AZURE_AUTHORITY_HOST": base_url,
+    }
 
 
 def endpoint_of(path: str) -> str:

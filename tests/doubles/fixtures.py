@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import trustme
 
-from tests.doubles.azure import AzureDouble
+from tests.doubles.azure import AzureDouble, sdk_environment
 from tests.doubles.server import HttpsDoubleServer
 
 # Variables that could send the SDKs elsewhere (proxies, other credentials, other CA bundles).
@@ -156,16 +156,7 @@ def serve_azure(
         ca.cert_pem.write_to_path(str(ca_path))
         for name in _CLEARED_ENV:
             monkeypatch.delenv(name, raising=False)
-        env = {
-            "REQUESTS_CA_BUNDLE": str(ca_path),
-            "SSL_CERT_FILE": str(ca_path),
-            "NO_PROXY": "127.0.0.1,localhost",
-            "AZURE_TOKEN_CREDENTIALS": "EnvironmentCredential",
-            "AZURE_TENANT_ID": double.entra.tenant_id,
-            "AZURE_CLIENT_ID": double.entra.client_id,
-            "AZURE_CLIENT_SECRET": double.entra.client_secret,
-            "AZURE_AUTHORITY_HOST": server.base_url,
-        }
+        env = sdk_environment(double, server.base_url, ca_path)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         return RunningDouble(double, server.base_url, ca_path)

@@ -21,7 +21,6 @@ from shared.adapters.storage.allocation_tables import (
     ALLOCATIONS,
     UNITCOSTS,
     AllocationTables,
-    row_cost,
 )
 from shared.adapters.storage.reconciliation_table import TABLE as RECONCILIATION
 from shared.adapters.storage.table_gateway import AzureTableGateway, Entity, TableGateway, Versioned
@@ -32,6 +31,7 @@ from shared.core.reports import PeriodReport, Publication
 from shared.entrypoints.http.app import create_app
 from tests.builders import SNAPSHOT, month_of_lines, month_of_usage, publication
 from tests.fakes import MemoryTableGateway
+from tests.storage import cost_of
 from tests.unit.catalogue_double import GPT4O_IN, GPT4O_OUT
 
 pytestmark = pytest.mark.azurite
@@ -242,7 +242,7 @@ def test_readers_always_see_one_whole_allocation_and_the_newest_inputs_win(
     report = world.tables().report(period, pubs[3].allocation.cost_type)
     assert isinstance(report, PeriodReport) and report.billed == pubs[3].allocation.billed
     daily = world.rows(ALLOCATIONS, period)
-    assert sum(row_cost(r) for r in daily) == pubs[3].allocation.billed
+    assert sum(cost_of(r) for r in daily) == pubs[3].allocation.billed
     generations = {str(r["PartitionKey"]).rsplit("|", 1)[-1] for r in world.rows(UNITCOSTS, period)}
     assert len(generations) == 1
     assert len({r["PartitionKey"] for r in world.rows(RECONCILIATION, period)}) == 1

@@ -16,7 +16,6 @@ from shared.adapters.storage.allocation_tables import (
     UNALLOCATED,
     UNITCOSTS,
     AllocationTables,
-    row_cost,
 )
 from shared.adapters.storage.table_gateway import Entity, Versioned
 from shared.core.costs import CostLine, CostType
@@ -30,6 +29,7 @@ from shared.core.reports import (
 )
 from tests.builders import NOV, NOW, month_of_lines, month_of_usage, publication
 from tests.fakes import MemoryTableGateway
+from tests.storage import cost_of
 from tests.unit.catalogue_double import GPT4O_IN
 
 ACTUAL = CostType.ACTUAL
@@ -159,7 +159,7 @@ def test_the_race_of_the_issue_two_allocations_the_newer_wins_whatever_the_order
     assert isinstance(report, PeriodReport) and report.billed == b.allocation.billed
     assert live_daily_sum(tables) == b.allocation.billed
     # Only B's rows exist: A deleted the rows it had written.
-    assert sum(row_cost(e) for e in gateway.tables[ALLOCATIONS].values()) == (b.allocation.billed)
+    assert sum(cost_of(e) for e in gateway.tables[ALLOCATIONS].values()) == (b.allocation.billed)
     assert len({pk for pk, _ in gateway.tables[UNITCOSTS]}) == 1
 
 
@@ -174,7 +174,7 @@ def test_an_older_allocation_committing_first_is_replaced_by_the_newer() -> None
     report = served(tables)
     assert isinstance(report, PeriodReport) and report.billed == newer.allocation.billed
     assert live_daily_sum(tables) == newer.allocation.billed
-    assert sum(row_cost(e) for e in gateway.tables[ALLOCATIONS].values()) == (
+    assert sum(cost_of(e) for e in gateway.tables[ALLOCATIONS].values()) == (
         newer.allocation.billed
     )
 
@@ -222,7 +222,7 @@ def test_a_crash_between_writes_serves_the_previous_report_whole(crash_at: int) 
     clock.advance(hours=2)
     tables.publish(newer)
     assert served(tables) == _alone(newer)
-    assert sum(row_cost(e) for e in gateway.tables[ALLOCATIONS].values()) == (
+    assert sum(cost_of(e) for e in gateway.tables[ALLOCATIONS].values()) == (
         newer.allocation.billed
     )
     assert len({pk for pk, _ in gateway.tables[UNITCOSTS]}) == 1
@@ -279,7 +279,7 @@ def test_rows_of_the_layout_before_generations_are_read_then_replaced() -> None:
     tables.publish(publication(changed_day_lines(), month_of_usage(), sequence=2))
     assert not any(pk == legacy for pk, _ in gateway.tables[UNITCOSTS])
     assert live_daily_sum(tables) == Decimal("130.00")
-    assert sum(row_cost(e) for e in gateway.tables[ALLOCATIONS].values()) == (Decimal("130.00"))
+    assert sum(cost_of(e) for e in gateway.tables[ALLOCATIONS].values()) == (Decimal("130.00"))
 
 
 def _to_legacy(gateway: MemoryTableGateway) -> str:
@@ -360,7 +360,7 @@ def test_orphans_of_a_run_that_crashed_after_the_live_commit_are_swept_an_hour_l
         AllocationTables(slow_gateway, clock=clock).publish(older)
     head = gateway.tables[PERIODS][(ACTUAL.value, str(NOV))]
     assert head["Clean"] is True
-    orphaned = sum(row_cost(e) for e in gateway.tables[ALLOCATIONS].values())
+    orphaned = sum(cost_of(e) for e in gateway.tables[ALLOCATIONS].values())
     assert orphaned > newer.allocation.billed  # the dead run's rows are still there
     report = served(tables)
     assert isinstance(report, PeriodReport) and report.billed == newer.allocation.billed
@@ -369,7 +369,7 @@ def test_orphans_of_a_run_that_crashed_after_the_live_commit_are_swept_an_hour_l
     clock.advance(hours=2)
     writes = gateway.writes
     assert tables.publish(newer) is PublishStatus.UNCHANGED
-    assert sum(row_cost(e) for e in gateway.tables[ALLOCATIONS].values()) == (
+    assert sum(cost_of(e) for e in gateway.tables[ALLOCATIONS].values()) == (
         newer.allocation.billed
     )
     assert len({pk for pk, _ in gateway.tables[UNITCOSTS]}) == 1

@@ -683,13 +683,6 @@ def stored_lines(row: Mapping[str, object]) -> list[DailyCost]:
     return [_allocated_daily(partition, day, fields) for fields in _packed_lines(row)]
 
 
-def row_cost(row: Mapping[str, object]) -> Decimal:
-    """The cost a stored daily row holds (the sum of its packed lines)."""
-    if "Lines" not in row:
-        return Decimal(str(row["Cost"]))
-    return sum((d.cost for d in stored_lines(row)), Decimal(0))
-
-
 def _allocated_fields(line: AllocatedLine) -> list[str]:
     return [
         line.deployment_id,

@@ -1,4 +1,5 @@
-"""Queue trigger: allocate one billing period (`{"period": "YYYY-MM"}` on `allocation-requests`)."""
+"""Queue trigger: allocate one billing period (`{"period": "YYYY-MM"}` on `allocation-requests`),
+or one shard of it (`{"period": ..., "shard": {...}}`, docs/sharding.md)."""
 
 from __future__ import annotations
 

@@ -85,7 +85,12 @@ from shared.services.targets import TargetService
 from shared.services.use_cases import UseCaseService
 from shared.services.views import ViewService
 from shared.services.what_if import WhatIfService
-from shared.settings import InventorySourceKind, Settings, StorageConnection
+from shared.settings import (
+    DEFAULT_SHARD_ACCOUNTS,
+    InventorySourceKind,
+    Settings,
+    StorageConnection,
+)
 
 ALL_TABLES = (COSTS, USAGE, INVENTORY, PRICES, INPUTS, *RESULT_TABLES, RECONCILIATION, USE_CASES,
               CALLERS, OUTCOMES, TARGETS, TARGET_STATUS, BACKFILL, EXPORT_RUNS)  # fmt: skip
@@ -174,8 +179,11 @@ def build_stores(
     )
 
 
-def build_allocation(stores: Stores) -> AllocationService:
-    """Allocation with the refreshed meter catalogue (bundled snapshot as fallback)."""
+def build_allocation(
+    stores: Stores, shard_accounts: int = DEFAULT_SHARD_ACCOUNTS, fan_out: bool = False
+) -> AllocationService:
+    """Allocation with the refreshed meter catalogue (bundled snapshot as fallback); a sharded
+    period's shards go on the queue with `fan_out`, else they run in the caller (the CLI)."""
     return AllocationService(
         costs=stores.costs,
         usage=stores.usage,
@@ -186,6 +194,8 @@ def build_allocation(stores: Stores) -> AllocationService:
         catalogue=StoredCatalogue(stores.prices, recheck_seconds=0),
         versions=stores.versions,
         deferral=stores.queue,
+        accounts_per_shard=shard_accounts,
+        shard_queue=stores.queue if fan_out else None,
     )
 
 
@@ -525,12 +535,18 @@ class Container:
 
     @cached_property
     def allocation(self) -> AllocationService:
-        return build_allocation(self.stores)
+        """Allocation in the caller: a sharded period's shards run one after another (CLI)."""
+        return build_allocation(self.stores, self.settings.shard_accounts)
+
+    @cached_property
+    def queued_allocation(self) -> AllocationService:
+        """The queue consumer's allocation: a sharded period's shards as messages of their own."""
+        return build_allocation(self.stores, self.settings.shard_accounts, fan_out=True)
 
     @cached_property
     def allocation_requests(self) -> AllocationRequestService:
         """The queue's consumer: allocate, then evaluate the period's targets."""
-        service = build_allocation_requests(self.stores, self.allocation)
+        service = build_allocation_requests(self.stores, self.queued_allocation)
         service.after = self.target_evaluation.evaluate_period
         return service
 
@@ -544,7 +560,8 @@ class Container:
 
     def built(self) -> frozenset[str]:
         """The parts built so far (a cold start should build only what it needs)."""
-        parts = {"credential", "stores", "views", "allocation", "allocation_requests",
+        parts = {"credential", "stores", "views", "allocation", "queued_allocation",
+                 "allocation_requests",
                  "price_refresh", "live_collection", "use_cases", "outcomes", "economics",
                  "telemetry_collection", "targets", "target_evaluation", "what_if", "plans",
                  "insights", "periods", "series", "exports"}  # fmt: skip

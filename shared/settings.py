@@ -42,6 +42,7 @@ INSIGHTS_THRESHOLDS = "INSIGHTS_THRESHOLDS"
 COLLECTION_CONCURRENCY = "COLLECTION_CONCURRENCY"
 INVENTORY_SOURCE = "INVENTORY_SOURCE"
 STALE_AFTER_HOURS = "STALE_AFTER_HOURS"
+ALLOCATION_SHARD_ACCOUNTS = "ALLOCATION_SHARD_ACCOUNTS"
 EXPORTS_BLOB_SERVICE_URI = "EXPORTS_BLOB_SERVICE_URI"
 EXPORTS_CONTAINER = "EXPORTS_CONTAINER"
 
@@ -74,6 +75,7 @@ SETTING_NAMES: tuple[str, ...] = (
     COLLECTION_CONCURRENCY,
     INVENTORY_SOURCE,
     STALE_AFTER_HOURS,
+    ALLOCATION_SHARD_ACCOUNTS,
 )
 
 DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
@@ -85,6 +87,7 @@ DEFAULT_RETAIL_PRICES_ENDPOINT = "https://prices.azure.com"
 DEFAULT_LOGS_ENDPOINT = "https://api.loganalytics.io"  # the public cloud's Log Analytics API
 DEFAULT_COLLECTION_CONCURRENCY = 4  # Azure calls of one source open at once
 MAX_COLLECTION_CONCURRENCY = 64
+DEFAULT_SHARD_ACCOUNTS = 100  # accounts per shard of a period's allocation (docs/sharding.md)
 DEFAULT_STALE_AFTER_HOURS = 24  # a source not collected whole for this long is stale (health)
 
 DEFAULT_EXPORTS_CONTAINER = "cost-exports"
@@ -132,6 +135,7 @@ class Settings:
     collection_concurrency: int = DEFAULT_COLLECTION_CONCURRENCY
     inventory_source: InventorySourceKind = InventorySourceKind.ARM
     stale_after_hours: int = DEFAULT_STALE_AFTER_HOURS
+    shard_accounts: int = DEFAULT_SHARD_ACCOUNTS
     # Cost Management exports (docs/exports.md): the blob service of the account they land in
     # (None: the storage connection string's account) and their container.
     exports_blob_service_uri: str | None = None
@@ -172,6 +176,11 @@ class Settings:
             inventory_source=_inventory_source(env.get(INVENTORY_SOURCE)),
             stale_after_hours=_positive_int(
                 STALE_AFTER_HOURS, env.get(STALE_AFTER_HOURS), DEFAULT_STALE_AFTER_HOURS
+            ),
+            shard_accounts=_positive_int(
+                ALLOCATION_SHARD_ACCOUNTS,
+                env.get(ALLOCATION_SHARD_ACCOUNTS),
+                DEFAULT_SHARD_ACCOUNTS,
             ),
         )
 

@@ -32,6 +32,7 @@ from shared.core.outcomes import EVENT_ID, EVENT_ID_RULE, DailyOutcomes, Outcome
 from shared.core.period import BillingPeriod, DateWindow
 from shared.core.requests import AllocationRequest, PoisonedMessage, QueuedMessage
 from shared.core.resource_id import id_key
+from shared.core.shards import AccountShard
 from shared.core.use_cases import SLUG, SLUG_RULE
 from shared.errors import CollectionInProgress, Conflict, InvalidInput
 from shared.services.allocation import AllocationOutcome, AllocationStatus
@@ -140,9 +141,13 @@ class ListQueue:
 
     sent: list[BillingPeriod] = field(default_factory=list)
     deferred: list[tuple[BillingPeriod, timedelta]] = field(default_factory=list)
+    requests: list[tuple[AllocationRequest, timedelta]] = field(default_factory=list)
 
     def enqueue(self, periods: Iterable[BillingPeriod]) -> None:
         self.sent.extend(sorted(set(periods)))
+
+    def send(self, requests: Sequence[AllocationRequest], delay: timedelta = timedelta(0)) -> None:
+        self.requests.extend((request, delay) for request in requests)
 
     def defer(self, period: BillingPeriod, delay: timedelta) -> None:
         """Recorded, not delivered: the fake has no clock to make it visible."""
@@ -171,6 +176,12 @@ class MemoryAllocationQueue(ListQueue):
         super().enqueue(wanted)
         for period in wanted:
             self.put(AllocationRequest(period).to_json())
+
+    def send(self, requests: Sequence[AllocationRequest], delay: timedelta = timedelta(0)) -> None:
+        """Delivered at once: the fake has no clock to hold a delay."""
+        super().send(requests, delay)
+        for request in requests:
+            self.put(request.to_json())
 
     def put(self, text: str, undecodable: str | None = None) -> QueuedMessage:
         """Add a raw message (a bad one, in tests), as a producer or another tool would."""
@@ -211,6 +222,10 @@ class FakeAllocator:
             raise self.failures[period]
         self.done.append(period)
         return AllocationOutcome(period, AllocationStatus.ALLOCATED, detail="recorded")
+
+    def allocate_shard(self, period: BillingPeriod, shard: AccountShard) -> AllocationOutcome:
+        self.allocate(period)  # records it, or raises what `failures` says
+        return AllocationOutcome(period, AllocationStatus.PART, detail="recorded", shard=shard)
 
 
 @dataclass

@@ -155,6 +155,7 @@ var appSettings = {
   COLLECTION_CONCURRENCY: '4'
   INVENTORY_SOURCE: 'arm'
   STALE_AFTER_HOURS: '24'
+  ALLOCATION_SHARD_ACCOUNTS: '100'
 }
 
 // Optional App Service Authentication: bearer tokens for the API app registration are validated;

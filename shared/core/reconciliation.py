@@ -207,6 +207,13 @@ def reconcile(
     )
 
 
+def merged(parts: Sequence[Reconciliation], currency: str) -> Reconciliation:
+    """One report of the reports of a period's shards (their rows are of disjoint accounts), in
+    the period's billing currency (a shard without lines has none of its own)."""
+    rows = [row for part in parts for row in part.rows]
+    return replace(parts[0], currency=currency, rows=tuple(sorted(rows, key=_row_order)))
+
+
 def _observed(usage: UsageIndex, pairs: set[tuple[date, str]], side: TokenSide) -> int:
     """The side's telemetry tokens of the (day, deployment id) pairs."""
     total = 0

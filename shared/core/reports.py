@@ -36,6 +36,7 @@ class PublishStatus(Enum):
     PUBLISHED = "published"  # readers now see this allocation
     UNCHANGED = "unchanged"  # the published one is the same: nothing was written
     STALE = "stale"  # a newer allocation (of newer inputs) is published: nothing left behind
+    WAITING = "waiting"  # a shard's part is stored: the period publishes once every shard's is
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from shared.core.period import BillingPeriod
+from shared.core.shards import AccountShard
 from shared.errors import InvalidInput, excerpt, one_line
 
 # What a poison message keeps of the original text and of the reason (queue messages hold 64 KB).
@@ -17,10 +18,20 @@ POISON_REASON_CHARS = 500
 
 @dataclass(frozen=True)
 class AllocationRequest:
+    """`{"period": "YYYY-MM"}`: allocate the period (or fan it out into shards); with `"shard":
+    {"index", "count", "from", "to", "plan"}`: allocate that shard of it (shared/core/shards.py)."""
+
     period: BillingPeriod
+    shard: AccountShard | None = None
 
     def to_json(self) -> str:
-        return json.dumps({"period": str(self.period)})
+        body: dict[str, object] = {"period": str(self.period)}
+        if self.shard is not None:
+            s = self.shard
+            body["shard"] = {
+                "index": s.index, "count": s.count, "from": s.lower, "to": s.upper, "plan": s.plan
+            }  # fmt: skip
+        return json.dumps(body)
 
     @classmethod
     def from_json(cls, body: str | bytes, *, today: date | None = None) -> AllocationRequest:
@@ -40,7 +51,27 @@ class AllocationRequest:
         period = BillingPeriod.parse(data["period"])
         if today is not None:
             period.not_after(BillingPeriod.of(today).next())
-        return cls(period)
+        return cls(period, _shard(data["shard"]) if data.get("shard") is not None else None)
+
+
+def _shard(data: object) -> AccountShard:
+    if not isinstance(data, dict):
+        raise InvalidInput("shard", f"expected a JSON object, got {type(data).__name__}")
+    ints = {name: data.get(name) for name in ("index", "count")}
+    texts = {name: data.get(name) for name in ("from", "to", "plan")}
+    for name, value in ints.items():
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InvalidInput(f"shard.{name}", f"must be an integer, got {excerpt(value)}")
+    for name, value in texts.items():
+        if not isinstance(value, str):
+            raise InvalidInput(f"shard.{name}", f"must be a string, got {excerpt(value)}")
+    return AccountShard(
+        index=int(str(ints["index"])),
+        count=int(str(ints["count"])),
+        lower=str(texts["from"]),
+        upper=str(texts["to"]),
+        plan=str(texts["plan"]),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,11 @@
 """Allocate one billing period from one whole state of its inputs, and publish it (queue trigger).
 
+A period whose inventory has more accounts than one shard holds (`accounts_per_shard`,
+ALLOCATION_SHARD_ACCOUNTS) is allocated by shards of accounts (shared/core/shards.py): the
+request fans out into one request per shard (on the queue, or run here one after another when
+there is no queue), each shard reads only its accounts' inputs and stores its part, and the part
+that completes its plan folds them into the period's summary (allocation_tables.py).
+
 The inputs' version is read before and after the inputs (shared/core/inputs.py): a read that saw
 a collection at work, or a version that moved, is not trusted. It is read again a few times, then
 the request is deferred (put back on the queue with a delay), so a period is never allocated from
@@ -11,7 +17,7 @@ slower allocation of older inputs loses without leaving anything behind.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
@@ -23,6 +29,8 @@ from shared.core.meters import MeterCatalogue
 from shared.core.period import BillingPeriod
 from shared.core.publication import publication_of
 from shared.core.reports import PublishStatus
+from shared.core.requests import AllocationRequest
+from shared.core.shards import AccountShard, inventory_keys, shard_plan, shard_snapshots
 from shared.core.usage import UsageRecord
 from shared.services.ports import (
     AllocationDeferral,
@@ -31,11 +39,13 @@ from shared.services.ports import (
     InputVersions,
     InventoryStore,
     ResultPublisher,
+    ShardRequests,
     UsageStore,
 )
 
 log = logging.getLogger(__name__)
 READ_ATTEMPTS = 3
+DEFAULT_ACCOUNTS_PER_SHARD = 100
 RETRY_DELAY = timedelta(minutes=1)
 
 
@@ -43,16 +53,28 @@ class AllocationStatus(Enum):
     ALLOCATED = "allocated"  # every price basis published, unchanged, or beaten by newer inputs
     NO_DATA = "no-data"  # no ActualCost lines collected: nothing published, readers get 404
     DEFERRED = "deferred"  # inputs were being written: the request is back on the queue
+    SHARDED = "sharded"  # fanned out: one request per shard is on the queue
+    PART = "part"  # this shard's part is stored; the last shard's to finish publishes the period
+
+    @property
+    def settled(self) -> bool:
+        """Whether the period's publication is what this allocation leaves (not still coming)."""
+        return self in (AllocationStatus.ALLOCATED, AllocationStatus.NO_DATA)
 
 
 @dataclass(frozen=True)
 class BasisResult:
+    """`shards`: the basis was published from that many shards (their allocations not kept)."""
+
     cost_type: CostType
     status: PublishStatus
     allocation: PeriodAllocation | None = None
+    shards: int = 0
 
     def __str__(self) -> str:
         a = self.allocation
+        if self.shards:
+            return f"{self.cost_type.value}: {self.status.value} from {self.shards} shards"
         if a is None:
             return f"{self.cost_type.value}: no cost lines ({self.status.value})"
         return (
@@ -69,10 +91,13 @@ class AllocationOutcome:
     status: AllocationStatus
     results: tuple[BasisResult, ...] = ()
     detail: str = ""
+    shard: AccountShard | None = None
 
     def __str__(self) -> str:
         parts = [str(r) for r in self.results] or [self.detail]
-        return f"{self.period} {self.status.value}: " + "; ".join(parts)
+        if self.shard is None:
+            return f"{self.period} {self.status.value}: " + "; ".join(parts)
+        return f"{self.period} {self.shard} {self.status.value}: its part " + "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -90,6 +115,8 @@ def _utc_now() -> datetime:
 
 @dataclass
 class AllocationService:
+    """`shard_queue` None: a sharded period's shards run here, one after another (the CLI)."""
+
     costs: CostStore
     usage: UsageStore
     inventory: InventoryStore
@@ -97,9 +124,20 @@ class AllocationService:
     catalogue: CatalogueSource
     versions: InputVersions
     deferral: AllocationDeferral
+    accounts_per_shard: int = DEFAULT_ACCOUNTS_PER_SHARD
+    shard_queue: ShardRequests | None = None
 
     def allocate(self, period: BillingPeriod, now: datetime | None = None) -> AllocationOutcome:
-        """Allocate and publish every price basis of the period; idempotent."""
+        """Allocate and publish every price basis of the period (or fan it out into shards when
+        its inventory has more accounts than a shard holds); idempotent."""
+        version = self.versions.version(period)
+        if version.writers:
+            return self._defer(period, version, now or _utc_now())
+        plan = shard_plan(
+            inventory_keys(self.inventory.snapshots_for(period)), self.accounts_per_shard
+        )
+        if len(plan) > 1:
+            return self._fan_out(period, plan, version.sequence, now)
         inputs = self._read(period)
         if isinstance(inputs, InputVersion):
             return self._defer(period, inputs, now or _utc_now())
@@ -128,18 +166,76 @@ class AllocationService:
             done.append(BasisResult(cost_type, self.results.publish(publication), allocation))
         return AllocationOutcome(period, AllocationStatus.ALLOCATED, tuple(done))
 
-    def _read(self, period: BillingPeriod) -> _Inputs | InputVersion:
-        """The inputs as one whole state, or the version that kept them from being one."""
+    def allocate_shard(
+        self, period: BillingPeriod, shard: AccountShard, now: datetime | None = None
+    ) -> AllocationOutcome:
+        """Allocate one shard's accounts and store its part of every price basis; the shard that
+        completes its plan publishes the period (ALLOCATED), the others are a PART of it."""
+        inputs = self._read(period, shard)
+        if isinstance(inputs, InputVersion):
+            return self._defer(period, inputs, now or _utc_now(), shard)
+        sequence = inputs.version.sequence
+        done = []
+        for cost_type in CostType:
+            # A shard without lines of the basis is allocated too: its deployments' usage is
+            # part of the period (at no cost), as when the period is allocated whole.
+            lines = inputs.lines[cost_type]
+            allocation = allocate_period(
+                period, lines, inputs.usage, inputs.snapshots, inputs.catalogue, cost_type
+            )
+            publication = publication_of(
+                allocation, lines, inputs.usage, inputs.catalogue, sequence
+            )
+            status = self.results.publish_part(shard, publication)
+            done.append(BasisResult(cost_type, status, allocation))
+        waiting = any(r.status is PublishStatus.WAITING for r in done)
+        settled = AllocationStatus.PART if waiting else AllocationStatus.ALLOCATED
+        return AllocationOutcome(period, settled, tuple(done), shard=shard)
+
+    def _fan_out(
+        self,
+        period: BillingPeriod,
+        plan: tuple[AccountShard, ...],
+        sequence: int,
+        now: datetime | None,
+    ) -> AllocationOutcome:
+        if not self.costs.has_lines(period, CostType.ACTUAL):
+            reason = "no ActualCost lines have been collected for this period"
+            for cost_type in CostType:
+                self.results.publish_no_data(period, cost_type, reason, sequence)
+            log.warning("allocate %s: %s; nothing published", period, reason)
+            return AllocationOutcome(period, AllocationStatus.NO_DATA, detail=reason)
+        detail = f"{len(plan)} shards of up to {self.accounts_per_shard} accounts"
+        if self.shard_queue is not None:
+            self.shard_queue.send([AllocationRequest(period, shard) for shard in plan])
+            log.info("allocate %s: %s on the queue", period, detail)
+            return AllocationOutcome(period, AllocationStatus.SHARDED, detail=detail)
+        for shard in plan:
+            outcome = self.allocate_shard(period, shard, now)
+            if outcome.status is AllocationStatus.DEFERRED:  # the period again, later
+                self.deferral.defer(period, RETRY_DELAY)
+                return replace(outcome, shard=None, detail=f"{shard}: {outcome.detail}")
+        results = tuple(
+            BasisResult(r.cost_type, r.status, shards=len(plan)) for r in outcome.results
+        )
+        return AllocationOutcome(period, outcome.status, results, detail)
+
+    def _read(
+        self, period: BillingPeriod, shard: AccountShard | None = None
+    ) -> _Inputs | InputVersion:
+        """The inputs (of the shard's accounts) as one whole state, or the version that kept
+        them from being one."""
         version = self.versions.version(period)
         for _ in range(READ_ATTEMPTS):
             if version.writers:
                 return version
+            snapshots = self.inventory.snapshots_for(period)
             inputs = _Inputs(
                 version=version,
                 catalogue=self.catalogue.current(),
-                usage=self.usage.records_for(period),
-                snapshots=self.inventory.snapshots_for(period),
-                lines={ct: self.costs.lines_for(period, ct) for ct in CostType},
+                usage=self.usage.records_for(period, shard),
+                snapshots=shard_snapshots(snapshots, shard) if shard else snapshots,
+                lines={ct: self.costs.lines_for(period, ct, shard) for ct in CostType},
             )
             after = self.versions.version(period)
             if version.consistent_with(after):
@@ -149,7 +245,11 @@ class AllocationService:
         return version
 
     def _defer(
-        self, period: BillingPeriod, version: InputVersion, now: datetime
+        self,
+        period: BillingPeriod,
+        version: InputVersion,
+        now: datetime,
+        shard: AccountShard | None = None,
     ) -> AllocationOutcome:
         stalled = [w for w in version.writers if w.stale(now)]
         delay = WRITER_LEASE if stalled else RETRY_DELAY
@@ -164,5 +264,9 @@ class AllocationService:
             detail = "inputs being written: " + ", ".join(map(str, version.writers))
         else:
             detail = "inputs kept changing while read"
-        self.deferral.defer(period, delay)
-        return AllocationOutcome(period, AllocationStatus.DEFERRED, detail=detail)
+        if shard is not None and self.shard_queue is not None:
+            self.shard_queue.send([AllocationRequest(period, shard)], delay)
+        elif shard is None:
+            self.deferral.defer(period, delay)
+        # Inline shards: the caller defers the whole period (see _fan_out).
+        return AllocationOutcome(period, AllocationStatus.DEFERRED, detail=detail, shard=shard)

@@ -23,17 +23,24 @@ from typing import Protocol
 
 from shared.core.period import BillingPeriod
 from shared.core.requests import AllocationRequest, PoisonedMessage, QueuedMessage
+from shared.core.shards import AccountShard
 from shared.errors import InvalidInput, is_retryable
-from shared.services.allocation import AllocationOutcome, AllocationStatus
+from shared.services.allocation import AllocationOutcome
 from shared.services.ports import AllocationRequestQueue
 
 log = logging.getLogger(__name__)
 
 
-class Allocator(Protocol):
+class PeriodAllocator(Protocol):
     """Allocates one period (the AllocationService)."""
 
     def allocate(self, period: BillingPeriod) -> AllocationOutcome: ...
+
+
+class Allocator(PeriodAllocator, Protocol):
+    """Allocates one period, or one shard of it (the AllocationService)."""
+
+    def allocate_shard(self, period: BillingPeriod, shard: AccountShard) -> AllocationOutcome: ...
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,8 @@ def _utc_now() -> datetime:
 @dataclass
 class AllocationRequestService:
     """`after` runs once a period is allocated (whether its allocation changed or not; not when
-    it was deferred): the targets' evaluation. Its transient errors propagate like the
+    it was deferred, fanned out into shards, or a shard's part waits for the others): the
+    targets' evaluation. Its transient errors propagate like the
     allocation's, so the message is retried (the allocation is then a no-op)."""
 
     allocator: Allocator
@@ -114,8 +122,11 @@ class AllocationRequestService:
             if undecodable is not None:
                 raise InvalidInput("message", undecodable)
             request = AllocationRequest.from_json(body, today=self.now().date())
-            result = self.allocator.allocate(request.period)
-            if self.after is not None and result.status is not AllocationStatus.DEFERRED:
+            if request.shard is None:
+                result = self.allocator.allocate(request.period)
+            else:
+                result = self.allocator.allocate_shard(request.period, request.shard)
+            if self.after is not None and result.status.settled:
                 self.after(request.period)
         except Exception as error:
             if is_retryable(error):

@@ -30,7 +30,7 @@ from shared.core.inputs import InputVersion
 from shared.core.period import BillingPeriod, DateWindow
 from shared.errors import FinOpsError, one_line
 from shared.services.allocation import AllocationOutcome, AllocationStatus
-from shared.services.allocation_requests import Allocator
+from shared.services.allocation_requests import PeriodAllocator
 from shared.services.collection import CollectionReport
 from shared.services.target_evaluation import EvaluationRun
 
@@ -121,7 +121,7 @@ def _utc_now() -> datetime:
 @dataclass
 class BackfillService:
     collect: Collect
-    allocator: Allocator
+    allocator: PeriodAllocator
     evaluate: Callable[[BillingPeriod], EvaluationRun]
     versions: VersionReader
     records: BackfillStore

@@ -25,8 +25,9 @@ from shared.core.reports import (
     PublishStatus,
     Unpublished,
 )
-from shared.core.requests import PoisonedMessage, QueuedMessage
+from shared.core.requests import AllocationRequest, PoisonedMessage, QueuedMessage
 from shared.core.run_records import RunRecord
+from shared.core.shards import AccountShard
 from shared.core.target_records import Evaluation, OutboxEvent, StoredEvaluation, Target, Transition
 from shared.core.usage import UsageRecord
 from shared.core.use_cases import UseCase
@@ -81,7 +82,11 @@ class CostStore(Protocol):
         self, window: DateWindow, cost_type: CostType, lines: Sequence[CostLine]
     ) -> set[BillingPeriod]: ...
 
-    def lines_for(self, period: BillingPeriod, cost_type: CostType) -> list[CostLine]: ...
+    def lines_for(
+        self, period: BillingPeriod, cost_type: CostType, shard: AccountShard | None = None
+    ) -> list[CostLine]:
+        """The period's lines (of the shard's accounts only)."""
+        ...
 
     def count_window(self, window: DateWindow, cost_type: CostType) -> int:
         """How many lines of the window are stored."""
@@ -99,7 +104,11 @@ class UsageStore(Protocol):
         self, window: DateWindow, account_ids: Iterable[str], records: Sequence[UsageRecord]
     ) -> set[BillingPeriod]: ...
 
-    def records_for(self, period: BillingPeriod) -> list[UsageRecord]: ...
+    def records_for(
+        self, period: BillingPeriod, shard: AccountShard | None = None
+    ) -> list[UsageRecord]:
+        """The period's records (of the shard's accounts only)."""
+        ...
 
     def count_window(self, window: DateWindow, account_ids: Iterable[str]) -> int:
         """How many records of the window are stored for the accounts."""
@@ -157,10 +166,20 @@ class AllocationDeferral(Protocol):
     def defer(self, period: BillingPeriod, delay: timedelta) -> None: ...
 
 
+class ShardRequests(Protocol):
+    """Sends shard allocation requests (the allocation queue), visible after `delay`."""
+
+    def send(self, requests: Sequence[AllocationRequest], delay: timedelta = ...) -> None: ...
+
+
 class ResultPublisher(Protocol):
     """Publishes allocations atomically (allocation_tables.py, docs/publication.md)."""
 
     def publish(self, publication: Publication) -> PublishStatus: ...
+
+    def publish_part(self, shard: AccountShard, publication: Publication) -> PublishStatus:
+        """Store a shard's part of a period; publish the period once every part is stored."""
+        ...
 
     def publish_no_data(
         self, period: BillingPeriod, cost_type: CostType, reason: str, input_sequence: int
@@ -201,6 +220,15 @@ class PublishedSummary(Protocol):
 
     def summary(self, period: BillingPeriod, cost_type: CostType) -> PeriodSummary | None:
         """None when the period was never allocated or had nothing to publish."""
+        ...
+
+
+class PublishedToken(Protocol):
+    """What identifies a period's live publication, read without its rows (one point read)."""
+
+    def live_token(self, period: BillingPeriod, cost_type: CostType) -> str | None:
+        """Changes whenever anything a reader of the publication sees changes; None if the
+        period was never allocated."""
         ...
 
 

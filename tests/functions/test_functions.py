@@ -233,7 +233,7 @@ def test_a_transient_error_in_the_queue_trigger_propagates_for_the_host_to_retry
     def failing(period: BillingPeriod) -> NoReturn:
         raise SourceError(f"cost query for {period} failed")
 
-    monkeypatch.setattr(composition.container().allocation, "allocate", failing)
+    monkeypatch.setattr(composition.container().queued_allocation, "allocate", failing)
     handler = registered("allocate_period").get_user_function()
     with pytest.raises(SourceError, match="2026-10"):
         handler(HostQueueMessage(id="m1", body=b'{"period": "2026-10"}', dequeue_count=1))

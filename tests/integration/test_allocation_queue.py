@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from azure.data.tables import TableServiceClient
@@ -16,6 +16,8 @@ from shared.adapters.storage.allocation_queue import StorageAllocationQueue
 from shared.adapters.storage.table_gateway import AzureTableGateway
 from shared.bootstrap import build_stores
 from shared.core.period import BillingPeriod
+from shared.core.requests import AllocationRequest
+from shared.core.shards import shard_plan
 from shared.demo.azurite import DEV_ACCOUNT, DEV_KEY
 from shared.errors import StorageUnavailable
 from shared.services.allocation_requests import AllocationRequestService
@@ -96,3 +98,18 @@ def test_storage_that_cannot_be_reached_raises_storage_unavailable_naming_the_en
     gateway = AzureTableGateway(TableServiceClient.from_connection_string(conn, retry_total=0))
     with pytest.raises(StorageUnavailable, match=f"storage http://127.0.0.1:{port}/"):
         gateway.query("costs", "a", "b")
+
+
+def test_shard_requests_go_out_in_the_hosts_encoding_and_a_delayed_one_waits(
+    storage_env: dict[str, str],
+) -> None:
+    stores = build_stores(Settings.from_env(storage_env))
+    first, second = shard_plan(["a~1", "b~2"], 1)
+    stores.queue.send([AllocationRequest(OCT, first)])
+    stores.queue.send([AllocationRequest(OCT, second)], timedelta(minutes=5))
+
+    visible = list(raw(storage_env, "allocation-requests").receive_messages(max_messages=32))
+    assert len(visible) == 1  # the delayed one is not visible yet
+    assert AllocationRequest.from_json(base64.b64decode(visible[0].content)) == AllocationRequest(
+        OCT, first
+    )

@@ -23,6 +23,7 @@ from shared.bootstrap import build_stores
 from shared.core.costs import CostLine, CostType
 from shared.core.inventory import InventorySnapshot
 from shared.core.period import BillingPeriod, DateWindow
+from shared.core.shards import account_shard_key, shard_plan
 from shared.core.usage import UsageRecord
 from shared.settings import Settings
 from tests.builders import ACC, NOV, dep
@@ -104,6 +105,30 @@ def test_stores_round_trip_domain_records_on_azurite(storage_env: dict[str, str]
     assert stores.inventory.save(InventorySnapshot.on(date(2026, 11, 1), (chat,)))
     assert not stores.inventory.save(InventorySnapshot.on(date(2026, 11, 5), (chat,)))
     assert stores.inventory.snapshots_for(NOV) == [InventorySnapshot.on(date(2026, 11, 1), (chat,))]
+
+
+def test_a_shard_reads_the_lines_and_usage_of_its_own_accounts_only(
+    storage_env: dict[str, str],
+) -> None:
+    stores = build_stores(Settings.from_env(storage_env))
+    accounts = [ACC.replace("/accounts/", f"/accounts/{n}") for n in ("a", "m", "z")]
+    day = date(2026, 11, 3)
+    lines = [
+        CostLine(day, account, "GUID-1", "meter", Decimal(1), Decimal(i + 1), "USD")
+        for i, account in enumerate(["", *accounts])  # a row without a resource too
+    ]
+    stores.costs.replace_window(NOV.window, CostType.ACTUAL, lines)
+    used = [UsageRecord(day, account, "chat", 10, 1, 1) for account in accounts]
+    stores.usage.replace_window(NOV.window, accounts, used)
+
+    plan = shard_plan([account_shard_key(a) for a in accounts], 1)
+    read = [stores.costs.lines_for(NOV, CostType.ACTUAL, shard) for shard in plan]
+    assert sorted(c.cost for part in read for c in part) == [1, 2, 3, 4]  # each line once
+    for shard, part in zip(plan, read, strict=True):
+        assert all(shard.holds_account(ln.account_id) for ln in part)
+        records = stores.usage.records_for(NOV, shard)
+        assert [r.account_id for r in records] == [a for a in accounts if shard.holds_account(a)]
+    assert len(stores.costs.lines_for(NOV, CostType.ACTUAL)) == 4
 
 
 def test_inventory_snapshots_keep_changes_and_empty_inventories() -> None:

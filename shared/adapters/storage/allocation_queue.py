@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from azure.core.exceptions import ResourceExistsError
@@ -24,6 +24,9 @@ from shared.core.period import BillingPeriod
 from shared.core.requests import AllocationRequest, PoisonedMessage, QueuedMessage
 
 POISON_SUFFIX = "-poison"
+
+
+NOW = timedelta(0)
 
 
 def poison_queue_name(queue: str) -> str:
@@ -74,6 +77,12 @@ class StorageAllocationQueue:
             encode(AllocationRequest(period).to_json()),
             visibility_timeout=max(0, int(delay.total_seconds())),
         )
+
+    def send(self, requests: Sequence[AllocationRequest], delay: timedelta = NOW) -> None:
+        """Send each request (a shard's, or a period's), visible after `delay`."""
+        seconds = max(0, int(delay.total_seconds()))
+        for request in requests:
+            self._client.send_message(encode(request.to_json()), visibility_timeout=seconds or None)
 
     def receive(self, max_messages: int = 32, visibility_timeout: int = 60) -> list[QueuedMessage]:
         batch = self._client.receive_messages(

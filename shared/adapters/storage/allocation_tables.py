@@ -63,7 +63,7 @@ from shared.core.digest import digest
 from shared.core.meters import TokenKind
 from shared.core.money import in_money_context
 from shared.core.period import BillingPeriod
-from shared.core.reconciliation import Reconciliation
+from shared.core.reconciliation import Reconciliation, merged
 from shared.core.reports import (
     DailyCost,
     PeriodDays,
@@ -74,8 +74,9 @@ from shared.core.reports import (
     Unpublished,
 )
 from shared.core.resource_id import id_key
+from shared.core.shards import AccountShard
 from shared.core.unit_costs import UnallocatedTotal, UnitCost
-from shared.errors import ConcurrentPublication
+from shared.errors import ConcurrentPublication, CurrencyMismatch
 
 ALLOCATIONS = "allocations"
 UNITCOSTS = "unitcosts"
@@ -85,6 +86,7 @@ TABLES = (ALLOCATIONS, UNITCOSTS, UNALLOCATED, PERIODS)
 UNALLOCATED_PARTITION = "_unallocated"
 PACKED_CHARS = 30_000  # per string property (Table Storage: 32K UTF-16 characters)
 PACKED_PROPERTIES = 15  # per entity (1 MiB, UTF-16)
+SPILLED_PROPERTIES = 12  # of a summary's day map (with its other properties within 1 MiB)
 ORPHAN_AGE = timedelta(hours=1)
 ATTEMPTS = 5
 READ_ATTEMPTS = 4
@@ -112,8 +114,20 @@ class _Day:
 
 
 @dataclass(frozen=True)
+class _Part:
+    """One shard's read models in a folded summary: the generation of its partitions."""
+
+    index: int
+    generation: str
+    models_digest: str
+    unit_rows: int
+    unallocated_rows: int
+
+
+@dataclass(frozen=True)
 class _Summary:
-    """The `periods` entity readers follow."""
+    """The `periods` entity readers follow. A folded (sharded) summary names its parts, and its
+    days are `{day}#{shard index}`."""
 
     state: SummaryState
     input_sequence: int
@@ -123,10 +137,12 @@ class _Summary:
     days: dict[str, _Day] = field(default_factory=dict)
     clean: bool = True  # False until the rows it superseded are known to be gone
     swept_at: datetime | None = None  # when rows of other generations were last swept
+    parts: tuple[_Part, ...] = ()
 
     @classmethod
     def parse(cls, row: Entity) -> _Summary:
-        days = json.loads(str(row.get("Days") or "{}"))
+        days = json.loads(_joined(row, "Days") or "{}")
+        parts = json.loads(_joined(row, "Parts") or "[]")
         return cls(
             state=SummaryState(str(row.get("State") or SummaryState.PUBLISHED.value)),
             input_sequence=int(row.get("InputSeq", -1)),
@@ -136,9 +152,59 @@ class _Summary:
             days={day: _Day(*pair) for day, pair in days.items()},
             clean=bool(row.get("Clean", True)),
             swept_at=datetime.fromisoformat(str(row["SweptAt"])) if row.get("SweptAt") else None,
+            parts=tuple(_Part(*part) for part in parts),
         )
 
+    @property
+    def identity(self) -> tuple[str, str, int]:
+        """What a commit changes (a sweep's bookkeeping does not)."""
+        return self.generation, self.digest, self.input_sequence
+
+    @property
+    def model_generations(self) -> tuple[str, ...]:
+        """The generations of its read-model partitions: each part's, or its own."""
+        return tuple(p.generation for p in self.parts) if self.parts else (self.generation,)
+
+    def part(self, index: int) -> _Part | None:
+        return next((p for p in self.parts if p.index == index), None)
+
     def live_day_rows(self) -> set[tuple[str, str]]:
+        return {(day.split("#", 1)[0], d.generation) for day, d in self.days.items()}
+
+
+@dataclass(frozen=True)
+class _PartRecord:
+    """A shard's stored part (`periods` `{costType}|parts|{period}` / `{seq}|{plan}|{index}`):
+    what the fold needs, and the rows it names (kept from deletion while it may still fold)."""
+
+    index: int
+    count: int
+    plan: str
+    input_sequence: int
+    fresh: str  # the generation of the rows this run wrote
+    generation: str  # of its read-model partitions (fresh, or a live part's it kept)
+    models_digest: str
+    days: dict[str, _Day]
+    empty: bool
+    entity: Entity
+
+    @classmethod
+    def parse(cls, row: Entity) -> _PartRecord:
+        days = json.loads(_joined(row, "Days") or "{}")
+        return cls(
+            index=int(row["Index"]),
+            count=int(row["Count"]),
+            plan=str(row["Plan"]),
+            input_sequence=int(row["InputSeq"]),
+            fresh=str(row["Fresh"]),
+            generation=str(row.get("Generation", "")),
+            models_digest=str(row.get("ModelsDigest", "")),
+            days={day: _Day(*pair) for day, pair in days.items()},
+            empty=bool(row.get("Empty", False)),
+            entity=row,
+        )
+
+    def named_rows(self) -> set[tuple[str, str]]:
         return {(day, d.generation) for day, d in self.days.items()}
 
 
@@ -150,6 +216,7 @@ class _Plan:
     generation: str
     day_rows: dict[str, list[Entity]]  # day -> rows without generation
     day_digests: dict[str, str]
+    models_digest: str
     digest: str
     written_days: set[str] = field(default_factory=set)
     wrote_models: bool = False
@@ -170,34 +237,132 @@ class AllocationTables:
     def publish(self, publication: Publication) -> PublishStatus:
         """Publish the allocation unless a newer one is published; see the module docstring."""
         plan = self._plan(publication)
-        period, cost_type = publication.allocation.period, publication.allocation.cost_type
+
+        def summary(head: _Summary | None) -> Entity:
+            days = self._write_rows(plan, head)
+            self._write_models_once(plan)
+            return self._summary_entity(plan, days)
+
+        a = publication.allocation
+        return self._commit(
+            a.period, a.cost_type, publication.input_sequence, plan.digest, summary, plan
+        )
+
+    def _commit(
+        self,
+        period: BillingPeriod,
+        cost_type: CostType,
+        input_sequence: int,
+        whole: str,
+        summary: Callable[[_Summary | None], Entity],
+        own: _Plan | None = None,
+    ) -> PublishStatus:
+        """Commit the summary `summary` builds for the live one (writing the rows it needs) by one
+        conditional write, unless newer inputs or the same digest `whole` are published; a lost
+        race looks again. What `own` wrote is deleted if it never becomes live."""
         for _ in range(ATTEMPTS):
             found = self._gateway.get(PERIODS, cost_type.value, str(period))
             head = _Summary.parse(found.entity) if found else None
-            if head and head.input_sequence > publication.input_sequence:
-                self._discard(plan)
+            if head and head.input_sequence > input_sequence:
+                self._discard(own)
                 log.warning(
                     "%s %s: allocation of inputs %d not published, inputs %d already are",
-                    period, cost_type.value, publication.input_sequence, head.input_sequence,
+                    period, cost_type.value, input_sequence, head.input_sequence,
                 )  # fmt: skip
                 return PublishStatus.STALE
-            if head and head.state is SummaryState.PUBLISHED and head.digest == plan.digest:
-                self._discard(plan)
+            if head and head.state is SummaryState.PUBLISHED and head.digest == whole:
+                self._discard(own)
                 if found and self._due(head):  # left rows, or a crashed run may have: sweep
                     self._finish(
                         period, cost_type, None, head, found.entity, found.etag, record_sweep=True
                     )
                 return PublishStatus.UNCHANGED
-            days = self._write_rows(plan, head)
-            entity = self._summary_entity(plan, days)
+            entity = summary(head)
             try:
                 etag = self._gateway.put_if(PERIODS, entity, found.etag if found else None)
             except EtagMismatch:
                 continue  # another allocation committed meanwhile: look at it again
-            self._finish(period, cost_type, head, _Summary.parse(entity), entity, etag, plan)
+            self._finish(period, cost_type, head, _Summary.parse(entity), entity, etag, own)
             return PublishStatus.PUBLISHED
-        self._discard(plan)
+        self._discard(own)
         raise ConcurrentPublication(f"{period} {cost_type.value}: kept losing the commit race")
+
+    def publish_part(self, shard: AccountShard, publication: Publication) -> PublishStatus:
+        """Store one shard's part of a period and, once every shard of its plan and input
+        version is stored, fold them into the summary readers follow (one conditional write, the
+        rules of `publish`); WAITING until then."""
+        plan = self._plan(publication)
+        a, input_sequence = publication.allocation, publication.input_sequence
+        period, cost_type = a.period, a.cost_type
+        for _ in range(ATTEMPTS):
+            found = self._gateway.get(PERIODS, cost_type.value, str(period))
+            head = _Summary.parse(found.entity) if found else None
+            if head and head.input_sequence > input_sequence:
+                self._discard(plan)
+                return PublishStatus.STALE
+            record = self._part_entity(shard, plan, head)
+            stored = self._gateway.get(PERIODS, str(record[PK]), str(record[RK]))
+            if stored is None or not _same_part(stored.entity, record):
+                self._gateway.write(PERIODS, [record], [])  # a re-run of the same part: no write
+            again = self._gateway.get(PERIODS, cost_type.value, str(period))
+            after = _Summary.parse(again.entity) if again else None
+            # The rows the part keeps were live in `head`; once the record is stored no commit
+            # deletes them (`_collect` spares what stored parts name). A commit in between may
+            # have: then look again.
+            if (head.identity if head else None) == (after.identity if after else None):
+                return self._fold(period, cost_type, shard, input_sequence)
+        raise ConcurrentPublication(f"{period} {cost_type.value} {shard}: kept losing the race")
+
+    def _part_entity(self, shard: AccountShard, plan: _Plan, head: _Summary | None) -> Entity:
+        """The shard's part record, after writing the rows it needs that the live summary lacks."""
+        days = self._write_rows(plan, head, f"#{shard.index}")
+        live = head.part(shard.index) if head and head.state is SummaryState.PUBLISHED else None
+        if live is not None and live.models_digest == plan.models_digest:
+            generation = live.generation
+        else:
+            self._write_models_once(plan)
+            generation = plan.generation
+        a, pub = plan.publication.allocation, plan.publication
+        return {
+            PK: _parts_partition(a.period, a.cost_type),
+            RK: f"{pub.input_sequence:012d}|{shard.plan}|{shard.index:04d}",
+            "Index": shard.index,
+            "Count": shard.count,
+            "Plan": shard.plan,
+            "InputSeq": pub.input_sequence,
+            "StoredAt": self._clock().isoformat(),
+            **_spilled("Days", _days_json(days)),
+            "Fresh": plan.generation if plan.written_days or plan.wrote_models else "",
+            "Generation": generation,
+            "ModelsDigest": plan.models_digest,
+            "Empty": not a.allocated and not a.unallocated,  # no lines: no currency of its own
+            **_total_columns(pub),
+        }
+
+    def _fold(
+        self, period: BillingPeriod, cost_type: CostType, shard: AccountShard, input_sequence: int
+    ) -> PublishStatus:
+        """Commit the summary of the shards' parts if every one of them is stored."""
+        parts = {
+            r.index: r
+            for r in self._part_records(period, cost_type)
+            if r.plan == shard.plan and r.input_sequence == input_sequence
+        }
+        if set(parts) != set(range(shard.count)):
+            return PublishStatus.WAITING
+        records = [parts[i] for i in range(shard.count)]
+        if all(r.empty for r in records):
+            reason = f"no {cost_type.value} lines have been collected for this period"
+            return self.publish_no_data(period, cost_type, reason, input_sequence)
+        entity = _folded_entity(period, cost_type, input_sequence, records)
+        entity["PublishedAt"] = entity["SweptAt"] = self._clock().isoformat()
+        return self._commit(
+            period, cost_type, input_sequence, str(entity["Digest"]), lambda _head: entity
+        )
+
+    def _part_records(self, period: BillingPeriod, cost_type: CostType) -> list[_PartRecord]:
+        rows = self._gateway.query(PERIODS, *exact_range(_parts_partition(period, cost_type)))
+        return [_PartRecord.parse(row) for row in rows]
 
     def publish_no_data(
         self, period: BillingPeriod, cost_type: CostType, reason: str, input_sequence: int
@@ -238,21 +403,26 @@ class AllocationTables:
             *(_unit_entity("", u) for u in publication.unit_costs),
             *(_unallocated_entity("", t) for t in publication.unallocated_totals),
         ]
-        whole = digest(
-            json.dumps(day_digests, sort_keys=True),
+        models_digest = digest(
             _entities_digest(models),
             _reconciliation_digest(publication.reconciliation),
             _totals(publication),
         )
-        generation = f"{self._clock().astimezone(UTC).strftime(_GEN_TIME)}-{secrets.token_hex(4)}"
-        return _Plan(publication, generation, day_rows, day_digests, whole)
+        whole = digest(json.dumps(day_digests, sort_keys=True), models_digest)
+        return _Plan(
+            publication, self._new_generation(), day_rows, day_digests, models_digest, whole
+        )
 
-    def _write_rows(self, plan: _Plan, head: _Summary | None) -> dict[str, _Day]:
-        """Write the rows this commit needs (once each); returns the days the summary names."""
+    def _new_generation(self) -> str:
+        return f"{self._clock().astimezone(UTC).strftime(_GEN_TIME)}-{secrets.token_hex(4)}"
+
+    def _write_rows(self, plan: _Plan, head: _Summary | None, suffix: str = "") -> dict[str, _Day]:
+        """Write the rows this commit needs (once each); returns the days the summary names.
+        A day whose digest equals the live one (`{day}{suffix}` in the summary) keeps its rows."""
         live = head.days if head and head.state is SummaryState.PUBLISHED else {}
         days: dict[str, _Day] = {}
         for day, day_digest in plan.day_digests.items():
-            kept = live.get(day)
+            kept = live.get(day + suffix)
             days[day] = (
                 kept if kept and kept.digest == day_digest else _Day(day_digest, plan.generation)
             )
@@ -266,10 +436,12 @@ class AllocationTables:
         if rows:
             self._gateway.write(ALLOCATIONS, rows, [])
         plan.written_days.update(fresh)
+        return days
+
+    def _write_models_once(self, plan: _Plan) -> None:
         if not plan.wrote_models:
             self._write_models(plan)
             plan.wrote_models = True
-        return days
 
     def _write_models(self, plan: _Plan) -> None:
         pub, gen = plan.publication, plan.generation
@@ -289,17 +461,8 @@ class AllocationTables:
             "InputSeq": plan.publication.input_sequence,
             "Generation": plan.generation,
             "Digest": plan.digest,
-            "Days": json.dumps({d: [v.digest, v.generation] for d, v in sorted(days.items())}),
-            "Currency": a.currency,
-            "Billed": str(a.billed),
-            "Allocated": str(a.allocated_cost),
-            "Unallocated": str(a.unallocated_cost),
-            "AllocatedLines": len(a.allocated),
-            "UnallocatedLines": len(a.unallocated),
-            "Deployments": len(a.deployments),
-            "UnitCostRows": len(plan.publication.unit_costs),
-            "UnallocatedRows": len(plan.publication.unallocated_totals),
-            "CatalogueVersion": plan.publication.catalogue_version,
+            **_spilled("Days", _days_json(days)),
+            **_total_columns(plan.publication),
             "Clean": False,
             "PublishedAt": self._clock().isoformat(),
             "SweptAt": self._clock().isoformat(),
@@ -336,9 +499,9 @@ class AllocationTables:
             return True
         return self._clock() - head.swept_at >= ORPHAN_AGE
 
-    def _discard(self, plan: _Plan) -> None:
+    def _discard(self, plan: _Plan | None) -> None:
         """Delete what a publication that will never be live wrote."""
-        if not plan.wrote_models and not plan.written_days:
+        if plan is None or (not plan.wrote_models and not plan.written_days):
             return
         a = plan.publication.allocation
         dead = _Summary(SummaryState.NO_DATA, -1, "", plan.generation)
@@ -356,13 +519,26 @@ class AllocationTables:
         not live: all of them when we lost, the days a retry reused from another run when we won)
         and of stale orphans; never a row a live or possibly in-flight generation needs.
         Returns how many rows that are not live it had to leave."""
-        live_gen = live.generation if live else ""
+        live_gens = set(live.model_generations) if live else set()
         live_days = live.live_day_rows() if live else set()
-        dead_gens = {previous.generation} if previous and previous.generation else set()
+        dead_gens = set(previous.model_generations) if previous and previous.generation else set()
         dead_days = previous.live_day_rows() if previous else set()
         if own is not None:
             dead_gens.add(own.generation)
             dead_days |= {(day, own.generation) for day in own.written_days}
+        # Rows a stored part names stay while it may still fold (its input version is not older
+        # than the live one); a part of older inputs never will: its record and rows go.
+        spared_gens: set[str] = set()
+        spared_days: set[tuple[str, str]] = set()
+        dead_parts = []
+        for record in self._part_records(period, cost_type):
+            if live is not None and record.input_sequence < live.input_sequence:
+                dead_parts.append(record.entity)
+                dead_gens.add(record.fresh)
+            else:
+                spared_gens |= {record.generation, record.fresh}
+                spared_days |= record.named_rows()
+        dead_gens -= live_gens | spared_gens | {""}
         base = _base(period, cost_type)
         cutoff = self._clock() - ORPHAN_AGE
         replaces_legacy = (
@@ -373,13 +549,15 @@ class AllocationTables:
         )
 
         def doomed(generation: str) -> bool:
+            if generation in spared_gens:
+                return False
             return generation in dead_gens or _older(generation, cutoff)
 
         kept = 0
         for table in (UNITCOSTS, UNALLOCATED, reconciliation_table.TABLE):
             rows = self._gateway.query(table, *prefix_range(f"{base}|"))
             legacy = self._gateway.query(table, *exact_range(base)) if replaces_legacy else []
-            dead = [r for r in rows if str(r[PK])[len(base) + 1 :] != live_gen]
+            dead = [r for r in rows if str(r[PK])[len(base) + 1 :] not in live_gens]
             gone = [r for r in dead if doomed(str(r[PK])[len(base) + 1 :])]
             kept += len(dead) - len(gone)
             if gone or legacy:
@@ -392,12 +570,16 @@ class AllocationTables:
                     stale.append(row)
             elif key in live_days:
                 continue
-            elif key in dead_days or _older(key[1], cutoff):
+            elif key in spared_days:
+                kept += 1
+            elif key in dead_days or key[1] in dead_gens or _older(key[1], cutoff):
                 stale.append(row)
             else:
                 kept += 1
         if stale:
             self._gateway.write(ALLOCATIONS, [], stale)
+        if dead_parts:
+            self._gateway.write(PERIODS, [], dead_parts)
         return kept
 
     # -- reading -------------------------------------------------------------------------------
@@ -417,9 +599,14 @@ class AllocationTables:
         self, period: BillingPeriod, cost_type: CostType, head: _Summary, row: Entity
     ) -> PeriodReport | None:
         """The report of the summary `head` (its `row`), or None if its rows are not all there."""
-        pk = _partition(period, cost_type, head.generation)
-        units = self._gateway.query(UNITCOSTS, *exact_range(pk))
-        totals = self._gateway.query(UNALLOCATED, *exact_range(pk))
+        units, totals = [], []
+        for generation in head.model_generations:
+            pk = _partition(period, cost_type, generation)
+            units.extend(self._gateway.query(UNITCOSTS, *exact_range(pk)))
+            totals.extend(self._gateway.query(UNALLOCATED, *exact_range(pk)))
+        if head.parts:  # one partition per shard: in the order one partition would have
+            units.sort(key=lambda r: str(r[RK]))
+            totals.sort(key=lambda r: str(r[RK]))
         if head.generation and (
             len(units) != int(row.get("UnitCostRows", len(units)))
             or len(totals) != int(row.get("UnallocatedRows", len(totals)))
@@ -444,8 +631,15 @@ class AllocationTables:
     ) -> Reconciliation | Unpublished | None:
         """The published allocation's reconciliation report (`Unpublished`, None: as `report`)."""
 
-        def read(head: _Summary, _row: Entity) -> Reconciliation | None:
-            return self._reconciliations.reconciliation(period, cost_type, head.generation)
+        def read(head: _Summary, row: Entity) -> Reconciliation | None:
+            parts = [
+                self._reconciliations.reconciliation(period, cost_type, generation)
+                for generation in head.model_generations
+            ]
+            found = [p for p in parts if p is not None]
+            if len(found) != len(parts):
+                return None
+            return found[0] if len(found) == 1 else merged(found, str(row["Currency"]))
 
         return self._read_consistent(period, cost_type, read, "reconciliation")
 
@@ -491,6 +685,15 @@ class AllocationTables:
         if found is None or _Summary.parse(found.entity).state is not SummaryState.PUBLISHED:
             return None
         return _period_summary(cost_type, found.entity)
+
+    def live_token(self, period: BillingPeriod, cost_type: CostType) -> str | None:
+        """What identifies the live publication of a period and basis (one point read): it
+        changes whenever anything a reader of it sees changes; None if never allocated."""
+        found = self._gateway.get(PERIODS, cost_type.value, str(period))
+        if found is None:
+            return None
+        head = _Summary.parse(found.entity)
+        return f"{head.state.value}|{head.generation}|{head.digest}|{head.input_sequence}"
 
     def _read_consistent(
         self,
@@ -546,6 +749,116 @@ def _period_summary(cost_type: CostType, row: Entity) -> PeriodSummary:
         published_at=_moment(row.get("PublishedAt")),
         catalogue_version=str(row.get("CatalogueVersion") or ""),
     )
+
+
+def _days_json(days: Mapping[str, _Day]) -> str:
+    return json.dumps({d: [v.digest, v.generation] for d, v in sorted(days.items())})
+
+
+def _total_columns(p: Publication) -> Entity:
+    """A publication's totals and row counts, as its summary (or its part record) holds them."""
+    a = p.allocation
+    return {
+        "Currency": a.currency,
+        "Billed": str(a.billed),
+        "Allocated": str(a.allocated_cost),
+        "Unallocated": str(a.unallocated_cost),
+        "AllocatedLines": len(a.allocated),
+        "UnallocatedLines": len(a.unallocated),
+        "Deployments": len(a.deployments),
+        "UnitCostRows": len(p.unit_costs),
+        "UnallocatedRows": len(p.unallocated_totals),
+        "CatalogueVersion": p.catalogue_version,
+    }
+
+
+def _same_part(stored: Entity, record: Entity) -> bool:
+    """Whether a part record says what the stored one does (a run that wrote no rows of its own
+    keeps the stored run's generation: its rows are the ones named, or gone)."""
+    ignored = {"StoredAt", "Fresh"} if not record["Fresh"] else {"StoredAt"}
+
+    def kept(entity: Entity) -> Entity:
+        return {name: value for name, value in entity.items() if name not in ignored}
+
+    return kept(stored) == kept(record)
+
+
+def _parts_partition(period: BillingPeriod, cost_type: CostType) -> str:
+    return f"{cost_type.value}|parts|{period}"
+
+
+@in_money_context
+def _folded_entity(
+    period: BillingPeriod, cost_type: CostType, input_sequence: int, records: list[_PartRecord]
+) -> Entity:
+    """The summary of a period's shards: their totals summed, every shard's days and parts."""
+    currencies = {str(r.entity["Currency"]) for r in records if not r.empty}
+    if len(currencies) > 1:
+        raise CurrencyMismatch(currencies)
+    days = {
+        f"{day}#{r.index}": [d.digest, d.generation] for r in records for day, d in r.days.items()
+    }
+    parts = [
+        [r.index, r.generation, r.models_digest, int(r.entity["UnitCostRows"]),
+         int(r.entity["UnallocatedRows"])]
+        for r in records
+    ]  # fmt: skip
+    whole = digest(json.dumps(days, sort_keys=True), json.dumps(parts))
+
+    def total(name: str) -> Decimal:
+        return sum((Decimal(str(r.entity[name])) for r in records), Decimal(0))
+
+    def count(name: str) -> int:
+        return sum(int(r.entity[name]) for r in records)
+
+    versions = sorted({str(r.entity.get("CatalogueVersion") or "") for r in records})
+    return {
+        PK: cost_type.value,
+        RK: str(period),
+        "State": SummaryState.PUBLISHED.value,
+        "InputSeq": input_sequence,
+        "Generation": f"parts-{whole}",
+        "Digest": whole,
+        **_spilled("Days", json.dumps(days, sort_keys=True)),
+        **_spilled("Parts", json.dumps(parts)),
+        "Shards": len(records),
+        "Currency": currencies.pop(),
+        "Billed": str(total("Billed")),
+        "Allocated": str(total("Allocated")),
+        "Unallocated": str(total("Unallocated")),
+        "AllocatedLines": count("AllocatedLines"),
+        "UnallocatedLines": count("UnallocatedLines"),
+        "Deployments": count("Deployments"),
+        "UnitCostRows": count("UnitCostRows"),
+        "UnallocatedRows": count("UnallocatedRows"),
+        "CatalogueVersion": ",".join(versions),
+        "Clean": False,
+    }
+
+
+def _spilled(name: str, text: str) -> dict[str, str]:
+    """`text` in string properties `name`, `name2`, ... of at most PACKED_CHARS characters."""
+    pieces = [text[i : i + PACKED_CHARS] for i in range(0, len(text), PACKED_CHARS)] or [""]
+    if len(pieces) > SPILLED_PROPERTIES:
+        raise ValueError(
+            f"{name}: {len(text)} characters do not fit one entity; "
+            "raise ALLOCATION_SHARD_ACCOUNTS (fewer, larger shards)"
+        )
+    return {_numbered(name, i): piece for i, piece in enumerate(pieces)}
+
+
+def _joined(row: Mapping[str, object], name: str) -> str:
+    """What `_spilled` stored under `name`."""
+    pieces = []
+    index = 0
+    while (piece := row.get(_numbered(name, index))) is not None:
+        pieces.append(str(piece))
+        index += 1
+    return "".join(pieces)
+
+
+def _numbered(name: str, index: int) -> str:
+    return name if index == 0 else f"{name}{index + 1}"
 
 
 def _moment(text: object) -> datetime | None:
@@ -659,7 +972,7 @@ def _lines_json(line: list[str]) -> str:
 
 
 def _lines_property(index: int) -> str:
-    return "Lines" if index == 0 else f"Lines{index + 1}"
+    return _numbered("Lines", index)
 
 
 def _packed_lines(row: Mapping[str, object]) -> list[list[str]]:

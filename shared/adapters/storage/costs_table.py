@@ -15,12 +15,14 @@ from shared.adapters.storage.table_gateway import (
     TableGateway,
     plan_replace,
     prefix_range,
+    shard_range,
 )
 from shared.adapters.storage.table_keys import account_key, day_text, parse_day
 from shared.core.costs import ChargeType, CostLine, CostType, PricingModel, merge_cost_lines
 from shared.core.digest import digest
 from shared.core.period import BillingPeriod, DateWindow
 from shared.core.resource_id import id_key
+from shared.core.shards import AccountShard
 
 TABLE = "costs"
 
@@ -54,8 +56,10 @@ class CostsTable:
         """Make the stored lines of the window exactly `lines`; returns the periods that changed."""
         return {p for p, w in self.plan_window(window, cost_type, lines).items() if w.apply()}
 
-    def lines_for(self, period: BillingPeriod, cost_type: CostType) -> list[CostLine]:
-        rows = self._gateway.query(TABLE, *prefix_range(f"{period}|{cost_type.value}|"))
+    def lines_for(
+        self, period: BillingPeriod, cost_type: CostType, shard: AccountShard | None = None
+    ) -> list[CostLine]:
+        rows = self._gateway.query(TABLE, *shard_range(f"{period}|{cost_type.value}|", shard))
         return [_line(row) for row in rows]
 
     def count_window(self, window: DateWindow, cost_type: CostType) -> int:

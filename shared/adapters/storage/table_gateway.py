@@ -31,6 +31,7 @@ from azure.data.tables import (
 )
 
 from shared.adapters.storage.storage_errors import storage_adapter
+from shared.core.shards import AccountShard
 from shared.errors import InvalidInput
 
 Value = str | int | bool
@@ -148,6 +149,13 @@ def check_property_names(equals: Mapping[str, Value]) -> None:
 def prefix_range(prefix: str) -> tuple[str, str]:
     """The PartitionKey range [prefix, prefix + U+FFFF): every key that starts with prefix."""
     return prefix, prefix + "\uffff"
+
+
+def shard_range(prefix: str, shard: AccountShard | None) -> tuple[str, str]:
+    """The PartitionKeys `{prefix}{account key}` of the shard's accounts (all: no shard)."""
+    if shard is None:
+        return prefix_range(prefix)
+    return prefix + shard.lower, prefix + shard.upper if shard.upper else prefix + "\uffff"
 
 
 def exact_range(pk: str) -> tuple[str, str]:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from shared.core.arm_ids import parse_account_id
-
-NO_ACCOUNT = "_none"
+from shared.core.shards import account_shard_key
 
 
 def account_key(account_id: str) -> str:
     """The account's table key, or `_none` for cost rows without a resource."""
-    return parse_account_id(account_id).key if account_id else NO_ACCOUNT
+    return account_shard_key(account_id)
 
 
 def day_text(day: date) -> str:

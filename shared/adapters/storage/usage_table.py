@@ -17,12 +17,13 @@ from shared.adapters.storage.table_gateway import (
     TableGateway,
     exact_range,
     plan_replace,
-    prefix_range,
+    shard_range,
 )
 from shared.adapters.storage.table_keys import account_key, day_text, parse_day
 from shared.core.digest import digest
 from shared.core.period import BillingPeriod, DateWindow
 from shared.core.resource_id import id_key
+from shared.core.shards import AccountShard
 from shared.core.usage import UsageRecord, merge_usage
 
 TABLE = "usage"
@@ -78,8 +79,11 @@ class UsageTable:
             if parse_day(row["Date"]) in window
         )
 
-    def records_for(self, period: BillingPeriod) -> list[UsageRecord]:
-        return [_record(row) for row in self._gateway.query(TABLE, *prefix_range(f"{period}|"))]
+    def records_for(
+        self, period: BillingPeriod, shard: AccountShard | None = None
+    ) -> list[UsageRecord]:
+        rows = self._gateway.query(TABLE, *shard_range(f"{period}|", shard))
+        return [_record(row) for row in rows]
 
 
 def _entity(period: BillingPeriod, r: UsageRecord) -> Entity:

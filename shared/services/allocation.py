@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 
 from shared.core.allocation import PeriodAllocation, allocate_period
+from shared.core.clock import utc_now
 from shared.core.costs import CostLine, CostType
 from shared.core.inputs import WRITER_LEASE, InputVersion
 from shared.core.inventory import InventorySnapshot
@@ -109,10 +110,6 @@ class _Inputs:
     lines: dict[CostType, list[CostLine]]
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class AllocationService:
     """`shard_queue` None: a sharded period's shards run here, one after another (the CLI)."""
@@ -132,7 +129,7 @@ class AllocationService:
         its inventory has more accounts than a shard holds); idempotent."""
         version = self.versions.version(period)
         if version.writers:
-            return self._defer(period, version, now or _utc_now())
+            return self._defer(period, version, now or utc_now())
         plan = shard_plan(
             inventory_keys(self.inventory.snapshots_for(period)), self.accounts_per_shard
         )
@@ -140,7 +137,7 @@ class AllocationService:
             return self._fan_out(period, plan, version.sequence, now)
         inputs = self._read(period)
         if isinstance(inputs, InputVersion):
-            return self._defer(period, inputs, now or _utc_now())
+            return self._defer(period, inputs, now or utc_now())
         sequence = inputs.version.sequence
         actual = inputs.lines[CostType.ACTUAL]
         if not actual:
@@ -173,7 +170,7 @@ class AllocationService:
         completes its plan publishes the period (ALLOCATED), the others are a PART of it."""
         inputs = self._read(period, shard)
         if isinstance(inputs, InputVersion):
-            return self._defer(period, inputs, now or _utc_now(), shard)
+            return self._defer(period, inputs, now or utc_now(), shard)
         sequence = inputs.version.sequence
         done = []
         for cost_type in CostType:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
+from shared.core.clock import utc_now
 from shared.core.period import BillingPeriod
 from shared.core.requests import AllocationRequest, PoisonedMessage, QueuedMessage
 from shared.core.shards import AccountShard
@@ -67,10 +68,6 @@ class DrainReport:
         return [done.period for done in self.allocated]
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class AllocationRequestService:
     """`after` runs once a period is allocated (whether its allocation changed or not; not when
@@ -80,7 +77,7 @@ class AllocationRequestService:
 
     allocator: Allocator
     queue: AllocationRequestQueue
-    now: Callable[[], datetime] = field(default=_utc_now)
+    now: Callable[[], datetime] = field(default=utc_now)
     after: Callable[[BillingPeriod], object] | None = None
 
     def handle(

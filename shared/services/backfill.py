@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from shared.core.backfill import (
@@ -26,6 +26,7 @@ from shared.core.backfill import (
     backfill_window,
     decide,
 )
+from shared.core.clock import utc_now
 from shared.core.inputs import InputVersion
 from shared.core.period import BillingPeriod, DateWindow
 from shared.errors import FinOpsError, one_line
@@ -114,10 +115,6 @@ class BackfillReport:
         return tuple(p for p in periods if p not in last or last[p].error)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class BackfillService:
     collect: Collect
@@ -125,7 +122,7 @@ class BackfillService:
     evaluate: Callable[[BillingPeriod], EvaluationRun]
     versions: VersionReader
     records: BackfillStore
-    now: Callable[[], datetime] = _utc_now
+    now: Callable[[], datetime] = utc_now
 
     def plan(
         self, first: BillingPeriod, last: BillingPeriod, *, force: bool = False

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
+from shared.core.clock import utc_now
 from shared.core.costs import CostType
 from shared.core.period import BillingPeriod, DateWindow
 from shared.core.run_records import RunRecord, failed, started, succeeded
@@ -41,10 +42,6 @@ from shared.services.collectors import (
 from shared.services.ports import AllocationQueue, CostStore, InputVersions, RunRecordStore
 
 ALL_KINDS = frozenset(CollectorKind)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from shared.core.clock import utc_now
 from shared.core.run_records import HealthReport, health
 from shared.services.collectors import CollectorKind
 from shared.services.ports import RunRecordStore
 
 # Every task the timers run: one never recorded is stale (it never succeeded).
 EXPECTED_TASKS: tuple[str, ...] = tuple(kind.value for kind in CollectorKind)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

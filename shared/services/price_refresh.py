@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from shared.core.catalogue import RetailPriceItem, unique_items
+from shared.core.clock import utc_now
 from shared.core.inputs import InputScope, InputSource
 from shared.core.period import BillingPeriod
 from shared.core.period_status import open_periods
@@ -41,17 +42,13 @@ class PriceRefreshReport:
     enqueued: tuple[BillingPeriod, ...] = ()
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class PriceRefreshService:
     source: PriceSource
     prices: PriceStore
     queue: AllocationQueue
     versions: InputVersions
-    clock: Callable[[], datetime] = field(default=_utc_now)
+    clock: Callable[[], datetime] = field(default=utc_now)
 
     def refresh(self) -> PriceRefreshReport:
         """Fetch everything, then replace the stored items by diff; idempotent."""

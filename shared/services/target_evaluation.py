@@ -20,9 +20,10 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from shared.core.callers import CallerUsage
+from shared.core.clock import utc_now
 from shared.core.costs import CostType
 from shared.core.forecast import totals_for
 from shared.core.period import BillingPeriod
@@ -59,10 +60,6 @@ MAX_PAGES = 50  # per run: 5,000 events; the rest go with the next run
 EVIDENCE_PATH = "/api/targets/{id}/status"
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class EvaluationRun:
     """What one evaluation run did."""
@@ -86,7 +83,7 @@ class TargetEvaluationService:
         use_cases: UseCaseStore,
         publisher: EventPublisher | None,
         api_base: str = "",
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         self._targets = targets
         self._status = status

@@ -58,6 +58,7 @@ from shared.adapters.storage.table_gateway import (
 from shared.adapters.storage.table_keys import account_key, day_text, parse_day
 from shared.core.allocation import AllocatedLine, UnallocatedLine, UnallocatedReason
 from shared.core.arm_ids import deployment_key_of
+from shared.core.clock import utc_now
 from shared.core.costs import ChargeType, CostType, PricingModel
 from shared.core.digest import digest
 from shared.core.meters import TokenKind
@@ -101,10 +102,6 @@ log = logging.getLogger(__name__)
 class SummaryState(Enum):
     PUBLISHED = "published"
     NO_DATA = "no-data"
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -226,7 +223,7 @@ class AllocationTables:
     """Publishes allocations and reads the published ones (the ResultPublisher and
     PublishedResults ports)."""
 
-    def __init__(self, gateway: TableGateway, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, gateway: TableGateway, clock: Callable[[], datetime] = utc_now) -> None:
         self._gateway = gateway
         self._clock = clock
         self._reconciliations = ReconciliationTable(gateway)

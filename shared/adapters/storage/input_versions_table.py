@@ -22,6 +22,7 @@ from shared.adapters.storage.table_gateway import (
     exact_range,
     prefix_range,
 )
+from shared.core.clock import utc_now
 from shared.core.inputs import InputScope, InputSource, InputVersion, Writer
 from shared.core.period import BillingPeriod
 from shared.errors import CollectionInProgress
@@ -31,12 +32,8 @@ SHARED = "_shared"
 ATTEMPTS = 8
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class InputVersionsTable:
-    def __init__(self, gateway: TableGateway, clock: Callable[[], datetime] = _now) -> None:
+    def __init__(self, gateway: TableGateway, clock: Callable[[], datetime] = utc_now) -> None:
         self._gateway = gateway
         self._clock = clock
 

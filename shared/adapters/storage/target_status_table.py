@@ -49,6 +49,7 @@ from shared.adapters.storage.table_gateway import (
     Versioned,
 )
 from shared.adapters.storage.targets_table import checked_key
+from shared.core.clock import utc_now
 from shared.core.period import BillingPeriod
 from shared.core.target_records import (
     Evaluation,
@@ -71,15 +72,11 @@ CHUNK_CHARS_NON_ASCII = 16_000
 MAX_CHUNKS = 14  # at most 840 KB (ASCII) or 896 KB, under the 1 MiB entity limit
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class TargetStatusTable:
     """The TargetStatusStore port (shared/services/ports.py)."""
 
     def __init__(
-        self, gateway: TransactionGateway, clock: Callable[[], datetime] = _utc_now
+        self, gateway: TransactionGateway, clock: Callable[[], datetime] = utc_now
     ) -> None:
         self._gateway = gateway
         self._clock = clock

@@ -7,26 +7,32 @@ one run against the same Azurite.
 Two tenants: the demo's (bench/served.py: its pipeline, as `make demo`), and a generated one of
 1,000 deployments over 31 days (bench/tenant.py), allocated with `allocate_period` and published
 into Azurite through the project's `AllocationTables` (its ActualCost basis only, so the routes
-are asked for `costType=actual`). The HTTP side is `python -m shared.cli serve` on loopback, the
-client httpx (asyncio); the raw side one `TableClient` shared by 100 threads (a pool of 100
-connections). Each measurement is a few runs of a fixed number of requests, each run preceded by
-a warm-up; the report is p50 and p99 per run (min and median over the runs) and their ratios.
+are asked for `costType=actual`). The HTTP side is `python -m shared.cli serve` on loopback; both
+sides run on the same client stack, each 100 threads sharing one pooled `requests` session (100
+connections): the HTTP side calls the route with it, the raw side one `TableClient` over it (the
+SDK's transport is `requests` too), so the ratio is the server's, not the clients'. Each
+measurement is a few runs of a fixed number of requests, each run preceded by a warm-up on the
+same connections; the report is p50 and p99 per run (min and median over the runs) and their
+ratios. Before any timing, every route's answer is checked against the raw entities.
 """
 
 from __future__ import annotations
 
-import asyncio
+import json
 import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 import httpx
+import requests
 from azure.core.pipeline.transport import RequestsTransport
 from azure.data.tables import TableClient
 
@@ -51,6 +57,7 @@ REQUESTS = 300  # per run and measurement
 LARGE = 1_000  # deployments of the generated tenant
 GOALS = {"list": 1.5, "deployment": 1.2}
 TIMEOUT = 60.0
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -78,29 +85,14 @@ def measured(run_once: Callable[[], list[float]], runs: int) -> Percentiles:
     return Percentiles(p50, p99)
 
 
-async def _http(base_url: str, paths: Sequence[str], concurrency: int) -> list[float]:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    took: list[float] = []
-    todo = iter(paths)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=TIMEOUT) as client:
-
-        async def worker() -> None:
-            for path in todo:
-                began = time.perf_counter()
-                response = await client.get(path)
-                response.raise_for_status()
-                took.append(time.perf_counter() - began)
-
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return took
+def http_get(session: requests.Session, url: str) -> bytes:
+    """One GET of the served API: its body (raises unless 200)."""
+    response = session.get(url, timeout=TIMEOUT)
+    response.raise_for_status()
+    return response.content
 
 
-def http_run(base_url: str, path: str, count: int, concurrency: int) -> list[float]:
-    asyncio.run(_http(base_url, [path] * concurrency, concurrency))  # warm-up: connections open
-    return asyncio.run(_http(base_url, [path] * count, concurrency))
-
-
-def raw_run(call: Callable[[], object], count: int, pool: ThreadPoolExecutor) -> list[float]:
+def timed_run(call: Callable[[], object], count: int, pool: ThreadPoolExecutor) -> list[float]:
     def one(_: int) -> float:
         began = time.perf_counter()
         call()
@@ -141,6 +133,16 @@ class Raw:
         return self.client.get_entity(self.partition, self.key)
 
 
+def checked(served: Mapping[str, object], raw: Mapping[str, object]) -> None:
+    """A served deployment against its raw unit-costs entity: the same tokens, and the cost
+    within the cent the largest-remainder rounding may move it by."""
+    cost = abs(Decimal(str(served["cost"])) - Decimal(str(raw["Cost"])))
+    tokens = (served["inputTokens"], served["outputTokens"])
+    stored = tuple(getattr(raw[k], "value", raw[k]) for k in ("InputTokens", "OutputTokens"))
+    if tokens != stored or cost > CENT:  # an Int64 property comes as an EntityProperty
+        raise RuntimeError(f"served {dict(served)} does not match the stored {dict(raw)}")
+
+
 def compare(name: str, connection_string: str, period: str, basis: CostType, runs: int) -> None:
     with serving(connection_string) as served:
         q = f"period={period}&costType={API_NAMES[basis]}"
@@ -149,19 +151,28 @@ def compare(name: str, connection_string: str, period: str, basis: CostType, run
         keys = sorted(d["key"] for d in listed.json()["deployments"])
         key = keys[len(keys) // 2]
         raw = Raw.of(connection_string, period, basis, key)
-        paths = {
-            "list": f"/api/unit-costs?{q}",
-            "deployment": f"/api/deployments/{key}/unit-costs?{q}",
+        urls = {
+            "list": f"{served.base_url}/api/unit-costs?{q}",
+            "deployment": f"{served.base_url}/api/deployments/{key}/unit-costs?{q}",
         }
-        raws = {"list": raw.scan, "deployment": raw.point}
+        session = pooled_session(CONCURRENCY)
+        one = json.loads(http_get(session, urls["deployment"]))
+        checked(one, cast(Mapping[str, object], raw.point()))
+        page = json.loads(http_get(session, urls["list"]))["deployments"]
+        stored = {str(e["RowKey"]): e for e in cast(list[Mapping[str, object]], raw.scan())}
+        if len(page) != min(len(keys), 100) or not {d["key"] for d in page} <= stored.keys():
+            raise RuntimeError("the served page is not the stored partition's deployments")
+        for served_one in page:
+            checked(served_one, stored[served_one["key"]])
+        calls = {"list": (raw.scan, "partition scan"), "deployment": (raw.point, "point read")}
         print(f"{name}: {len(keys)} deployments, {REQUESTS} requests x {runs} runs, "
               f"{CONCURRENCY} concurrent (min / median over runs)", flush=True)  # fmt: skip
         with ThreadPoolExecutor(CONCURRENCY) as pool:
-            for what, path in paths.items():
-                base = "partition scan" if what == "list" else "point read"
-                theirs = measured(partial(raw_run, raws[what], REQUESTS, pool), runs)
+            for what, url in urls.items():
+                theirs_call, base = calls[what]
+                theirs = measured(partial(timed_run, theirs_call, REQUESTS, pool), runs)
                 ours = measured(
-                    partial(http_run, served.base_url, path, REQUESTS, CONCURRENCY), runs
+                    partial(timed_run, partial(http_get, session, url), REQUESTS, pool), runs
                 )
                 p50 = statistics.median(ours.p50) / statistics.median(theirs.p50)
                 p99 = statistics.median(ours.p99) / statistics.median(theirs.p99)
@@ -170,6 +181,9 @@ def compare(name: str, connection_string: str, period: str, basis: CostType, run
                 print(f"  {'':<11} {base:<11} {theirs.text()}")
                 print(f"  {'':<11} ratio p50 x{p50_min:.2f} (min) x{p50:.2f} (median), "
                       f"p99 x{p99:.2f} (median); goal <= {GOALS[what]}", flush=True)  # fmt: skip
+        problems = [w for w in served.warnings() if "Traceback" in w or "ERROR" in w]
+        if problems:
+            raise RuntimeError(f"serve wrote errors: {problems[:3]}")
 
 
 def publish_generated(connection_string: str, deployments: int) -> str:

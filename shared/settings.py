@@ -43,6 +43,7 @@ COLLECTION_CONCURRENCY = "COLLECTION_CONCURRENCY"
 INVENTORY_SOURCE = "INVENTORY_SOURCE"
 STALE_AFTER_HOURS = "STALE_AFTER_HOURS"
 ALLOCATION_SHARD_ACCOUNTS = "ALLOCATION_SHARD_ACCOUNTS"
+READ_TOKEN_TTL_MS = "READ_TOKEN_TTL_MS"
 EXPORTS_BLOB_SERVICE_URI = "EXPORTS_BLOB_SERVICE_URI"
 EXPORTS_CONTAINER = "EXPORTS_CONTAINER"
 
@@ -76,6 +77,7 @@ SETTING_NAMES: tuple[str, ...] = (
     INVENTORY_SOURCE,
     STALE_AFTER_HOURS,
     ALLOCATION_SHARD_ACCOUNTS,
+    READ_TOKEN_TTL_MS,
 )
 
 DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
@@ -88,6 +90,7 @@ DEFAULT_LOGS_ENDPOINT = "https://api.loganalytics.io"  # the public cloud's Log 
 DEFAULT_COLLECTION_CONCURRENCY = 4  # Azure calls of one source open at once
 MAX_COLLECTION_CONCURRENCY = 64
 DEFAULT_SHARD_ACCOUNTS = 100  # accounts per shard of a period's allocation (docs/sharding.md)
+DEFAULT_READ_TOKEN_TTL_MS = 1000  # a publication token read is reused this long (0: never)
 DEFAULT_STALE_AFTER_HOURS = 24  # a source not collected whole for this long is stale (health)
 
 DEFAULT_EXPORTS_CONTAINER = "cost-exports"
@@ -136,6 +139,7 @@ class Settings:
     inventory_source: InventorySourceKind = InventorySourceKind.ARM
     stale_after_hours: int = DEFAULT_STALE_AFTER_HOURS
     shard_accounts: int = DEFAULT_SHARD_ACCOUNTS
+    read_token_ttl_ms: int = DEFAULT_READ_TOKEN_TTL_MS
     # Cost Management exports (docs/exports.md): the blob service of the account they land in
     # (None: the storage connection string's account) and their container.
     exports_blob_service_uri: str | None = None
@@ -182,6 +186,7 @@ class Settings:
                 env.get(ALLOCATION_SHARD_ACCOUNTS),
                 DEFAULT_SHARD_ACCOUNTS,
             ),
+            read_token_ttl_ms=_milliseconds(env.get(READ_TOKEN_TTL_MS)),
         )
 
 
@@ -275,6 +280,17 @@ def _concurrency(raw: str | None) -> int:
             COLLECTION_CONCURRENCY, f"must be at most {MAX_COLLECTION_CONCURRENCY}, got {value}"
         )
     return value
+
+
+def _milliseconds(raw: str | None) -> int:
+    text = (raw or "").strip()
+    if not text:
+        return DEFAULT_READ_TOKEN_TTL_MS
+    if not text.isdigit() or int(text) > 60_000:
+        raise ConfigurationError(
+            READ_TOKEN_TTL_MS, f"must be a whole number of milliseconds 0..60000, got {text!r}"
+        )
+    return int(text)
 
 
 def _inventory_source(raw: str | None) -> InventorySourceKind:

@@ -156,6 +156,7 @@ var appSettings = {
   INVENTORY_SOURCE: 'arm'
   STALE_AFTER_HOURS: '24'
   ALLOCATION_SHARD_ACCOUNTS: '100'
+  READ_TOKEN_TTL_MS: '1000'
 }
 
 // Optional App Service Authentication: bearer tokens for the API app registration are validated;

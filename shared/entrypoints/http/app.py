@@ -16,6 +16,8 @@ from fastapi.responses import JSONResponse
 from shared.entrypoints.http import openapi, problems, provenance
 from shared.entrypoints.http.caching import ConditionalReads
 from shared.entrypoints.http.parts import ApiParts
+from shared.entrypoints.http.published_reads import PublishedReads
+from shared.entrypoints.http.response_cache import ResponseCache
 from shared.entrypoints.http.routes import (
     api_docs,
     dashboard,
@@ -44,9 +46,10 @@ ROUTES: tuple[Register, ...] = (
 )
 
 
-def create_api(parts: ApiParts) -> FastAPI:
+def create_api(parts: ApiParts, cache: ResponseCache | None = None) -> FastAPI:
     """The app over `parts` (shared/entrypoints/http/parts.py): each route group is served when
-    its part is given, and calls it on each request (first use builds, no I/O at import)."""
+    its part is given, and calls it on each request (first use builds, no I/O at import); with
+    `parts.published`, the published routes' answers are kept in `cache` (default bounds)."""
     # JSONResponse: json.dumps of the encoded model, as every route answered before the models
     # (pydantic's own encoder would write 1.92e-5 where clients read 1.92e-05).
     # The docs at /api/docs are the app's own page (routes/api_docs.py: Swagger UI vendored, not
@@ -57,6 +60,9 @@ def create_api(parts: ApiParts) -> FastAPI:
     problems.install(app)
     openapi.install(app)  # the document as the app answers (problem+json, no 422)
     app.add_middleware(ConditionalReads)  # ETag, Cache-Control and 304s on every GET
+    if parts.published is not None:  # outside ConditionalReads: a kept answer has its ETag
+        app.add_middleware(PublishedReads, router=app.router, published=parts.published,
+                           provenanced=parts.provenance is not None, cache=cache)  # fmt: skip
     provenance.install(app, parts.provenance)
     health.register(app, parts.health)  # the collection's run records (stale sources)
     for register in ROUTES:

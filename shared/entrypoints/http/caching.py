@@ -65,13 +65,19 @@ async def _finish(scope: Scope, start: Message, body: bytes, send: Send) -> None
     headers = MutableHeaders(raw=list(start["headers"]))
     headers["ETag"] = tag
     headers.setdefault("Cache-Control", CACHE_CONTROL)
+    await answer(scope, {**start, "headers": headers.raw}, body, tag, send)
+
+
+async def answer(scope: Scope, start: Message, body: bytes, tag: str, send: Send) -> None:
+    """A 200 (`start` carries its ETag, `tag`), or a bodiless 304 when the request's
+    If-None-Match names `tag`: this middleware's answers and the kept ones (published_reads.py)."""
     asked = Headers(scope=scope).get("if-none-match")
     if asked is not None and matches(asked, tag):
-        kept = [(k, v) for k, v in headers.raw if k.lower() not in _BODY_HEADERS]
+        kept = [(k, v) for k, v in start["headers"] if k.lower() not in _BODY_HEADERS]
         await send({"type": "http.response.start", "status": 304, "headers": kept})
         await send({"type": "http.response.body", "body": b""})
         return
-    await send({**start, "headers": headers.raw})
+    await send(start)
     await send({"type": "http.response.body", "body": body})
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from shared.bootstrap import Container
+from shared.entrypoints.http.published_inputs import PublishedSources
 from shared.services.economics import EconomicsService
 from shared.services.exports import ExportService
 from shared.services.health import HealthService
@@ -40,6 +41,8 @@ class ApiParts:
     provenance: Callable[[], ProvenanceService] | None = None  # fills responses' provenance
     exports: Callable[[], ExportService] | None = None  # the FOCUS 1.3 allocated export
     health: Callable[[], HealthService] | None = None  # stale collection sources
+    # what the published routes' answers are kept by (published_reads.py); None: none kept
+    published: Callable[[], PublishedSources] | None = None
 
 
 def from_container(container: Callable[[], Container]) -> ApiParts:
@@ -58,4 +61,9 @@ def from_container(container: Callable[[], Container]) -> ApiParts:
         provenance=lambda: container().provenance,
         exports=lambda: container().exports,
         health=lambda: container().health,
+        published=lambda: PublishedSources(
+            container().stores.results,
+            container().stores.versions,
+            reuse_ms=container().settings.read_token_ttl_ms,
+        ),
     )

@@ -16,6 +16,7 @@ BENCHMARKS: dict[str, str] = {
     "calls": "bench.collection_calls",  # benchmark (c): Azure calls per collection cycle
     "http": "bench.http_latency",  # benchmark (d): HTTP p50/p99 vs raw table reads
     "import": "bench.import_time",  # benchmark (e): function_app's import vs the bare SDKs
+    "sharded": "bench.sharded_allocation",  # 10,000 deployments allocated by shards via the queue
 }
 
 

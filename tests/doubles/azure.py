@@ -12,6 +12,11 @@ answers from the ARM double's accounts and deployments.
 With `latency_seconds`, every Azure call (not the token requests) is answered that much later;
 `open_calls` counts the Azure calls being answered at once, and `max_open_calls` the most seen,
 by endpoint (`cost`, `metrics`, `arm`, `graph`), so tests see that calls overlap without a clock.
+
+With `faults` (tests/doubles/faults.py), a share of the Azure calls of every endpoint it covers
+(`cost`, `metrics`, `arm`, `graph`, `logs`; the Event Grid topic, `events`, only when named) is
+answered 429 or 503, or its connection dropped, before the endpoint sees it; `faults.counts`
+says how many of each. Token requests are never faulted.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from shared.demo.log_analytics_workspace import LogsApi
 from tests.doubles.arm import ArmDouble, DoubleAccount
 from tests.doubles.cost_query import QPU_RETRY_AFTER, CostQueryDouble
 from tests.doubles.entra import ARM_AUDIENCES, METRICS_AUDIENCE, FakeEntra
+from tests.doubles.faults import Faults, faulted
 from tests.doubles.metrics import MetricsDouble
 from tests.doubles.resource_graph import ResourceGraphDouble
 from tests.doubles.server import RecordedRequest, Reply
@@ -81,6 +87,7 @@ class AzureDouble:
         graph_page_size: int = 1000,
         fault_rate: float = 0.0,
         latency_seconds: float = 0.0,
+        faults: Faults | None = None,
     ) -> None:
         self.entra = FakeEntra(tenant_id, client_id, client_secret)
         self.costs = CostQueryDouble(
@@ -106,6 +113,7 @@ class AzureDouble:
         )
         self.graph = ResourceGraphDouble(self.arm, page_size=graph_page_size, fault_rate=fault_rate)
         self.latency_seconds = latency_seconds
+        self.faults = faults or Faults()
         self.open_calls: dict[str, int] = {}
         self.max_open_calls: dict[str, int] = {}
         self.logs = logs
@@ -137,6 +145,12 @@ class AzureDouble:
         try:
             if self.latency_seconds:
                 time.sleep(self.latency_seconds)
+            source = self.source_of(request)
+            named = self.faults.endpoints is not None and source in self.faults.endpoints
+            if source != "events" or named:  # the topic is no source: faulted only when named
+                kind = self.faults.draw(source, request)
+                if kind is not None:
+                    return faulted(kind, source)
             return self._azure(request)
         finally:
             with self._lock:
@@ -168,6 +182,15 @@ class AzureDouble:
             )
         body = {"error": {"code": "NotFound", "message": f"{request.method} {request.path}"}}
         return Reply.json(404, body)
+
+    def source_of(self, request: RecordedRequest) -> str:
+        """The endpoint a request is for, as `faults` names them: `endpoint_of`'s, and `logs`
+        and `events` for Log Analytics and the topic."""
+        if self.logs is not None and self.logs.handles(request):
+            return "logs"
+        if self.events is not None and self.events.handles(request):
+            return "events"
+        return endpoint_of(request.path)
 
     # Recorded traffic, by endpoint.
     def cost_queries(self) -> list[RecordedRequest]:

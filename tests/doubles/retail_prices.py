@@ -5,7 +5,9 @@ NextPageLink, Count`, Microsoft Q&A 348412) and real items (the snapshot saved f
 `shared/data/retail_prices/`). `$filter` takes `field eq 'value'` clauses joined by `and`, values
 case-sensitive as in 2023-01-01-preview; pages are `$skip`-based, like the real NextPageLink.
 Knobs: page size, the 2023-03-10 incident (no NextPageLink on full pages), the first N requests
-failing (429/5xx), a permanent 500 after some pages, and a truncated body.
+failing (429/5xx), a permanent 500 after some pages, a truncated body, and `faults`
+(tests/doubles/faults.py: a share of the requests answered 429 or 503, or dropped; endpoint
+`prices`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from urllib.parse import quote, urlencode
 import pytest
 import trustme
 
+from tests.doubles.faults import Faults, faulted
 from tests.doubles.server import HttpsDoubleServer, RecordedRequest, Reply
 
 SNAPSHOT_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "retail_prices"
@@ -66,6 +69,7 @@ class RetailPricesDouble:
     fail_after_pages: int | None = None
     truncate_page: int | None = None
     base_url: str = ""
+    faults: Faults = field(default_factory=Faults)
     requests: list[RecordedRequest] = field(default_factory=list)
     pages_served: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -74,6 +78,8 @@ class RetailPricesDouble:
         with self._lock:
             self.requests.append(request)
             number = len(self.requests)
+        if (kind := self.faults.draw("prices", request)) is not None:
+            return faulted(kind, "prices")
         if request.method != "GET" or request.path != PRICES_PATH:
             return _error(404, "NotFound", f"{request.method} {request.path}")
         if number <= self.fail_first_n:

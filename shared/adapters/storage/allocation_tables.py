@@ -329,7 +329,7 @@ class AllocationTables:
             "InputSeq": pub.input_sequence,
             "StoredAt": self._clock().isoformat(),
             **_spilled("Days", _days_json(days)),
-            "Fresh": plan.generation if plan.written_days or plan.wrote_models else "",
+            "Fresh": plan.generation if _names(plan.generation, generation, days) else "",
             "Generation": generation,
             "ModelsDigest": plan.models_digest,
             "Empty": not a.allocated and not a.unallocated,  # no lines: no currency of its own
@@ -746,6 +746,12 @@ def _period_summary(cost_type: CostType, row: Entity) -> PeriodSummary:
         published_at=_moment(row.get("PublishedAt")),
         catalogue_version=str(row.get("CatalogueVersion") or ""),
     )
+
+
+def _names(fresh: str, models: str, days: Mapping[str, _Day]) -> bool:
+    """Whether a part names rows of the generation its run wrote (rows of an earlier attempt
+    that a retry then kept from the live summary instead are orphans, swept once old)."""
+    return models == fresh or any(d.generation == fresh for d in days.values())
 
 
 def _days_json(days: Mapping[str, _Day]) -> str:

@@ -25,24 +25,27 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from itertools import compress
+from operator import attrgetter
+from typing import NamedTuple
 
+from shared.core.allocated_lines import AllocatedLine, AllocatedLines, Carrier
 from shared.core.costs import (
     ChargeType,
     CostLine,
     CostType,
     PricingModel,
-    billing_currency,
-    ensure_merged,
 )
 from shared.core.deployment_timeline import DeploymentTimeline
 from shared.core.inventory import Deployment, InventorySnapshot, by_account
 from shared.core.meters import MeterCatalogue, MeterInfo, Mode, TokenKind
 from shared.core.model_families import deployment_family
-from shared.core.money import ZERO, SplitAmount, in_money_context, split_by_weights
+from shared.core.money import ZERO, in_money_context, split_by_weights
 from shared.core.period import BillingPeriod
+from shared.core.period_lines import PeriodLines
 from shared.core.resource_id import id_key
+from shared.core.split_batch import SplitBatch, SplitRoute, UsageField
 from shared.core.usage import UsageIndex, UsageRecord
-from shared.errors import InvalidInput
 
 
 class UnallocatedReason(Enum):
@@ -62,28 +65,6 @@ IDLE_QUANTUM = Decimal("1e-12")
 
 
 @dataclass(frozen=True)
-class AllocatedLine:
-    """The share of one cost line carried by one deployment."""
-
-    date: date
-    deployment_id: str
-    account_id: str
-    meter_id: str
-    meter_name: str
-    kind: TokenKind
-    charge_type: ChargeType
-    pricing_model: PricingModel
-    cost: Decimal
-    weight: Decimal
-    idle_cost: Decimal | None = None
-
-    @property
-    def used_cost(self) -> Decimal | None:
-        """The provisioned capacity actually used, when the idle part is known."""
-        return None if self.idle_cost is None else self.cost - self.idle_cost
-
-
-@dataclass(frozen=True)
 class UnallocatedLine:
     """A cost line (or the part of one) that no deployment carries, with the reason why."""
 
@@ -99,19 +80,24 @@ class UnallocatedLine:
 
 @dataclass(frozen=True)
 class PeriodAllocation:
-    """Every cost line of a period, either allocated to deployments or unallocated with a reason."""
+    """Every cost line of a period, either allocated to deployments or unallocated with a reason.
+
+    `allocated` is a sequence of records in the period's order (`AllocatedLines` from
+    `allocate_period`: its token and per-unit shares are built as records on first read)."""
 
     period: BillingPeriod
     cost_type: CostType
     currency: str
     billed: Decimal
-    allocated: tuple[AllocatedLine, ...]
+    allocated: Sequence[AllocatedLine]
     unallocated: tuple[UnallocatedLine, ...]
     deployments: tuple[Deployment, ...]
 
     @property
     @in_money_context
     def allocated_cost(self) -> Decimal:
+        if isinstance(self.allocated, AllocatedLines):
+            return self.allocated.cost()
         return sum((line.cost for line in self.allocated), ZERO)
 
     @property
@@ -138,106 +124,133 @@ def allocate_period(
 
     Ids are parsed and keyed once per period, not per line: the deployments that ran each day are
     grouped by account once (`_PeriodIndex`), the candidates of an account's group for a meter are
-    found once and reused by every day the group is the same, usage is looked up by the key
-    computed once per deployment, and token weights are split as integers. The rules and every
-    output (lines, order, digits) are those of the straightforward reading of the rules kept as
-    the tests' reference (tests/unit/reference_allocation.py).
+    found once and reused by every day the group is the same. Lines split by usage (token and
+    per-unit meters) are weighed and split together at the end (`SplitBatch`: integer arrays,
+    exact), their shares kept as columns. The rules and every output (lines, order, digits) are
+    those of the straightforward reading of the rules kept as the tests' reference
+    (tests/unit/reference_allocation.py).
     """
-    own = [ln for ln in lines if ln.cost_type is cost_type]
-    ensure_merged(own)
     window = period.window
-    if any(ln.date not in window for ln in own):
-        raise InvalidInput("lines", f"cost lines outside period {period} were given")
-    currency = billing_currency(own) or "USD"  # two currencies are an explicit error
-    usage_index = UsageIndex.build(u for u in usage if u.date in window)
+    period_lines = PeriodLines.of(period, lines, cost_type)
+    ordered = period_lines.ordered
+    days = list(window.days())
+    wanted = set(days)
+    in_window = [u for u in usage if u.date in wanted]
     timeline = DeploymentTimeline.build(snapshots)
-    index = _PeriodIndex(usage_index, timeline, catalogue, window.days())
-    allocated: list[AllocatedLine] = []
-    unallocated: list[UnallocatedLine] = []
-    for line in sorted(own, key=_line_order):
-        reason = index.allocate(line, allocated)
-        if reason is not None:
-            unallocated.append(_unallocated(line, reason))
+    index = _PeriodIndex(in_window, timeline, catalogue, days)
+    records: list[tuple[int, list[AllocatedLine]]] = []
+    unallocated: list[tuple[int, UnallocatedLine]] = []
+    routes = index.routes_of(period_lines)
+    kinds = list(map(type, routes))
+    splits = [i for i, kind in enumerate(kinds) if kind is SplitRoute]  # most lines
+    for ordinal in [i for i, kind in enumerate(kinds) if kind is not SplitRoute]:
+        route = routes[ordinal]
+        if isinstance(route, _ByTime):
+            outcome = index.allocate_by_time(ordered[ordinal], route.meter, route.candidates)
+            if isinstance(outcome, UnallocatedReason):
+                unallocated.append((ordinal, _unallocated(ordered[ordinal], outcome)))
+            elif outcome:
+                records.append((ordinal, outcome))
+        elif isinstance(route, UnallocatedReason):
+            unallocated.append((ordinal, _unallocated(ordered[ordinal], route)))
+    split_routes = [r for r in routes if type(r) is SplitRoute]
+    index.batch.extend(splits, [ordered[i] for i in splits], split_routes)
+    settled = index.batch.settle(in_window)
+    for ordinal in settled.unused:
+        unallocated.append((ordinal, _unallocated(ordered[ordinal], UnallocatedReason.NO_USAGE)))
+    unallocated.sort(key=_first)
     return PeriodAllocation(
         period=period,
         cost_type=cost_type,
-        currency=currency,
-        billed=sum((ln.cost for ln in own), ZERO),
-        allocated=tuple(allocated),
-        unallocated=tuple(unallocated),
+        currency=period_lines.currency or "USD",
+        billed=sum(map(_COST, ordered), ZERO),
+        allocated=AllocatedLines(records, settled.columns),
+        unallocated=tuple(u for _, u in unallocated),
         deployments=index.deployments_that_ran(),
     )
 
 
-def _line_order(line: CostLine) -> tuple[object, ...]:
-    return (
-        line.date,
-        id_key(line.account_id),
-        line.meter_id,
-        line.meter_name,
-        line.charge_type.value,
-    )
+def _first(pair: tuple[int, UnallocatedLine]) -> int:
+    return pair[0]
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    """A deployment as the hot loop needs it: its ids rendered and keyed once per period."""
+class _Candidate(NamedTuple):
+    """A deployment as the hot loop needs it: its ids rendered and keyed once per period, and
+    its number in the period's split batch (a named tuple: one per deployment and period)."""
 
     deployment: Deployment
     deployment_id: str
     key: str  # id_key(deployment_id): the usage and timeline lookup key
+    number: int
+    profile: int  # the number of what `_fits` reads of the deployment (`_profile`)
 
 
-@dataclass(frozen=True)
-class _Driven:
-    """What drives a token or per-unit meter for some candidates on one day, found once and
-    shared by every meter of that driver (input and cached input share input tokens)."""
+class _MeterPlan(NamedTuple):
+    """How a meter's lines are allocated: its meter (None when unknown), the reason they stay
+    unallocated (or None), whether they split by time (PTU units, hosting) or by usage."""
 
-    weights: list[int]  # per candidate, 0 without usage
-    total: int
-    negative: bool  # a negative count: `split_by_weights` refuses it, as it always did
-    kept: tuple[tuple[_Candidate, Decimal, int], ...]  # (candidate, weight, i) where weight > 0
+    meter: MeterInfo | None
+    reason: UnallocatedReason | None
+    by_time: bool = False
+    field: int = 0  # the `UsageField` value that weighs its lines (split by usage)
+
+
+class _ByTime(NamedTuple):
+    """Lines split by time (PTU units, hosting) onto these candidates."""
+
+    meter: MeterInfo
+    candidates: tuple[_Candidate, ...]
+
+
+_Route = UnallocatedReason | _ByTime | SplitRoute
 
 
 class _PeriodIndex:
     """One period's lookups, built once: the running deployments by (day, account key), the
-    meters classified by (meter id, name), the candidates by (account group, meter class) and
-    the usage that drives them by (day, candidates, driver).
+    meters classified by (meter id, name) and the candidates by (account group, meter class).
 
     An account's group is the tuple of deployments that ran in it that day; days with the same
     group (the usual case: an inventory changes far less often than daily) share one entry, so a
-    meter's candidates are filtered once per group, not once per line; candidates of equal
-    meters (input and cached input) are one tuple, so their weights are looked up once a day.
+    meter's candidates are filtered once per group, not once per line.
     """
 
     def __init__(
         self,
-        usage: UsageIndex,
+        usage: Sequence[UsageRecord],
         timeline: DeploymentTimeline,
         catalogue: MeterCatalogue,
         days: Iterable[date],
     ) -> None:
-        self.usage = usage.rows
+        self.usage_records = usage
         self.timeline = timeline
         self.catalogue = catalogue
         self.candidates: dict[int, _Candidate] = {}  # by id(): see _candidate
+        self.numbered: list[_Candidate] = []
+        self.profiles: dict[tuple[str, str, str, str], int] = {}  # a profile's number
         self.groups: dict[tuple[int, ...], tuple[_Candidate, ...]] = {}
-        self.running: dict[tuple[date, str], tuple[_Candidate, ...]] = {}
+        self.running: dict[date, dict[str, tuple[_Candidate, ...]]] = {}  # day, account key
         previous: tuple[Deployment, ...] | None = None
         groups: dict[str, tuple[_Candidate, ...]] = {}
-        for day, deps in timeline.running(days).items():
+        running = timeline.running(days)
+        for day, deps in running.items():
             if not _same_objects(deps, previous):  # else: the day before's groups, as they are
                 groups = {
                     account: self._interned(tuple(self._candidate(d) for d in in_account))
                     for account, in_account in by_account(deps).items()
                 }
                 previous = deps
-            for account, group in groups.items():
-                self.running[(day, account)] = group
-        self.meters: dict[tuple[str, str], tuple[MeterInfo | None, bool]] = {}
+            self.running[day] = groups  # one dict for the days of one inventory
+        self.meters: dict[tuple[str, str], _MeterPlan] = {}
         self.fits: dict[tuple[int, int], tuple[_Candidate, ...]] = {}
-        self.driven: dict[tuple[date, int, str], _Driven] = {}
-        self.used: dict[tuple[date, int], list[UsageRecord | None]] = {}
+        self.numbers: dict[int, tuple[int, ...]] = {}  # by id() of an interned candidate tuple
+        self.batch = SplitBatch(
+            list(running),
+            [c.key for c in self.numbered],
+            [Carrier(c.deployment_id, c.deployment.account_id) for c in self.numbered],
+        )
+        self._usage: UsageIndex | None = None
+        self.profile_fits: dict[tuple[int, tuple[int, ...]], tuple[bool, ...]] = {}
+        self.routes: dict[tuple[int | None, str, str, str], _Route] = {}  # see `routes_of`
 
     def _candidate(self, dep: Deployment) -> _Candidate:
         # Keyed by the object (Deployment hashes by value, costly): the timeline keeps every
@@ -245,126 +258,107 @@ class _PeriodIndex:
         found = self.candidates.get(id(dep))
         if found is None or found.deployment is not dep:
             deployment_id = dep.deployment_id
-            found = _Candidate(dep, deployment_id, id_key(deployment_id))
+            found = _Candidate(
+                dep,
+                deployment_id,
+                id_key(deployment_id),
+                len(self.numbered),
+                self.profiles.setdefault(_profile(dep), len(self.profiles)),
+            )
             self.candidates[id(dep)] = found
+            self.numbered.append(found)
         return found
 
     def _interned(self, group: tuple[_Candidate, ...]) -> tuple[_Candidate, ...]:
         """One tuple object per list of candidates (the caches below key on its id)."""
         return self.groups.setdefault(tuple(id(c) for c in group), group)
 
+    @property
+    def usage(self) -> UsageIndex:
+        """The period's usage merged per day and deployment (for PTU utilization), built once."""
+        if self._usage is None:
+            self._usage = UsageIndex.build(self.usage_records)
+        return self._usage
+
     def deployments_that_ran(self) -> tuple[Deployment, ...]:
         """Every deployment that ran some day of the period, once (its last record), by key."""
-        seen = {c.key: c.deployment for group in self.running.values() for c in group}
+        days = {id(groups): groups for groups in self.running.values()}.values()
+        seen = {c.key: c.deployment for groups in days for g in groups.values() for c in g}
         return tuple(seen[key] for key in sorted(seen))
 
-    def classify(self, line: CostLine) -> tuple[MeterInfo | None, bool]:
-        """The line's meter (None when unknown) and whether it is an account-level charge."""
+    def plan(self, line: CostLine) -> _MeterPlan:
+        """What the line's meter asks for (rules 1 and 3), classified once per meter id and name."""
         found = self.meters.get((line.meter_id, line.meter_name))
         if found is None:
-            meter = self.catalogue.classify(line.meter_id, line.meter_name)
-            account_level = meter is None and self.catalogue.is_account_level(
-                line.meter_id, line.meter_name
-            )
-            found = self.meters[(line.meter_id, line.meter_name)] = (meter, account_level)
+            found = self.meters[(line.meter_id, line.meter_name)] = self._plan(line)
         return found
 
+    def _plan(self, line: CostLine) -> _MeterPlan:
+        meter = self.catalogue.classify(line.meter_id, line.meter_name)
+        if meter is None:
+            if self.catalogue.is_account_level(line.meter_id, line.meter_name):
+                return _MeterPlan(None, UnallocatedReason.ACCOUNT_LEVEL_CHARGE)
+            return _MeterPlan(None, UnallocatedReason.UNKNOWN_METER)
+        if meter.kind in (TokenKind.TRAINING_TOKEN, TokenKind.TRAINING_HOUR):
+            return _MeterPlan(meter, UnallocatedReason.FINE_TUNING_TRAINING)
+        by_time = _is_ptu_unit(meter) or meter.kind is TokenKind.HOSTING_HOUR
+        return _MeterPlan(meter, None, by_time, UsageField.of(meter.kind).value)
+
     def fitting(self, group: tuple[_Candidate, ...], meter: MeterInfo) -> tuple[_Candidate, ...]:
-        """The candidates of an account's group that the meter can bill (rule 2)."""
+        """The candidates of an account's group that the meter can bill (rule 2), decided once
+        per meter and list of deployment profiles (accounts often deploy alike)."""
         fit_key = (id(group), id(meter))
         found = self.fits.get(fit_key)
         if found is None:
-            found = self._interned(tuple(c for c in group if _fits(meter, c.deployment)))
+            profiles = tuple(c.profile for c in group)
+            mask = self.profile_fits.get((id(meter), profiles))
+            if mask is None:
+                fits = [_fits(meter, c.deployment) for c in group]
+                mask = self.profile_fits[(id(meter), profiles)] = tuple(fits)
+            found = self._interned(tuple(compress(group, mask)))
             self.fits[fit_key] = found
+            self.numbers[id(found)] = tuple(c.number for c in found)
         return found
 
-    def drive(self, day: date, candidates: tuple[_Candidate, ...], kind: TokenKind) -> _Driven:
-        """The usage driving a token or per-unit meter (rule 3): input tokens for input-side
-        meters, output tokens for output meters, else requests; 0 without usage."""
-        field = "input_tokens" if kind.is_input_side else (
-            "output_tokens" if kind is TokenKind.OUTPUT else "requests")  # fmt: skip
-        driven_key = (day, id(candidates), field)
-        found = self.driven.get(driven_key)
-        if found is None:
-            used_key = (day, id(candidates))
-            records = self.used.get(used_key)
-            if records is None:  # looked up once for every driver of these candidates
-                rows = self.usage
-                records = self.used[used_key] = [rows.get((day, c.key)) for c in candidates]
-            weights: list[int] = []
-            kept = []
-            for i, (c, used) in enumerate(zip(candidates, records, strict=True)):
-                weight = 0 if used is None else getattr(used, field)
-                weights.append(weight)
-                if weight > 0:
-                    kept.append((c, Decimal(weight), i))
-            negative = any(w < 0 for w in weights)
-            found = _Driven(weights, sum(weights), negative, tuple(kept))
-            self.driven[driven_key] = found
-        return found
+    def routes_of(self, lines: PeriodLines) -> list[_Route]:
+        """Each line's route, in order. Lines of one meter and account
+        share one route on the days of one inventory: found once, then looked up."""
+        running, cache = self.running, self.routes
+        keys = lines.route_keys({day: id(groups) for day, groups in running.items()})
+        routes: list[_Route | None] = list(map(cache.get, keys))
+        ordered = lines.ordered
+        for i in [i for i, route in enumerate(routes) if route is None]:
+            line = ordered[i]
+            route = cache.get(keys[i])
+            if route is None:
+                group = running.get(line.date, _NONE).get(lines.account_keys[i], ())
+                route = cache[keys[i]] = self._route(line, group)
+            routes[i] = route
+        # The rules that come before the meter's (rule 1), the charge type's first.
+        for i in [i for i, account in enumerate(lines.account_keys) if not account]:
+            routes[i] = UnallocatedReason.NO_RESOURCE
+        for i, charge in enumerate(map(_CHARGE, ordered)):
+            if charge is ChargeType.PURCHASE:
+                routes[i] = UnallocatedReason.RESERVATION_PURCHASE
+            elif charge is ChargeType.UNUSED_RESERVATION:
+                routes[i] = UnallocatedReason.UNUSED_RESERVATION
+        return routes  # type: ignore[return-value]  # every entry is set
 
-    def allocate(self, line: CostLine, into: list[AllocatedLine]) -> UnallocatedReason | None:
-        """Append the line's shares to `into`; or the reason it stays unallocated."""
-        if line.charge_type is ChargeType.PURCHASE:
-            return UnallocatedReason.RESERVATION_PURCHASE
-        if line.charge_type is ChargeType.UNUSED_RESERVATION:
-            return UnallocatedReason.UNUSED_RESERVATION
-        if not line.account_id:
-            return UnallocatedReason.NO_RESOURCE
-        meter, account_level = self.classify(line)
-        if meter is None:
-            if account_level:
-                return UnallocatedReason.ACCOUNT_LEVEL_CHARGE
-            return UnallocatedReason.UNKNOWN_METER
-        if meter.kind in (TokenKind.TRAINING_TOKEN, TokenKind.TRAINING_HOUR):
-            return UnallocatedReason.FINE_TUNING_TRAINING
-        day = line.date
-        group = self.running.get((day, id_key(line.account_id)), ())
+    def _route(self, line: CostLine, group: tuple[_Candidate, ...]) -> _Route:
+        """Where the lines of one meter and account go on the days of one inventory."""
+        meter, reason, by_time, field = self.plan(line)
+        if meter is None or reason is not None:
+            return reason or UnallocatedReason.UNKNOWN_METER
         candidates = self.fitting(group, meter)
         if not candidates:
             return UnallocatedReason.NO_MATCHING_DEPLOYMENT
-        if _is_ptu_unit(meter) or meter.kind is TokenKind.HOSTING_HOUR:
-            return self._allocate_by_time(line, meter, candidates, into)
-        driven = self.drive(day, candidates, meter.kind)
-        if driven.total <= 0:
-            return UnallocatedReason.NO_USAGE
-        if driven.negative:
-            split_by_weights(line.cost, driven.weights)  # raises InvalidInput, as it always did
-        split = SplitAmount.of(line.cost)
-        counts = split.apportion(driven.weights, driven.total)
-        # SplitAmount.part, inlined: "-" only before a non-zero count of a negative amount.
-        suffix, sign = split.suffix, "-" if split.negative else ""
-        kind, meter_id, meter_name = meter.kind, line.meter_id, line.meter_name
-        charge_type, pricing_model = line.charge_type, line.pricing_model
-        append = into.append
-        for c, weight, i in driven.kept:
-            share = _NEW(AllocatedLine)
-            # The dataclass's own fields in its order, set without its frozen __setattr__ (the
-            # one cost left per share; tests/unit/test_allocation_equivalence.py checks that
-            # these records are equal, field for field, to constructed ones).
-            _SET(share, "__dict__", {
-                "date": day,
-                "deployment_id": c.deployment_id,
-                "account_id": c.deployment.account_id,  # the inventory's spelling
-                "meter_id": meter_id,
-                "meter_name": meter_name,
-                "kind": kind,
-                "charge_type": charge_type,
-                "pricing_model": pricing_model,
-                "cost": Decimal(f"{sign}{n}{suffix}" if (n := counts[i]) else f"0{suffix}"),
-                "weight": weight,
-                "idle_cost": None,
-            })  # fmt: skip
-            append(share)
-        return None
+        if by_time:
+            return _ByTime(meter, candidates)
+        return SplitRoute(meter.kind, field, self.numbers[id(candidates)])
 
-    def _allocate_by_time(
-        self,
-        line: CostLine,
-        meter: MeterInfo,
-        candidates: tuple[_Candidate, ...],
-        into: list[AllocatedLine],
-    ) -> UnallocatedReason | None:
+    def allocate_by_time(
+        self, line: CostLine, meter: MeterInfo, candidates: tuple[_Candidate, ...]
+    ) -> UnallocatedReason | list[AllocatedLine]:
         """PTU units (capacity x hours, with the idle part) and fine-tuning hosting (hours)."""
         day, ptu = line.date, _is_ptu_unit(meter)
         weights = [
@@ -376,37 +370,46 @@ class _PeriodIndex:
         if sum(weights, ZERO) <= 0:
             return UnallocatedReason.NO_USAGE
         parts = split_by_weights(line.cost, weights)
-        for c, weight, part in zip(candidates, weights, parts, strict=True):
-            if weight > 0:
-                into.append(
-                    AllocatedLine(
-                        date=day,
-                        deployment_id=c.deployment_id,
-                        account_id=c.deployment.account_id,  # the inventory's spelling
-                        meter_id=line.meter_id,
-                        meter_name=line.meter_name,
-                        kind=meter.kind,
-                        charge_type=line.charge_type,
-                        pricing_model=line.pricing_model,
-                        cost=part,
-                        weight=weight,
-                        idle_cost=_idle(part, self.usage.get((day, c.key))) if ptu else None,
-                    )
-                )
-        return None
+        usage = self.usage.rows if ptu else {}
+        return [
+            AllocatedLine(
+                date=day,
+                deployment_id=c.deployment_id,
+                account_id=c.deployment.account_id,  # the inventory's spelling
+                meter_id=line.meter_id,
+                meter_name=line.meter_name,
+                kind=meter.kind,
+                charge_type=line.charge_type,
+                pricing_model=line.pricing_model,
+                cost=part,
+                weight=weight,
+                idle_cost=_idle(part, usage.get((day, c.key))) if ptu else None,
+            )
+            for c, weight, part in zip(candidates, weights, parts, strict=True)
+            if weight > 0
+        ]
+
+
+_NONE: dict[str, tuple[_Candidate, ...]] = {}
+_CHARGE = attrgetter("charge_type")
+_COST = attrgetter("cost")
 
 
 def _same_objects(a: tuple[Deployment, ...], b: tuple[Deployment, ...] | None) -> bool:
+    if a is b:
+        return True
     return b is not None and len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
-
-
-_NEW = object.__new__
-_SET = object.__setattr__
 
 
 def _is_ptu_unit(meter: MeterInfo) -> bool:
     """Provisioned units: billed per deployment type and family, whatever the model."""
     return meter.mode is Mode.PROVISIONED and not meter.model
+
+
+def _profile(dep: Deployment) -> tuple[str, str, str, str]:
+    """Everything `_fits` reads of a deployment (its SKU type, fine-tuning base and family are
+    derived from these), as text: quick to hash."""
+    return (dep.sku, dep.model, dep.model_version, dep.model_format)
 
 
 def _fits(meter: MeterInfo, dep: Deployment) -> bool:

@@ -162,19 +162,25 @@ def ensure_merged(lines: Iterable[CostLine], field: str = "lines") -> None:
     """Raise InvalidInput when two lines share an identity (they were not merged)."""
     seen: set[tuple[object, ...]] = set()
     for line in lines:
-        if line.identity in seen:
+        identity = line.identity
+        if identity in seen:
             raise InvalidInput(
                 field,
                 f"two lines of one bill line ({line.date} {line.meter_name or line.meter_id!r}, "
                 f"{line.charge_type.value}, {line.pricing_model.value}); merge them first "
                 "(merge_cost_lines), as the parsers and the costs store do",
             )
-        seen.add(line.identity)
+        seen.add(identity)
 
 
 def billing_currency(lines: Iterable[CostLine]) -> str | None:
     """The one currency of the lines (None when none names one); two are a CurrencyMismatch."""
-    currencies = {line.currency.upper() for line in lines if line.currency}
+    return one_currency(line.currency for line in lines)
+
+
+def one_currency(codes: Iterable[str]) -> str | None:
+    """The one currency among `codes` (None when none is given); two are a CurrencyMismatch."""
+    currencies = {code.upper() for code in codes if code}
     if len(currencies) > 1:
         raise CurrencyMismatch(currencies)
     return next(iter(currencies), None)

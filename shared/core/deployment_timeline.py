@@ -99,7 +99,13 @@ class DeploymentTimeline:
         day: a day the span covers whole counts without arithmetic, and `hours_on` is asked only
         about the (at most two) days a span starts or ends in.
         """
-        found: dict[date, dict[str, Deployment]] = {day: {} for day in days}
+        wanted = list(days)
+        if not wanted:
+            return {}
+        whole = self._whole(min(wanted), max(wanted))
+        if whole is not None:  # one tuple object for every day: no change in the window
+            return {day: whole for day in wanted}
+        found: dict[date, dict[str, Deployment]] = {day: {} for day in wanted}
         bounds = [(d, midnight_utc(d), midnight_utc(d) + _DAY, at) for d, at in found.items()]
         for key, spans in self.by_id.items():
             for span in spans:
@@ -114,6 +120,22 @@ class DeploymentTimeline:
                     ):
                         at[key] = dep
         return {day: tuple(at.values()) for day, at in found.items()}
+
+    def _whole(self, first: date, last: date) -> tuple[Deployment, ...] | None:
+        """The deployments, when every one ran through every day from `first` to `last` in one
+        configuration (the usual case); else None."""
+        start, end = midnight_utc(first), midnight_utc(last) + _DAY
+        running = []
+        for spans in self.by_id.values():
+            if len(spans) != 1:
+                return None
+            span = spans[0]
+            if (span.start is not None and span.start > start) or (
+                span.end is not None and span.end < end
+            ):
+                return None
+            running.append(span.deployment)
+        return tuple(running)
 
     def capacity_hours(self, day: date, deployment_id: str) -> Decimal:
         """Capacity x hours deployed on `day` (PTU-hours for a provisioned deployment)."""

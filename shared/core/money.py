@@ -172,11 +172,7 @@ class SplitAmount:
     @classmethod
     def of(cls, amount: Decimal) -> SplitAmount:
         """InvalidInput for an amount that is not finite."""
-        exponent = _exponent(amount, "amount")
-        quantum_exponent = min(SPLIT_QUANTUM_EXPONENT, exponent)
-        numerator, denominator = amount.as_integer_ratio()  # exact; a multiple of the quantum
-        units = abs(numerator) * 10**-quantum_exponent // denominator
-        return cls(amount.is_signed(), units, quantum_exponent)
+        return cls(*split_units(amount))
 
     def apportion(self, weights: Sequence[int], total: int) -> list[int]:
         """The quantum counts of the parts, by the largest remainder (ties to the earlier
@@ -200,6 +196,37 @@ class SplitAmount:
         if self.negative and count:
             return Decimal(f"-{count}{self.suffix}")
         return Decimal(f"{count}{self.suffix}")
+
+
+_POWERS = tuple(10**k for k in range(-SPLIT_QUANTUM_EXPONENT + 1))
+
+
+def split_units(amount: Decimal) -> tuple[bool, int, int]:
+    """(negative, quanta, quantum exponent): `amount` is (-1 if negative) x quanta x 10**exponent
+    exactly, the exponent that of `split_quantum(amount)`. InvalidInput when it is not finite.
+
+    Read from the amount's text when it is in plain notation (the usual case, and about three
+    times faster than its tuple): its digits after the point are its exponent."""
+    text = str(amount)
+    if "E" not in text and text[-1].isdigit():
+        whole, _, fraction = text.partition(".")
+        places = len(fraction)
+        units = abs(int(whole + fraction))
+        if places <= -SPLIT_QUANTUM_EXPONENT:
+            return (
+                amount.is_signed(),
+                units * _POWERS[-SPLIT_QUANTUM_EXPONENT - places],
+                SPLIT_QUANTUM_EXPONENT,
+            )
+        return amount.is_signed(), units, -places
+    exponent = _exponent(amount, "amount")
+    quantum_exponent = min(SPLIT_QUANTUM_EXPONENT, exponent)
+    numerator, denominator = amount.as_integer_ratio()  # exact; a multiple of the quantum
+    return (
+        amount.is_signed(),
+        abs(numerator) * 10**-quantum_exponent // denominator,
+        quantum_exponent,
+    )
 
 
 def _coefficient(value: Decimal) -> int:

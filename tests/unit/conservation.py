@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from shared.core.allocation import AllocatedLine, PeriodAllocation, UnallocatedLine
+from shared.core.allocated_lines import AllocatedLine
+from shared.core.allocation import PeriodAllocation, UnallocatedLine
 from shared.core.costs import CostLine
 from shared.core.money import ZERO
 

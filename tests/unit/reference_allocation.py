@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
+from shared.core.allocated_lines import AllocatedLine
 from shared.core.allocation import (
-    AllocatedLine,
     PeriodAllocation,
     UnallocatedLine,
     UnallocatedReason,

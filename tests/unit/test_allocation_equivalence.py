@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.tenant import TOKEN_METERS, Tenant  # the generator `make bench` times
-from shared.core.allocation import AllocatedLine, PeriodAllocation, allocate_period
+from shared.core.allocated_lines import AllocatedLine
+from shared.core.allocation import PeriodAllocation, allocate_period
 from shared.core.costs import ChargeType, CostLine, CostType, PricingModel, merge_cost_lines
 from shared.core.deployment_timeline import DeploymentTimeline
 from shared.core.inventory import Deployment, InventorySnapshot

@@ -20,7 +20,8 @@ from shared.adapters.storage.allocation_tables import (
     AllocationTables,
     stored_lines,
 )
-from shared.core.allocation import AllocatedLine, UnallocatedLine, UnallocatedReason
+from shared.core.allocated_lines import AllocatedLine
+from shared.core.allocation import UnallocatedLine, UnallocatedReason
 from shared.core.costs import ChargeType, PricingModel
 from shared.core.meters import TokenKind
 from shared.core.reports import PeriodDays

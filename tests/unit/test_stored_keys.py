@@ -13,7 +13,8 @@ from shared.adapters.storage import allocation_tables, reconciliation_table
 from shared.adapters.storage.costs_table import CostsTable
 from shared.adapters.storage.price_table import PriceTable
 from shared.adapters.storage.usage_table import UsageTable
-from shared.core.allocation import AllocatedLine, UnallocatedLine, UnallocatedReason
+from shared.core.allocated_lines import AllocatedLine
+from shared.core.allocation import UnallocatedLine, UnallocatedReason
 from shared.core.arm_ids import deployment_key, deployment_key_of, parse_account_id
 from shared.core.catalogue import RetailItemType, RetailPriceItem
 from shared.core.costs import ChargeType, CostLine, CostType, PricingModel

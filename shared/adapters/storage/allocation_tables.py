@@ -56,7 +56,8 @@ from shared.adapters.storage.table_gateway import (
     prefix_range,
 )
 from shared.adapters.storage.table_keys import account_key, day_text, parse_day
-from shared.core.allocation import AllocatedLine, UnallocatedLine, UnallocatedReason
+from shared.core.allocated_lines import AllocatedLine
+from shared.core.allocation import UnallocatedLine, UnallocatedReason
 from shared.core.arm_ids import deployment_key_of
 from shared.core.clock import utc_now
 from shared.core.costs import ChargeType, CostType, PricingModel

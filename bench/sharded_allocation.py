@@ -51,7 +51,7 @@ from shared.adapters.storage.allocation_tables import (
     UNITCOSTS,
     AllocationTables,
 )
-from shared.adapters.storage.table_gateway import AzureTableGateway, Entity, TableGateway, Versioned
+from shared.adapters.storage.table_gateway import AzureTableGateway, Entity
 from shared.bootstrap import (
     Stores,
     build_allocation,
@@ -71,6 +71,7 @@ from shared.demo.azurite import running_azurite
 from shared.services.allocation import AllocationStatus
 from shared.services.allocation_requests import Allocated
 from shared.settings import DEFAULT_SHARD_ACCOUNTS, Settings
+from tests.doubles.forwarding_gateway import ForwardingGateway
 
 DEPLOYMENTS = int(os.environ.get("BENCH_SHARDED_DEPLOYMENTS", "10000"))
 DAYS = int(os.environ.get("BENCH_SHARDED_DAYS", "31"))
@@ -129,24 +130,11 @@ def amortized(lines: Sequence[CostLine]) -> list[CostLine]:
 
 
 @dataclass
-class CountingGateway:
+class CountingGateway(ForwardingGateway):
     """A TableGateway that counts the entities every write and conditional write sends."""
 
-    inner: TableGateway
     written: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def ensure(self, tables: object) -> None:
-        self.inner.ensure(tables)  # type: ignore[arg-type]
-
-    def get(self, table: str, pk: str, rk: str) -> Versioned | None:
-        return self.inner.get(table, pk, rk)
-
-    def exists(self, table: str, pk_from: str, pk_to: str) -> bool:
-        return self.inner.exists(table, pk_from, pk_to)
-
-    def query(self, table: str, pk_from: str, pk_to: str) -> list[Entity]:
-        return self.inner.query(table, pk_from, pk_to)
 
     def put_if(self, table: str, entity: Entity, etag: str | None) -> str:
         with self._lock:

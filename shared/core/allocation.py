@@ -321,8 +321,8 @@ class _PeriodIndex:
         return found
 
     def routes_of(self, lines: PeriodLines) -> list[_Route]:
-        """Each line's route, in order. Lines of one meter and account
-        share one route on the days of one inventory: found once, then looked up."""
+        """Each line's route, in order. Lines of one meter and account share one route on the
+        days of one inventory: found once, then looked up."""
         running, cache = self.running, self.routes
         keys = lines.route_keys({day: id(groups) for day, groups in running.items()})
         routes: list[_Route | None] = list(map(cache.get, keys))

@@ -30,6 +30,7 @@ from shared.core.period import BillingPeriod
 from shared.core.reports import PeriodReport, Publication
 from shared.entrypoints.http.app import create_app
 from tests.builders import SNAPSHOT, month_of_lines, month_of_usage, publication
+from tests.doubles.forwarding_gateway import ForwardingGateway
 from tests.fakes import MemoryTableGateway
 from tests.storage import cost_of
 from tests.unit.catalogue_double import GPT4O_IN, GPT4O_OUT
@@ -52,19 +53,15 @@ class Clock:
 
 
 @dataclass
-class Hooked:
+class Hooked(ForwardingGateway):
     """A gateway that calls `before(n)` ahead of its n-th operation."""
 
-    inner: TableGateway
     before: Callable[[int], None] = lambda _n: None
     count: int = 0
 
     def _tick(self) -> None:
         self.count += 1
         self.before(self.count)
-
-    def ensure(self, tables: object) -> None:
-        self.inner.ensure(tables)  # type: ignore[arg-type]
 
     def get(self, table: str, pk: str, rk: str) -> Versioned | None:
         self._tick()

@@ -20,7 +20,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -64,6 +64,7 @@ from shared.settings import Settings
 from tests.doubles.azure import AzureDouble
 from tests.doubles.faults import FaultKind, Faults
 from tests.doubles.fixtures import RunningDouble
+from tests.doubles.forwarding_gateway import ForwardingGateway
 from tests.doubles.retail_prices import RetailPricesDouble, RunningPrices, snapshot_items
 from tests.doubles.tenant import WORKSPACE_ID, gateway_logs, generate
 from tests.storage import clear_storage
@@ -103,12 +104,11 @@ Tables = dict[str, dict[tuple[str, str], str]]
 
 
 @dataclass
-class FlakyGateway:
+class FlakyGateway(ForwardingGateway):
     """A TableGateway whose `WRITE_FAILURES`-th writes (`write` and `put_if`, counted together)
     raise the project's transient StorageUnavailable: in turn before the write reaches storage,
     and after it landed (the answer lost: what a timeout looks like to the writer)."""
 
-    inner: TableGateway
     failing: frozenset[int] = frozenset(WRITE_FAILURES)
     writes: int = 0
     failed: list[str] = field(default_factory=list)
@@ -125,18 +125,6 @@ class FlakyGateway:
 
     def _fault(self, what: str) -> StorageUnavailable:
         return StorageUnavailable("azurite", f"injected: {what} failed")
-
-    def ensure(self, tables: Iterable[str]) -> None:
-        self.inner.ensure(tables)
-
-    def get(self, table: str, pk: str, rk: str) -> Versioned | None:
-        return self.inner.get(table, pk, rk)
-
-    def exists(self, table: str, pk_from: str, pk_to: str) -> bool:
-        return self.inner.exists(table, pk_from, pk_to)
-
-    def query(self, table: str, pk_from: str, pk_to: str) -> list[Entity]:
-        return self.inner.query(table, pk_from, pk_to)
 
     def put_if(self, table: str, entity: Entity, etag: str | None) -> str:
         fails, after = self._count()
@@ -554,16 +542,12 @@ def test_a_price_refresh_from_a_faulted_retail_prices_api_stores_the_clean_catal
 
 
 @dataclass
-class FoldsMeanwhile:
+class FoldsMeanwhile(ForwardingGateway):
     """A gateway on which `meanwhile` runs once, just before the second read of the period's
     summary (the re-read `publish_part` makes after storing its part record)."""
 
-    inner: TableGateway
     meanwhile: Callable[[], object]
     reads: int = 0
-
-    def ensure(self, tables: Iterable[str]) -> None:
-        self.inner.ensure(tables)
 
     def get(self, table: str, pk: str, rk: str) -> Versioned | None:
         if table == PERIODS and "|" not in pk:
@@ -571,18 +555,6 @@ class FoldsMeanwhile:
             if self.reads == 2:
                 self.meanwhile()
         return self.inner.get(table, pk, rk)
-
-    def exists(self, table: str, pk_from: str, pk_to: str) -> bool:
-        return self.inner.exists(table, pk_from, pk_to)
-
-    def query(self, table: str, pk_from: str, pk_to: str) -> list[Entity]:
-        return self.inner.query(table, pk_from, pk_to)
-
-    def put_if(self, table: str, entity: Entity, etag: str | None) -> str:
-        return self.inner.put_if(table, entity, etag)
-
-    def write(self, table: str, upserts: Sequence[Entity], deletes: Sequence[Entity]) -> None:
-        self.inner.write(table, upserts, deletes)
 
 
 def test_a_duplicate_shard_that_loses_the_race_to_the_fold_leaves_nothing_behind(

@@ -6,7 +6,7 @@ racing with one id and two counts exactly one wins."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -21,7 +21,6 @@ from shared.adapters.storage.table_gateway import (
     AzureTableGateway,
     Entity,
     TableGateway,
-    Versioned,
     prefix_range,
 )
 from shared.core.callers import Caller, CallerKind, CallerUsage, TelemetrySource
@@ -30,6 +29,7 @@ from shared.core.period import BillingPeriod, DateWindow
 from shared.errors import Conflict
 from shared.services.ports import PendingWrite
 from tests.builders import ACC
+from tests.doubles.forwarding_gateway import ForwardingGateway
 
 pytestmark = pytest.mark.azurite
 TABLES = (callers_table.TABLE, outcomes_table.TABLE)
@@ -160,34 +160,18 @@ def test_daily_sums_collected_and_pushed_and_a_day_without_data_is_absent(
 
 
 @dataclass
-class Interleaved:
+class Interleaved(ForwardingGateway):
     """A gateway that runs `before_claim` once, ahead of the first create-only insert of the id
     `claimed`: another push claiming it between this push's read and its own claim."""
 
-    inner: TableGateway
     claimed: str
     before_claim: Callable[[], object] | None = None
-
-    def ensure(self, tables: Iterable[str]) -> None:
-        self.inner.ensure(tables)
-
-    def get(self, table: str, pk: str, rk: str) -> Versioned | None:
-        return self.inner.get(table, pk, rk)
 
     def put_if(self, table: str, entity: Entity, etag: str | None) -> str:
         if entity["RowKey"] == self.claimed and self.before_claim is not None:
             racer, self.before_claim = self.before_claim, None
             racer()
         return self.inner.put_if(table, entity, etag)
-
-    def exists(self, table: str, pk_from: str, pk_to: str) -> bool:
-        return self.inner.exists(table, pk_from, pk_to)
-
-    def query(self, table: str, pk_from: str, pk_to: str) -> list[Entity]:
-        return self.inner.query(table, pk_from, pk_to)
-
-    def write(self, table: str, upserts: Sequence[Entity], deletes: Sequence[Entity]) -> None:
-        self.inner.write(table, upserts, deletes)
 
 
 def test_a_push_that_loses_an_id_to_another_count_keeps_what_it_claimed_once(

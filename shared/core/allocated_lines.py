@@ -15,9 +15,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple, Union, overload
+from typing import TYPE_CHECKING, Any, Union, overload
 
 from shared.core.costs import ChargeType, CostLine, PricingModel
+from shared.core.inventory import Deployment
 from shared.core.meters import TokenKind
 from shared.core.money import ZERO
 
@@ -50,26 +51,22 @@ class AllocatedLine:
         return None if self.idle_cost is None else self.cost - self.idle_cost
 
 
-class Carrier(NamedTuple):
-    """A deployment as a share names it: its id and its account's, as the inventory spells them."""
-
-    deployment_id: str
-    account_id: str
-
-
 @dataclass(frozen=True)
 class ShareColumns:
     """The shares of the lines split by integer weights. Per split line: its ordinal (its place
-    in the period's order of lines), the line, its meter's kind and its amount as `split_units`
-    gives it (negative, quanta, quantum exponent). Per share, grouped by line in the lines'
-    order: the line's index in those lists, the carrier's index into `carriers`, its quanta and
-    its weight."""
+    in the period's order of lines), the line, its meter's kind and its amount as
+    `split_columns` gives it (`amounts`: quanta with the amount's sign; `exponents`: the
+    quantum's exponent). Per share, grouped by line in the lines'
+    order: the line's index in those lists, the carrier's index into `carriers` (the deployments
+    the shares name, whose ids and account ids they carry as the inventory spells them), its
+    quanta and its weight."""
 
     ordinals: Sequence[int]
     lines: Sequence[CostLine]
     kinds: Sequence[TokenKind]
-    amounts: Sequence[tuple[bool, int, int]]
-    carriers: Sequence[Carrier]
+    amounts: Sequence[int]
+    exponents: Sequence[int]
+    carriers: Sequence[Deployment]
     line: IntColumn
     carrier: IntColumn
     quanta: IntColumn
@@ -80,7 +77,7 @@ class ShareColumns:
 
     def cost(self) -> Decimal:
         """The exact sum of the shares: each line's amount at its split quantum's exponent."""
-        return sum((_split_cost(*amount) for amount in self.amounts), ZERO)
+        return sum(map(_split_cost, self.amounts, self.exponents), ZERO)
 
     def records(self) -> Iterator[tuple[int, list[AllocatedLine]]]:
         """(line ordinal, its shares as records), line by line."""
@@ -95,8 +92,8 @@ class ShareColumns:
                     yield self.ordinals[at], current
                 current, at = [], index
                 line = self.lines[index]
-                negative, _units, exponent = self.amounts[index]
-                sign, suffix = "-" if negative else "", f"E{exponent}"
+                sign = "-" if self.amounts[index] < 0 else ""
+                suffix = f"E{self.exponents[index]}"
                 zero = Decimal(f"0{suffix}")
                 # The dataclass's own fields in its order, set without its frozen __setattr__
                 # (the cost left per share; tests/unit/test_allocation_equivalence.py checks that
@@ -136,9 +133,9 @@ def _ints(column: IntColumn) -> list[int]:
     return column if isinstance(column, list) else column.tolist()
 
 
-def _split_cost(negative: bool, units: int, exponent: int) -> Decimal:
-    """An amount as its shares sum to it: at its split quantum's exponent ("-" only if not 0)."""
-    return Decimal(f"{'-' if negative and units else ''}{units}E{exponent}")
+def _split_cost(quanta: int, exponent: int) -> Decimal:
+    """An amount as its shares sum to it: at its split quantum's exponent (0 is never "-0")."""
+    return Decimal(f"{quanta}E{exponent}")
 
 
 _NEW = object.__new__

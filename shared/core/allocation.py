@@ -29,7 +29,7 @@ from itertools import compress
 from operator import attrgetter
 from typing import NamedTuple
 
-from shared.core.allocated_lines import AllocatedLine, AllocatedLines, Carrier
+from shared.core.allocated_lines import AllocatedLine, AllocatedLines
 from shared.core.costs import (
     ChargeType,
     CostLine,
@@ -37,10 +37,10 @@ from shared.core.costs import (
     PricingModel,
 )
 from shared.core.deployment_timeline import DeploymentTimeline
-from shared.core.inventory import Deployment, InventorySnapshot, by_account
+from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.meters import MeterCatalogue, MeterInfo, Mode, TokenKind
 from shared.core.model_families import deployment_family
-from shared.core.money import ZERO, in_money_context, split_by_weights
+from shared.core.money import ZERO, in_money_context, split_by_weights, split_columns
 from shared.core.period import BillingPeriod
 from shared.core.period_lines import PeriodLines
 from shared.core.resource_id import id_key
@@ -134,10 +134,8 @@ def allocate_period(
     period_lines = PeriodLines.of(period, lines, cost_type)
     ordered = period_lines.ordered
     days = list(window.days())
-    wanted = set(days)
-    in_window = [u for u in usage if u.date in wanted]
     timeline = DeploymentTimeline.build(snapshots)
-    index = _PeriodIndex(in_window, timeline, catalogue, days)
+    index = _PeriodIndex(usage, timeline, catalogue, days)
     records: list[tuple[int, list[AllocatedLine]]] = []
     unallocated: list[tuple[int, UnallocatedLine]] = []
     routes = index.routes_of(period_lines)
@@ -155,15 +153,19 @@ def allocate_period(
             unallocated.append((ordinal, _unallocated(ordered[ordinal], route)))
     split_routes = [r for r in routes if type(r) is SplitRoute]
     index.batch.extend(splits, [ordered[i] for i in splits], split_routes)
-    settled = index.batch.settle(in_window)
+    amounts = split_columns(map(_COST, ordered))
+    settled = index.batch.settle(usage, amounts)
     for ordinal in settled.unused:
         unallocated.append((ordinal, _unallocated(ordered[ordinal], UnallocatedReason.NO_USAGE)))
     unallocated.sort(key=_first)
+    billed = amounts.total()
+    if billed is None:  # amounts too fine for the money context: summed as Decimals (rounded)
+        billed = sum(map(_COST, ordered), ZERO)
     return PeriodAllocation(
         period=period,
         cost_type=cost_type,
         currency=period_lines.currency or "USD",
-        billed=sum(map(_COST, ordered), ZERO),
+        billed=billed,
         allocated=AllocatedLines(records, settled.columns),
         unallocated=tuple(u for _, u in unallocated),
         deployments=index.deployments_that_ran(),
@@ -172,17 +174,6 @@ def allocate_period(
 
 def _first(pair: tuple[int, UnallocatedLine]) -> int:
     return pair[0]
-
-
-class _Candidate(NamedTuple):
-    """A deployment as the hot loop needs it: its ids rendered and keyed once per period, and
-    its number in the period's split batch (a named tuple: one per deployment and period)."""
-
-    deployment: Deployment
-    deployment_id: str
-    key: str  # id_key(deployment_id): the usage and timeline lookup key
-    number: int
-    profile: int  # the number of what `_fits` reads of the deployment (`_profile`)
 
 
 class _MeterPlan(NamedTuple):
@@ -199,7 +190,7 @@ class _ByTime(NamedTuple):
     """Lines split by time (PTU units, hosting) onto these candidates."""
 
     meter: MeterInfo
-    candidates: tuple[_Candidate, ...]
+    candidates: tuple[int, ...]
 
 
 _Route = UnallocatedReason | _ByTime | SplitRoute
@@ -209,7 +200,10 @@ class _PeriodIndex:
     """One period's lookups, built once: the running deployments by (day, account key), the
     meters classified by (meter id, name) and the candidates by (account group, meter class).
 
-    An account's group is the tuple of deployments that ran in it that day; days with the same
+    A deployment is a candidate number: its place in the columns `deployments`, `ids`
+    (rendered once), `keys` (their `id_key`, the usage and timeline lookup key) and `profiles`
+    (the number of what `_fits` reads of it), one entry per deployment object and period. An
+    account's group is the tuple of the candidates that ran in it that day; days with the same
     group (the usual case: an inventory changes far less often than daily) share one entry, so a
     meter's candidates are filtered once per group, not once per line.
     """
@@ -224,66 +218,70 @@ class _PeriodIndex:
         self.usage_records = usage
         self.timeline = timeline
         self.catalogue = catalogue
-        self.candidates: dict[int, _Candidate] = {}  # by id(): see _candidate
-        self.numbered: list[_Candidate] = []
-        self.profiles: dict[tuple[str, str, str, str], int] = {}  # a profile's number
-        self.groups: dict[tuple[int, ...], tuple[_Candidate, ...]] = {}
-        self.running: dict[date, dict[str, tuple[_Candidate, ...]]] = {}  # day, account key
+        self.number_of: dict[int, int] = {}  # by id() of the deployment: see `_candidates`
+        self.deployments: list[Deployment] = []
+        self.ids: list[str] = []
+        self.keys: list[str] = []
+        self.profiles: list[int] = []
+        self.profile_numbers: dict[tuple[str, str, str, str], int] = {}
+        self.groups: dict[tuple[int, ...], tuple[int, ...]] = {}  # interned candidate tuples
+        self.running: dict[date, dict[str, tuple[int, ...]]] = {}  # day, account key
         previous: tuple[Deployment, ...] | None = None
-        groups: dict[str, tuple[_Candidate, ...]] = {}
+        groups: dict[str, tuple[int, ...]] = {}
         running = timeline.running(days)
         for day, deps in running.items():
             if not _same_objects(deps, previous):  # else: the day before's groups, as they are
-                groups = {
-                    account: self._interned(tuple(self._candidate(d) for d in in_account))
-                    for account, in_account in by_account(deps).items()
-                }
+                groups = self._groups(deps)
                 previous = deps
             self.running[day] = groups  # one dict for the days of one inventory
         self.meters: dict[tuple[str, str], _MeterPlan] = {}
-        self.fits: dict[tuple[int, int], tuple[_Candidate, ...]] = {}
-        self.numbers: dict[int, tuple[int, ...]] = {}  # by id() of an interned candidate tuple
-        self.batch = SplitBatch(
-            list(running),
-            [c.key for c in self.numbered],
-            [Carrier(c.deployment_id, c.deployment.account_id) for c in self.numbered],
-        )
+        self.fits: dict[tuple[int, int], tuple[int, ...]] = {}
+        self.batch = SplitBatch(list(running), self.keys, self.deployments)
         self._usage: UsageIndex | None = None
         self.profile_fits: dict[tuple[int, tuple[int, ...]], tuple[bool, ...]] = {}
-        self.routes: dict[tuple[int | None, str, str, str], _Route] = {}  # see `routes_of`
 
-    def _candidate(self, dep: Deployment) -> _Candidate:
-        # Keyed by the object (Deployment hashes by value, costly): the timeline keeps every
-        # deployment alive for the period, so one object is one entry.
-        found = self.candidates.get(id(dep))
-        if found is None or found.deployment is not dep:
-            deployment_id = dep.deployment_id
-            found = _Candidate(
-                dep,
-                deployment_id,
-                id_key(deployment_id),
-                len(self.numbered),
-                self.profiles.setdefault(_profile(dep), len(self.profiles)),
-            )
-            self.candidates[id(dep)] = found
-            self.numbered.append(found)
-        return found
+    def _groups(self, deps: tuple[Deployment, ...]) -> dict[str, tuple[int, ...]]:
+        """The candidates of the deployments that ran one day, by account key, interned."""
+        grouped: dict[str, list[int]] = {}
+        for account, number in zip(map(_ACCOUNT_KEY, deps), self._candidates(deps), strict=True):
+            grouped.setdefault(account, []).append(number)
+        return {account: self._interned(tuple(group)) for account, group in grouped.items()}
 
-    def _interned(self, group: tuple[_Candidate, ...]) -> tuple[_Candidate, ...]:
+    def _candidates(self, deps: tuple[Deployment, ...]) -> list[int]:
+        """The candidate number of each deployment, made once per deployment object: keyed by
+        the object (Deployment hashes by value, costly); the timeline keeps every deployment
+        alive for the period, so one object is one entry."""
+        known, deployments = self.number_of, self.deployments
+        new = [d for d in deps if id(d) not in known or deployments[known[id(d)]] is not d]
+        if new:
+            ids = list(map(_DEPLOYMENT_ID, new))
+            profiles = self.profile_numbers
+            first = len(deployments)
+            known.update(zip(map(id, new), range(first, first + len(new)), strict=True))
+            deployments.extend(new)
+            self.ids.extend(ids)
+            self.keys.extend(map(id_key, ids))
+            self.profiles.extend(profiles.setdefault(p, len(profiles)) for p in map(_profile, new))
+        return list(map(known.__getitem__, map(id, deps)))
+
+    def _interned(self, group: tuple[int, ...]) -> tuple[int, ...]:
         """One tuple object per list of candidates (the caches below key on its id)."""
-        return self.groups.setdefault(tuple(id(c) for c in group), group)
+        return self.groups.setdefault(group, group)
 
     @property
     def usage(self) -> UsageIndex:
-        """The period's usage merged per day and deployment (for PTU utilization), built once."""
+        """The period's usage merged per day and deployment (for PTU utilization), built once:
+        the records of the period's days."""
         if self._usage is None:
-            self._usage = UsageIndex.build(self.usage_records)
+            wanted = set(self.batch.days)
+            self._usage = UsageIndex.build([u for u in self.usage_records if u.date in wanted])
         return self._usage
 
     def deployments_that_ran(self) -> tuple[Deployment, ...]:
         """Every deployment that ran some day of the period, once (its last record), by key."""
         days = {id(groups): groups for groups in self.running.values()}.values()
-        seen = {c.key: c.deployment for groups in days for g in groups.values() for c in g}
+        keys, deployments = self.keys, self.deployments
+        seen = {keys[c]: deployments[c] for groups in days for g in groups.values() for c in g}
         return tuple(seen[key] for key in sorted(seen))
 
     def plan(self, line: CostLine) -> _MeterPlan:
@@ -304,47 +302,52 @@ class _PeriodIndex:
         by_time = _is_ptu_unit(meter) or meter.kind is TokenKind.HOSTING_HOUR
         return _MeterPlan(meter, None, by_time, UsageField.of(meter.kind).value)
 
-    def fitting(self, group: tuple[_Candidate, ...], meter: MeterInfo) -> tuple[_Candidate, ...]:
+    def fitting(self, group: tuple[int, ...], meter: MeterInfo) -> tuple[int, ...]:
         """The candidates of an account's group that the meter can bill (rule 2), decided once
         per meter and list of deployment profiles (accounts often deploy alike)."""
         fit_key = (id(group), id(meter))
         found = self.fits.get(fit_key)
         if found is None:
-            profiles = tuple(c.profile for c in group)
+            profiles = tuple(map(self.profiles.__getitem__, group))
             mask = self.profile_fits.get((id(meter), profiles))
             if mask is None:
-                fits = [_fits(meter, c.deployment) for c in group]
+                fits = [_fits(meter, self.deployments[c]) for c in group]
                 mask = self.profile_fits[(id(meter), profiles)] = tuple(fits)
-            found = self._interned(tuple(compress(group, mask)))
-            self.fits[fit_key] = found
-            self.numbers[id(found)] = tuple(c.number for c in found)
+            found = self.fits[fit_key] = self._interned(tuple(compress(group, mask)))
         return found
 
     def routes_of(self, lines: PeriodLines) -> list[_Route]:
         """Each line's route, in order. Lines of one meter and account share one route on the
-        days of one inventory: found once, then looked up."""
-        running, cache = self.running, self.routes
-        keys = lines.route_keys({day: id(groups) for day, groups in running.items()})
-        routes: list[_Route | None] = list(map(cache.get, keys))
-        ordered = lines.ordered
-        for i in [i for i, route in enumerate(routes) if route is None]:
-            line = ordered[i]
-            route = cache.get(keys[i])
-            if route is None:
-                group = running.get(line.date, _NONE).get(lines.account_keys[i], ())
-                route = cache[keys[i]] = self._route(line, group)
-            routes[i] = route
-        # The rules that come before the meter's (rule 1), the charge type's first.
-        for i in [i for i, account in enumerate(lines.account_keys) if not account]:
-            routes[i] = UnallocatedReason.NO_RESOURCE
-        for i, charge in enumerate(map(_CHARGE, ordered)):
-            if charge is ChargeType.PURCHASE:
-                routes[i] = UnallocatedReason.RESERVATION_PURCHASE
-            elif charge is ChargeType.UNUSED_RESERVATION:
-                routes[i] = UnallocatedReason.UNUSED_RESERVATION
-        return routes  # type: ignore[return-value]  # every entry is set
+        days of one inventory: found once (for the first such line), then shared."""
+        import numpy as np
 
-    def _route(self, line: CostLine, group: tuple[_Candidate, ...]) -> _Route:
+        running, ordered, account_keys = self.running, lines.ordered, lines.account_keys
+        inventories: dict[int, int] = {}  # id() of a day's groups: its number
+        day_groups = {
+            day: inventories.setdefault(id(groups), len(inventories))
+            for day, groups in running.items()
+        }
+        _, first, shared = np.unique(
+            lines.route_codes(day_groups), return_index=True, return_inverse=True
+        )
+        found = [
+            self._route(ordered[i], running.get(ordered[i].date, _NONE).get(account_keys[i], ()))
+            for i in first.tolist()
+        ]
+        routes: list[_Route] = list(map(found.__getitem__, shared.tolist()))
+        # The rules that come before the meter's (rule 1), the charge type's first.
+        for i in [i for i, account in enumerate(account_keys) if not account]:
+            routes[i] = UnallocatedReason.NO_RESOURCE
+        charges = list(map(_CHARGE, ordered))
+        if ChargeType.PURCHASE in charges or ChargeType.UNUSED_RESERVATION in charges:
+            for i, charge in enumerate(charges):
+                if charge is ChargeType.PURCHASE:
+                    routes[i] = UnallocatedReason.RESERVATION_PURCHASE
+                elif charge is ChargeType.UNUSED_RESERVATION:
+                    routes[i] = UnallocatedReason.UNUSED_RESERVATION
+        return routes
+
+    def _route(self, line: CostLine, group: tuple[int, ...]) -> _Route:
         """Where the lines of one meter and account go on the days of one inventory."""
         meter, reason, by_time, field = self.plan(line)
         if meter is None or reason is not None:
@@ -354,19 +357,16 @@ class _PeriodIndex:
             return UnallocatedReason.NO_MATCHING_DEPLOYMENT
         if by_time:
             return _ByTime(meter, candidates)
-        return SplitRoute(meter.kind, field, self.numbers[id(candidates)])
+        return SplitRoute(meter.kind, field, candidates)
 
     def allocate_by_time(
-        self, line: CostLine, meter: MeterInfo, candidates: tuple[_Candidate, ...]
+        self, line: CostLine, meter: MeterInfo, candidates: tuple[int, ...]
     ) -> UnallocatedReason | list[AllocatedLine]:
         """PTU units (capacity x hours, with the idle part) and fine-tuning hosting (hours)."""
         day, ptu = line.date, _is_ptu_unit(meter)
-        weights = [
-            self.timeline.capacity_hours(day, c.deployment_id)
-            if ptu
-            else self.timeline.hours(day, c.deployment_id)
-            for c in candidates
-        ]
+        ids = [self.ids[c] for c in candidates]
+        weigh = self.timeline.capacity_hours if ptu else self.timeline.hours
+        weights = [weigh(day, deployment_id) for deployment_id in ids]
         if sum(weights, ZERO) <= 0:
             return UnallocatedReason.NO_USAGE
         parts = split_by_weights(line.cost, weights)
@@ -374,8 +374,8 @@ class _PeriodIndex:
         return [
             AllocatedLine(
                 date=day,
-                deployment_id=c.deployment_id,
-                account_id=c.deployment.account_id,  # the inventory's spelling
+                deployment_id=deployment_id,
+                account_id=self.deployments[c].account_id,  # the inventory's spelling
                 meter_id=line.meter_id,
                 meter_name=line.meter_name,
                 kind=meter.kind,
@@ -383,16 +383,18 @@ class _PeriodIndex:
                 pricing_model=line.pricing_model,
                 cost=part,
                 weight=weight,
-                idle_cost=_idle(part, usage.get((day, c.key))) if ptu else None,
+                idle_cost=_idle(part, usage.get((day, self.keys[c]))) if ptu else None,
             )
-            for c, weight, part in zip(candidates, weights, parts, strict=True)
+            for c, deployment_id, weight, part in zip(candidates, ids, weights, parts, strict=True)
             if weight > 0
         ]
 
 
-_NONE: dict[str, tuple[_Candidate, ...]] = {}
+_NONE: dict[str, tuple[int, ...]] = {}
 _CHARGE = attrgetter("charge_type")
 _COST = attrgetter("cost")
+_DEPLOYMENT_ID = attrgetter("deployment_id")
+_ACCOUNT_KEY = attrgetter("account.norm")
 
 
 def _same_objects(a: tuple[Deployment, ...], b: tuple[Deployment, ...] | None) -> bool:

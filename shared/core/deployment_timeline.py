@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from shared.core.inventory import Deployment, InventorySnapshot
 from shared.core.money import ZERO
@@ -67,6 +68,10 @@ class DeploymentTimeline:
                 if key not in present:  # gone: it ran until this snapshot
                     spans.setdefault(key, []).append(DeployedSpan(dep, start, snap.taken_at))
                     del running[key]
+            if not running:  # the earliest snapshot (or all gone): each starts as `_start` says
+                running = {key: (dep, _start(dep, lower, seen_at)) for key, dep in present.items()}
+                lower = snap.taken_at
+                continue
             for key, dep in present.items():
                 if key not in running:
                     running[key] = (dep, _start(dep, lower, seen_at))
@@ -79,9 +84,12 @@ class DeploymentTimeline:
                 else:
                     running[key] = (dep, start)  # same configuration: keep its newest record
             lower = snap.taken_at
-        for key, (dep, start) in running.items():
-            spans.setdefault(key, []).append(DeployedSpan(dep, start, None))
-        return cls({key: tuple(found) for key, found in spans.items()})
+        by_id = {key: tuple(found) for key, found in spans.items()}  # the closed spans
+        for key, (dep, start) in running.items():  # then the open one (most: the only one)
+            span = DeployedSpan(dep, start, None)
+            closed = by_id.get(key)
+            by_id[key] = (span,) if closed is None else (*closed, span)
+        return cls(by_id)
 
     def on(self, day: date) -> tuple[Deployment, ...]:
         """The deployments that ran during `day`, each once (its last configuration that day)."""
@@ -153,12 +161,12 @@ class DeploymentTimeline:
         return sum((s.hours_on(day) for s in spans), ZERO)
 
 
-def _id(dep: Deployment) -> str:
-    return id_key(dep.deployment_id)
-
-
 def _by_id(snapshot: InventorySnapshot) -> dict[str, Deployment]:
-    return {_id(d): d for d in snapshot.deployments}
+    deployments = snapshot.deployments
+    return dict(zip(map(id_key, map(_DEPLOYMENT_ID, deployments)), deployments, strict=True))
+
+
+_DEPLOYMENT_ID = attrgetter("deployment_id")
 
 
 def _changed(a: Deployment, b: Deployment) -> bool:

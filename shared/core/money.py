@@ -37,8 +37,9 @@ millions of times the largest real day) bounds quantities. Values beyond them ar
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from decimal import (
     ROUND_FLOOR,
     ROUND_HALF_EVEN,
@@ -227,6 +228,64 @@ def split_units(amount: Decimal) -> tuple[bool, int, int]:
         abs(numerator) * 10**-quantum_exponent // denominator,
         quantum_exponent,
     )
+
+
+@dataclass(frozen=True)
+class AmountColumns:
+    """Many amounts as `split_units` reads them, in two columns of Python integers (not a tuple
+    per amount: a period's tens of thousands of amounts would be as many objects for the cyclic
+    garbage collector to track): each amount's quanta with its sign (a negative zero counts 0:
+    its parts are 0 either way) and its quantum exponent; and the finest exponent any amount is
+    written with (0 at most), the exponent of their sum."""
+
+    quanta: list[int]
+    exponents: list[int]
+    finest: int
+
+    def total(self) -> Decimal | None:
+        """The amounts' sum, digit for digit as `sum(amounts, ZERO)` gives it in the money
+        context: exact from the integers when no partial sum can exceed the context's
+        precision (always, for amounts of cost lines); else None."""
+        quanta, exponents = self.quanta, self.exponents
+        if not quanta:
+            return ZERO
+        lowest = min(exponents)
+        if exponents.count(lowest) == len(exponents):
+            total = sum(quanta)
+        else:
+            total = sum(q * 10 ** (e - lowest) for q, e in zip(quanta, exponents, strict=True))
+        largest = max(map(abs, quanta)) * 10 ** (max(exponents) - lowest)
+        if len(str(largest * len(quanta))) - (self.finest - lowest) > MONEY_PRECISION:
+            return None
+        with localcontext(MONEY_CONTEXT):
+            return Decimal(f"{total}E{lowest}").quantize(Decimal(f"1E{self.finest}"))
+
+
+def split_columns(amounts: Iterable[Decimal]) -> AmountColumns:
+    """`split_units` of many amounts, as columns; InvalidInput for one that is not finite."""
+    quanta: list[int] = []
+    exponents: list[int] = []
+    add_quanta, add_exponent = quanta.append, exponents.append
+    most = 0  # the most places after the point
+    for amount in amounts:
+        text = str(amount)
+        if "E" not in text and text[-1].isdigit():  # plain notation, as in `split_units`
+            whole, _, fraction = text.partition(".")
+            places = len(fraction)
+            if places > most:
+                most = places
+            if places <= -SPLIT_QUANTUM_EXPONENT:
+                add_quanta(int(whole + fraction) * _POWERS[-SPLIT_QUANTUM_EXPONENT - places])
+                add_exponent(SPLIT_QUANTUM_EXPONENT)
+            else:
+                add_quanta(int(whole + fraction))
+                add_exponent(-places)
+            continue
+        negative, units, exponent = split_units(amount)
+        most = max(most, -_exponent(amount, "amount"))
+        add_quanta(-units if negative else units)
+        add_exponent(exponent)
+    return AmountColumns(quanta, exponents, -most)
 
 
 def _coefficient(value: Decimal) -> int:

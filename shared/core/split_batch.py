@@ -9,19 +9,22 @@ nobody used found, and every split apportioned at once (`batch_split.apportion_m
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from itertools import chain
+from itertools import chain, repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from shared.core.allocated_lines import Carrier, ShareColumns
+from shared.core.allocated_lines import ShareColumns
+from shared.core.arm_ids import deployment_id
 from shared.core.batch_split import apportion_many
 from shared.core.costs import CostLine
+from shared.core.inventory import Deployment
 from shared.core.meters import TokenKind
-from shared.core.money import split_units
+from shared.core.money import AmountColumns
 from shared.core.resource_id import id_key
 from shared.core.usage import UsageRecord
 from shared.errors import InvalidInput
@@ -66,9 +69,9 @@ class SettledSplits:
 class SplitBatch:
     """Lines waiting to be split by usage. Candidates are numbers into `keys` (their usage
     lookup keys, `id_key` of the deployment id: two records of one deployment share theirs) and
-    `carriers` (what a share names)."""
+    `carriers` (the deployments the shares name)."""
 
-    def __init__(self, days: Sequence[date], keys: Sequence[str], carriers: Sequence[Carrier]):
+    def __init__(self, days: Sequence[date], keys: Sequence[str], carriers: Sequence[Deployment]):
         self.days = {day: i for i, day in enumerate(days)}
         self.columns: dict[str, int] = {}  # a usage key's column in the usage table
         self.column_of = [self.columns.setdefault(key, len(self.columns)) for key in keys]
@@ -83,9 +86,10 @@ class SplitBatch:
         self.lines.extend(lines)
         self.routes.extend(routes)
 
-    def settle(self, usage: Sequence[UsageRecord]) -> SettledSplits:
-        """Weigh and split every line by `usage` (records of the batch's days; InvalidInput for
-        negative usage in a line to split, or an amount that is not finite)."""
+    def settle(self, usage: Sequence[UsageRecord], amounts: AmountColumns) -> SettledSplits:
+        """Weigh and split every line by `usage` (the records of other days are left out;
+        InvalidInput for negative usage in a line to split). `amounts` are the period's lines'
+        costs, by ordinal."""
         if not self.lines:
             return SettledSplits(None, [])
         import numpy as np
@@ -93,7 +97,7 @@ class SplitBatch:
         ordinals, lines = self.ordinals, self.lines
         kinds, fields, groups = zip(*self.routes, strict=True)
         count = len(lines)
-        amounts = list(map(split_units, map(_COST, lines)))  # (negative, quanta, exponent)
+        line_quanta, exponents = amounts.quanta, amounts.exponents
         day_of = np.fromiter(map(self.days.__getitem__, map(_DATE, lines)), np.int64, count)
         slots = (np.array(fields, dtype=np.int64) * len(self.days) + day_of) * len(self.columns)
         table = self._usage_table(usage, [UsageField(f) for f in sorted(set(fields))])
@@ -115,13 +119,14 @@ class SplitBatch:
             return SettledSplits(None, unused)
         owner = compact[owners[kept]]
         quanta = apportion_many(
-            [amounts[i][1] for i in used_lines], owner, weights[kept], totals[used]
+            [abs(line_quanta[ordinals[i]]) for i in used_lines], owner, weights[kept], totals[used]
         )
         columns = ShareColumns(
             ordinals=[ordinals[i] for i in used_lines],
             lines=[lines[i] for i in used_lines],
             kinds=[kinds[i] for i in used_lines],
-            amounts=[amounts[i] for i in used_lines],
+            amounts=[line_quanta[ordinals[i]] for i in used_lines],
+            exponents=[exponents[ordinals[i]] for i in used_lines],
             carriers=self.carriers,
             line=owner,
             carrier=numbers[kept],
@@ -135,20 +140,27 @@ class SplitBatch:
     ) -> npt.NDArray[Any]:
         """Each candidate's usage per field and day (the `wanted` fields; the others are 0),
         merged (summed) as `merge_usage` does, in int64, or in Python integers (dtype object)
-        when a sum could leave int64. The records (of the batch's days) are read by C-level
-        maps; Python runs once per deployment, not once per record."""
+        when a sum could leave int64. The records of the batch's days are read by C-level maps;
+        Python runs once per deployment, not once per record."""
         import numpy as np
 
-        days, width = self.days, len(self.columns)
-        pairs = list(map(_PAIR, usage))
-        first = dict(zip(pairs, usage, strict=True))  # a record of each (account, deployment)
-        column = {pair: self.columns.get(id_key(r.deployment_id), -1) for pair, r in first.items()}
-        columns = np.fromiter(map(column.__getitem__, pairs), np.int64, len(pairs))
-        known = columns >= 0  # records of deployments no line is split onto: left out
-        day_of = np.fromiter(map(days.__getitem__, map(_DATE, usage)), np.int64, len(pairs))
+        count, width = len(usage), len(self.columns)
+        # A number per distinct (account id, deployment) as spelled (its first record's place),
+        # then each number's column: the deployment id keyed once per pair, not per record.
+        numbers: dict[tuple[str, str], int] = {}
+        pairs = zip(map(_ACCOUNT, usage), map(_NAME, usage), strict=True)
+        number = np.fromiter(map(numbers.setdefault, pairs, itertools.count()), np.int64, count)
+        column_of = np.full(count, -1, dtype=np.int64)
+        column_of[list(numbers.values())] = [
+            self.columns.get(id_key(deployment_id(*pair)), -1) for pair in numbers
+        ]
+        columns = column_of[number]
+        day_of = np.fromiter(map(self.days.get, map(_DATE, usage), repeat(-1)), np.int64, count)
+        # Records of deployments no line is split onto, or of other days: left out.
+        known = np.flatnonzero((columns >= 0) & (day_of >= 0))
         at = (day_of * width + columns)[known]
-        values = _values([list(map(_FIELDS[field.value], usage)) for field in wanted], known)
-        size = len(days) * width
+        values = _values(usage, wanted, known)
+        size = len(self.days) * width
         table = np.zeros(3 * size, dtype=values.dtype)
         slots = np.concatenate([at + field.value * size for field in wanted])
         if not len(at) or np.bincount(at).max() == 1:  # one record a deployment-day: placed
@@ -158,26 +170,38 @@ class SplitBatch:
         return table
 
 
-_COST = attrgetter("cost")
-_PAIR = attrgetter("account_id", "deployment")
+_ACCOUNT = attrgetter("account_id")
+_NAME = attrgetter("deployment")
 _DATE = attrgetter("date")
 _FIELDS = (attrgetter("input_tokens"), attrgetter("output_tokens"), attrgetter("requests"))
 
 
-def _values(fields: list[list[int]], known: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """The fields' values of the known records, one row per field: int64 when every sum of them
-    stays within it, else Python integers (dtype object)."""
+def _values(
+    usage: Sequence[UsageRecord], wanted: Sequence[UsageField], known: npt.NDArray[Any]
+) -> npt.NDArray[Any]:
+    """The `wanted` fields of the `known` records (indices), one row per field: int64 when
+    every sum of them stays within it, else Python integers (dtype object)."""
     import numpy as np
 
+    getters = [_FIELDS[field.value] for field in wanted]
     try:
-        values = np.array(fields, dtype=np.int64).reshape(len(fields), -1)
+        values = np.stack([np.fromiter(map(get, usage), np.int64, len(usage)) for get in getters])
     except OverflowError:
-        return np.array(fields, dtype=object).reshape(len(fields), -1)[:, known]
+        return _exact_values(usage, getters, known)
     values = values[:, known]
     largest = float(np.abs(values, dtype=np.float64).max()) if values.size else 0.0
     if largest * (values.shape[1] + 1) >= INT64_SAFE:
-        return np.array(fields, dtype=object).reshape(len(fields), -1)[:, known]
+        return _exact_values(usage, getters, known)
     return values
+
+
+def _exact_values(
+    usage: Sequence[UsageRecord], getters: list[attrgetter[int]], known: npt.NDArray[Any]
+) -> npt.NDArray[Any]:
+    import numpy as np
+
+    fields = [list(map(get, usage)) for get in getters]
+    return np.array(fields, dtype=object).reshape(len(fields), -1)[:, known]
 
 
 def _positive(values: npt.NDArray[Any]) -> npt.NDArray[Any]:

@@ -1,5 +1,5 @@
 """The many-at-once exact split (`batch_split.apportion_many`) and the amount's quanta
-(`money.split_units`) against their one-at-a-time definitions."""
+(`money.split_units`, `money.split_columns`) against their one-at-a-time definitions."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.core.batch_split import TOTAL_LIMIT, UNITS_LIMIT, apportion_many
-from shared.core.money import SplitAmount, money_context, split_quantum, split_units
+from shared.core.money import (
+    MONEY_PRECISION,
+    SplitAmount,
+    money_context,
+    split_columns,
+    split_quantum,
+    split_units,
+)
 from shared.errors import InvalidInput
 
 # An amount's quanta: small, near the int64 fast path's bound, and far beyond it.
@@ -92,7 +99,38 @@ def test_an_amounts_quanta_are_exact_at_its_split_quantum(amount: Decimal) -> No
         assert count * Decimal(1).scaleb(exponent) == abs(amount)
 
 
+odd = st.sampled_from([Decimal("-0.00"), Decimal("-0E-20"), Decimal("1E+3"), Decimal("0")])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(plain, scaled, odd)))
+def test_many_amounts_as_columns_are_their_quanta_one_at_a_time(amounts: list[Decimal]) -> None:
+    columns = split_columns(amounts)
+    expected = [split_units(a) for a in amounts]
+    assert columns.exponents == [exponent for _, _, exponent in expected]
+    assert columns.quanta == [-count if negative else count for negative, count, _ in expected]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(plain, scaled, odd), max_size=30))
+def test_the_columns_total_is_the_decimal_sum_digit_for_digit(amounts: list[Decimal]) -> None:
+    total = split_columns(amounts).total()
+    with money_context():
+        expected = sum(amounts, Decimal(0))
+    if total is not None:  # None: a partial sum could exceed the money context's precision
+        assert total.as_tuple() == expected.as_tuple()
+
+
+def test_a_total_the_money_context_would_round_is_not_given() -> None:
+    fine = [Decimal("1e14"), Decimal(f"1E-{MONEY_PRECISION}")]
+    assert split_columns(fine).total() is None
+    assert split_columns(fine[:1]).total() == Decimal("1e14")
+    assert split_columns([]).total() == Decimal(0)
+
+
 @pytest.mark.parametrize("amount", [Decimal("NaN"), Decimal("Infinity"), Decimal("-sNaN")])
 def test_what_is_not_finite_has_no_quanta(amount: Decimal) -> None:
     with pytest.raises(InvalidInput, match="not a finite number"):
         split_units(amount)
+    with pytest.raises(InvalidInput, match="not a finite number"):
+        split_columns([Decimal(1), amount])

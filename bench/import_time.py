@@ -11,8 +11,9 @@ and median over the runs. Two baselines:
   azure.monitor.query, ..., fastapi, rich), then `func.FunctionApp()`: the app the SDKs would
   make if all were imported up front (issue 14's goal, <= 1.3x);
 - `same SDKs`: only those of them that importing `function_app` actually loads (the others are
-  imported lazily, by the collectors that use them), then `func.FunctionApp()`: what the app's
-  own modules cost on top of the SDKs it needs.
+  imported lazily: by the HTTP API on its first request, by the services on a function's first
+  invocation), then `func.FunctionApp()`: what the app's own modules cost on top of the SDKs it
+  needs.
 """
 
 from __future__ import annotations

@@ -6,15 +6,21 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from functools import cache
+from typing import TYPE_CHECKING
 
-from shared.bootstrap import Container
 from shared.core.period import DateWindow
 from shared.core.period_status import collection_window
-from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from shared.bootstrap import Container
 
 
 @cache
 def container() -> Container:
+    # Imported here: the Functions host imports every trigger module at start (benchmark e).
+    from shared.bootstrap import Container
+    from shared.settings import Settings
+
     return Container(Settings.from_env())
 
 

@@ -55,11 +55,10 @@ class AllocatedLine:
 class ShareColumns:
     """The shares of the lines split by integer weights. Per split line: its ordinal (its place
     in the period's order of lines), the line, its meter's kind and its amount as
-    `split_columns` gives it (`amounts`: quanta with the amount's sign; `exponents`: the
-    quantum's exponent). Per share, grouped by line in the lines'
-    order: the line's index in those lists, the carrier's index into `carriers` (the deployments
-    the shares name, whose ids and account ids they carry as the inventory spells them), its
-    quanta and its weight."""
+    `money.split_columns` reads it (`amounts`: quanta, with the amount's sign; `exponents`: the
+    quantum's exponent). Per share, grouped by line in the lines' order: the line's index in
+    those lists, the carrier's index into `carriers` (the deployments the shares name, whose ids
+    and account ids they carry as the inventory spells them), its quanta and its weight."""
 
     ordinals: Sequence[int]
     lines: Sequence[CostLine]

@@ -204,22 +204,11 @@ _POWERS = tuple(10**k for k in range(-SPLIT_QUANTUM_EXPONENT + 1))
 
 def split_units(amount: Decimal) -> tuple[bool, int, int]:
     """(negative, quanta, quantum exponent): `amount` is (-1 if negative) x quanta x 10**exponent
-    exactly, the exponent that of `split_quantum(amount)`. InvalidInput when it is not finite.
-
-    Read from the amount's text when it is in plain notation (the usual case, and about three
-    times faster than its tuple): its digits after the point are its exponent."""
-    text = str(amount)
-    if "E" not in text and text[-1].isdigit():
-        whole, _, fraction = text.partition(".")
-        places = len(fraction)
-        units = abs(int(whole + fraction))
-        if places <= -SPLIT_QUANTUM_EXPONENT:
-            return (
-                amount.is_signed(),
-                units * _POWERS[-SPLIT_QUANTUM_EXPONENT - places],
-                SPLIT_QUANTUM_EXPONENT,
-            )
-        return amount.is_signed(), units, -places
+    exactly, the exponent that of `split_quantum(amount)`. InvalidInput when it is not finite."""
+    plain = _plain_quanta(str(amount))
+    if plain is not None:
+        quanta, exponent, _ = plain
+        return amount.is_signed(), abs(quanta), exponent
     exponent = _exponent(amount, "amount")
     quantum_exponent = min(SPLIT_QUANTUM_EXPONENT, exponent)
     numerator, denominator = amount.as_integer_ratio()  # exact; a multiple of the quantum
@@ -228,6 +217,22 @@ def split_units(amount: Decimal) -> tuple[bool, int, int]:
         abs(numerator) * 10**-quantum_exponent // denominator,
         quantum_exponent,
     )
+
+
+def _plain_quanta(text: str) -> tuple[int, int, int] | None:
+    """(signed quanta, quantum exponent, places after the point) of an amount's text in plain
+    notation (the usual case, about three times faster than its tuple); None for any other."""
+    if "E" in text or not text[-1].isdigit():
+        return None
+    whole, _, fraction = text.partition(".")
+    places = len(fraction)
+    if places <= -SPLIT_QUANTUM_EXPONENT:
+        return (
+            int(whole + fraction) * _POWERS[-SPLIT_QUANTUM_EXPONENT - places],
+            SPLIT_QUANTUM_EXPONENT,
+            places,
+        )
+    return int(whole + fraction), -places, places
 
 
 @dataclass(frozen=True)
@@ -268,22 +273,15 @@ def split_columns(amounts: Iterable[Decimal]) -> AmountColumns:
     add_quanta, add_exponent = quanta.append, exponents.append
     most = 0  # the most places after the point
     for amount in amounts:
-        text = str(amount)
-        if "E" not in text and text[-1].isdigit():  # plain notation, as in `split_units`
-            whole, _, fraction = text.partition(".")
-            places = len(fraction)
-            if places > most:
-                most = places
-            if places <= -SPLIT_QUANTUM_EXPONENT:
-                add_quanta(int(whole + fraction) * _POWERS[-SPLIT_QUANTUM_EXPONENT - places])
-                add_exponent(SPLIT_QUANTUM_EXPONENT)
-            else:
-                add_quanta(int(whole + fraction))
-                add_exponent(-places)
-            continue
-        negative, units, exponent = split_units(amount)
-        most = max(most, -_exponent(amount, "amount"))
-        add_quanta(-units if negative else units)
+        plain = _plain_quanta(str(amount))
+        if plain is not None:
+            signed, exponent, places = plain
+            most = max(most, places)
+        else:
+            negative, units, exponent = split_units(amount)
+            most = max(most, -_exponent(amount, "amount"))
+            signed = -units if negative else units
+        add_quanta(signed)
         add_exponent(exponent)
     return AmountColumns(quanta, exponents, -most)
 

@@ -47,10 +47,6 @@ class PeriodLines:
     meter_codes: Int64s
     currency: str | None
 
-    @property
-    def days(self) -> list[date]:
-        return list(map(_DATE, self.ordered))
-
     def route_codes(self, day_groups: Mapping[date, int]) -> Int64s:
         """A number for each line's (`day_groups[day]`, account key, meter id, meter name), in
         order (int64: equal for equal keys). `day_groups` numbers days from 0; every line's day
